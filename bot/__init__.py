@@ -1,0 +1,1 @@
+"""ZhasBot: the ZHAS PROJECT call-centre bot."""

@@ -1,0 +1,158 @@
+"""The one place that builds the bot: settings → database → services → channels → HTTP."""
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+
+from aiohttp import web
+
+from bot.core.i18n import Translator
+from bot.core.messages import Address, Channel
+from bot.core.privacy import mask_iins
+from bot.core.programme import load_programme
+from bot.engine import ConversationEngine, Reply, SendResult
+from bot.settings import Settings
+from bot.web.server import build_web_app
+from handlers.turn import Services
+from storage.unit_of_work import Database
+
+log = logging.getLogger(__name__)
+
+
+def load_faq():
+    """The FAQ matcher if the FAQ package is present."""
+    try:
+        from faq.matcher import Matcher
+    except ImportError:
+        return None
+    return Matcher.from_directory()
+
+
+@dataclass
+class ZhasBot:
+    settings: Settings
+    db: Database
+    services: Services
+    engine: ConversationEngine
+    channels: dict[Channel, object] = field(default_factory=dict)
+    runner: web.AppRunner | None = None
+
+    @classmethod
+    def build(cls, settings: Settings, *, with_faq: bool = True) -> "ZhasBot":
+        db = Database(settings.database_url)
+        translator = Translator(default_language=settings.default_language)
+        services = Services(
+            translator=translator, programme=load_programme(settings.programme_file),
+            default_language=settings.default_language, faq=load_faq() if with_faq else None,
+        )
+        engine = ConversationEngine(db, services, idle_minutes=settings.consultation_idle_minutes,
+                                    masker=mask_iins)
+        app = cls(settings=settings, db=db, services=services, engine=engine)
+        app._build_channels()
+        return app
+
+    def _build_channels(self) -> None:
+        from bot.channels.webchat import WebChatChannel
+
+        settings = self.settings
+        self.channels[Channel.webchat] = WebChatChannel(self.engine, self.db)
+        if settings.telegram_enabled:
+            from bot.channels.telegram import TelegramChannel
+
+            self.channels[Channel.telegram] = TelegramChannel(
+                token=settings.telegram_bot_token.get_secret_value(),
+                api_server=str(settings.telegram_api_server).rstrip("/"), engine=self.engine,
+                translator=self.services.translator, default_language=settings.default_language,
+                mode=settings.telegram_mode.value, webhook_url=settings.public_url("/webhooks/telegram"),
+                webhook_secret=settings.telegram_webhook_secret.get_secret_value()
+                if settings.telegram_webhook_secret else None,
+            )
+        if settings.whatsapp_enabled:
+            from bot.channels.whatsapp import WhatsAppChannel
+
+            self.channels[Channel.whatsapp] = WhatsAppChannel(
+                account_sid=settings.twilio_account_sid,
+                auth_token=settings.twilio_auth_token.get_secret_value(),
+                whatsapp_from=settings.twilio_whatsapp_from, engine=self.engine,
+                translator=self.services.translator, public_url=settings.public_url,
+                api_base=str(settings.twilio_api_base).rstrip("/") if settings.twilio_api_base else None,
+            )
+
+    def web_app(self) -> web.Application:
+        return build_web_app([channel.routes() for channel in self.channels.values()])
+
+    async def start(self) -> None:
+        await self.db.upgrade()
+        app = self.web_app()
+        self.runner = web.AppRunner(app, access_log=None)
+        await self.runner.setup()
+        site = web.TCPSite(self.runner, self.settings.http_host, self.settings.http_port)
+        await site.start()
+        for channel in self.channels.values():
+            await channel.start()
+
+    @property
+    def bound_port(self) -> int:
+        """The port actually listened on (HTTP_PORT=0 picks a free one, as tests do)."""
+        assert self.runner is not None
+        for site in self.runner.sites:
+            server = site._server  # noqa: SLF001 — aiohttp keeps the bound socket there
+            if server and server.sockets:
+                return server.sockets[0].getsockname()[1]
+        return self.settings.http_port
+
+    async def stop(self) -> None:
+        for channel in self.channels.values():
+            try:
+                await channel.stop()
+            except Exception:
+                log.exception("stopping %s failed", channel.channel.value)
+        if self.runner is not None:
+            await self.runner.cleanup()
+        await self.db.dispose()
+
+    async def send(self, address: Address, reply: Reply) -> SendResult:
+        """Proactive delivery keyed by the stored address (operator replies, notifications)."""
+        channel = self.channels.get(address.channel)
+        if channel is None:
+            return SendResult(reply.message_id, None, "failed", "channel-off")
+        result = await channel.send(reply)
+        await self.engine.record_results([result])
+        return result
+
+    def describe(self) -> list[str]:
+        base = f"http://{self.settings.http_host}:{self.settings.http_port}"
+        lines = [f"web chat:  on  — {base}/  (POST {base}/webhooks/rest/webhook)"]
+        if Channel.telegram in self.channels:
+            mode = self.settings.telegram_mode.value
+            where = self.settings.public_url("/webhooks/telegram") if mode == "webhook" else str(self.settings.telegram_api_server)
+            lines.append(f"telegram:  on  — {mode} ({where})")
+        else:
+            lines.append("telegram:  off — set TELEGRAM_BOT_TOKEN to turn it on")
+        if Channel.whatsapp in self.channels:
+            lines.append(f"whatsapp:  on  — webhook {self.settings.public_url('/webhooks/twilio/whatsapp')}")
+        else:
+            lines.append("whatsapp:  off — set TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_WHATSAPP_FROM")
+        lines.append(f"database:  {self.db.engine.url.render_as_string(hide_password=True)}")
+        return lines
+
+
+async def run_forever(settings: Settings) -> None:
+    bot = ZhasBot.build(settings)
+    await bot.start()
+    for line in bot.describe():
+        print(line, flush=True)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    import signal
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(sig, stop.set)
+        except NotImplementedError:
+            pass
+    try:
+        await stop.wait()
+    finally:
+        await bot.stop()

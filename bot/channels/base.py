@@ -1,0 +1,45 @@
+"""What every channel adapter offers the rest of the bot."""
+from __future__ import annotations
+
+from typing import Protocol
+
+from bot.core.messages import Channel, Outbound
+from bot.engine import Reply, SendResult
+
+
+class ChannelAdapter(Protocol):
+    channel: Channel
+
+    async def send(self, reply: Reply) -> SendResult:
+        """Deliver one journaled reply; never raises for a delivery failure."""
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
+def split_text(text: str, limit: int) -> list[str]:
+    """Split `text` into chunks of at most `limit` characters, at paragraph or line
+    breaks or spaces where possible, so long answers survive channel limits."""
+    text = text or " "
+    chunks = []
+    while len(text) > limit:
+        cut = -1
+        for separator in ("\n\n", "\n", " "):
+            cut = text.rfind(separator, 0, limit)
+            if cut > limit // 2:
+                break
+        if cut <= 0:
+            cut = limit
+        chunks.append(text[:cut].rstrip())
+        text = text[cut:].lstrip()
+    chunks.append(text)
+    return [chunk for chunk in chunks if chunk] or [" "]
+
+
+def numbered_options(outbound: Outbound, hint: str) -> str:
+    """Buttons as numbered lines, for channels without buttons (WhatsApp, terminal)."""
+    if not outbound.buttons:
+        return outbound.text
+    lines = [f"{number}. {button.title}" for number, button in enumerate(outbound.buttons, start=1)]
+    return f"{outbound.text}\n\n" + "\n".join(lines) + f"\n\n{hint}"

@@ -1,0 +1,296 @@
+"""Telegram through aiogram 3: routers only translate updates into `Inbound`s.
+
+Updates are confirmed to Telegram only after they are in the journal. In polling mode
+our own loop asks for the next offset only after the batch is committed (aiogram's
+polling confirms an update as soon as it has read it). In webhook mode the HTTP answer
+waits for the commit.
+"""
+from __future__ import annotations
+
+import asyncio
+import hmac
+import json
+import logging
+from collections import defaultdict
+from typing import Any
+
+from aiogram import Bot, Dispatcher, F, Router
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.exceptions import (
+    TelegramBadRequest,
+    TelegramForbiddenError,
+    TelegramNetworkError,
+    TelegramRetryAfter,
+    TelegramServerError,
+)
+from aiogram.types import (
+    BotCommand,
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    Message,
+    ReplyKeyboardMarkup,
+    Update,
+)
+from aiohttp import web
+from pydantic import ValidationError
+
+from bot.channels.base import split_text
+from bot.core.i18n import LANGUAGES, Translator
+from bot.core.messages import Channel, ContentType, Inbound
+from bot.engine import ConversationEngine, Reply, SendResult
+
+log = logging.getLogger(__name__)
+
+TEXT_LIMIT = 4096
+POLL_TIMEOUT = 25
+ALLOWED_UPDATES = ["message", "callback_query"]
+COMMANDS = ("start", "menu", "language", "operator", "help")
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+
+
+def _content_type(message: Message) -> ContentType:
+    if message.text is not None:
+        return ContentType.command if message.text.startswith("/") else ContentType.text
+    for attribute, content_type in (
+        ("contact", ContentType.contact), ("sticker", ContentType.sticker),
+        ("photo", ContentType.photo), ("voice", ContentType.voice), ("audio", ContentType.audio),
+        ("video", ContentType.video), ("video_note", ContentType.video),
+        ("document", ContentType.document), ("location", ContentType.location),
+    ):
+        if getattr(message, attribute, None):
+            return content_type
+    return ContentType.other
+
+
+def build_router() -> Router:
+    """Handlers that turn updates into `Inbound`s appended to the `inbox` list."""
+    router = Router(name="zhasbot-telegram")
+
+    @router.message(F.chat.type == "private")
+    async def on_message(message: Message, inbox: list[Inbound], update_id: int) -> None:
+        user = message.from_user
+        content_type = _content_type(message)
+        shared_phone = None
+        if content_type == ContentType.contact and message.contact:
+            # Only a contact that is the sender's own counts as their phone.
+            if user and message.contact.user_id == user.id:
+                shared_phone = message.contact.phone_number
+        inbox.append(Inbound(
+            channel=Channel.telegram, user_id=str(message.chat.id),
+            text=message.text or message.caption or "", content_type=content_type,
+            shared_phone=shared_phone, language_hint=user.language_code if user else None,
+            display_name=user.full_name if user else None, event_id=str(update_id),
+            channel_message_id=str(message.message_id),
+        ))
+
+    @router.callback_query()
+    async def on_button(query: CallbackQuery, inbox: list[Inbound], update_id: int,
+                        button_acks: list[str]) -> None:
+        button_acks.append(query.id)
+        chat_id = query.message.chat.id if query.message else query.from_user.id
+        inbox.append(Inbound(
+            channel=Channel.telegram, user_id=str(chat_id), text="", payload=query.data or "",
+            content_type=ContentType.button, language_hint=query.from_user.language_code,
+            display_name=query.from_user.full_name, event_id=str(update_id),
+        ))
+
+    return router
+
+
+def _keyboard(reply: Reply) -> InlineKeyboardMarkup | ReplyKeyboardMarkup | None:
+    outbound = reply.outbound
+    if outbound.request_contact:
+        return ReplyKeyboardMarkup(
+            keyboard=[[KeyboardButton(text=outbound.buttons[0].title if outbound.buttons else "📱",
+                                      request_contact=True)]],
+            resize_keyboard=True, one_time_keyboard=True,
+        )
+    if not outbound.buttons:
+        return None
+    return InlineKeyboardMarkup(inline_keyboard=[
+        [InlineKeyboardButton(text=button.title, callback_data=button.payload)]
+        for button in outbound.buttons
+    ])
+
+
+class TelegramChannel:
+    channel = Channel.telegram
+
+    def __init__(self, *, token: str, api_server: str, engine: ConversationEngine,
+                 translator: Translator, default_language: str, mode: str = "polling",
+                 webhook_url: str | None = None, webhook_secret: str | None = None,
+                 max_retries: int = 3):
+        self.engine = engine
+        self.translator = translator
+        self.default_language = default_language
+        self.mode = mode
+        self.webhook_url = webhook_url
+        self.webhook_secret = webhook_secret
+        self.max_retries = max_retries
+        self.api_server = api_server
+        self.bot = Bot(token, session=AiohttpSession(api=TelegramAPIServer.from_base(api_server)))
+        self.dispatcher = Dispatcher()
+        self.dispatcher.include_router(build_router())
+        self._chat_locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+        self._poller: asyncio.Task | None = None
+        self._deliveries: set[asyncio.Task] = set()
+        self._stopping = asyncio.Event()
+
+    # --- lifecycle --------------------------------------------------------------------
+    async def start(self) -> None:
+        await self.register_commands()
+        if self.mode == "webhook":
+            await self.bot.set_webhook(self.webhook_url, secret_token=self.webhook_secret,
+                                       allowed_updates=ALLOWED_UPDATES)
+        else:
+            # Polling and a webhook exclude each other on Telegram's side.
+            await self.bot.delete_webhook(drop_pending_updates=False)
+            self._poller = asyncio.create_task(self.poll_forever(), name="telegram-polling")
+
+    async def stop(self) -> None:
+        self._stopping.set()
+        if self._poller:
+            self._poller.cancel()
+            await asyncio.gather(self._poller, return_exceptions=True)
+        if self._deliveries:
+            await asyncio.gather(*self._deliveries, return_exceptions=True)
+        await self.bot.session.close()
+
+    async def register_commands(self) -> None:
+        for lang in (*LANGUAGES, None):
+            commands = [
+                BotCommand(command=name, description=self.translator.t(lang or self.default_language, f"command.{name}"))
+                for name in COMMANDS
+            ]
+            await self.bot.set_my_commands(commands, language_code=lang)
+
+    # --- inbound ----------------------------------------------------------------------
+    async def translate(self, updates: list[Update]) -> tuple[list[Inbound], list[str]]:
+        inbox: list[Inbound] = []
+        button_acks: list[str] = []
+        for update in updates:
+            try:
+                await self.dispatcher.feed_update(self.bot, update, inbox=inbox, update_id=update.update_id,
+                                                  button_acks=button_acks)
+            except Exception:
+                # A translation bug must not block the updates after it.
+                log.exception("could not translate update %s", update.update_id)
+        return inbox, button_acks
+
+    async def _handle(self, updates: list[Update]) -> None:
+        inbox, button_acks = await self.translate(updates)
+        replies = await self.engine.handle_batch(inbox)
+        self._deliver_in_background(replies, button_acks)
+
+    async def poll_forever(self) -> None:
+        offset: int | None = None
+        delay = 1.0
+        request_timeout = int((self.bot.session.timeout or 60) + POLL_TIMEOUT)
+        while not self._stopping.is_set():
+            try:
+                updates = await self.bot.get_updates(
+                    offset=offset, timeout=POLL_TIMEOUT, allowed_updates=ALLOWED_UPDATES,
+                    request_timeout=request_timeout)
+                if updates:
+                    await self._handle(updates)
+                    # Committed: only now may Telegram forget these updates.
+                    offset = updates[-1].update_id + 1
+                delay = 1.0
+            except asyncio.CancelledError:
+                raise
+            except (TelegramNetworkError, TelegramServerError, TelegramRetryAfter) as exc:
+                wait = exc.retry_after if isinstance(exc, TelegramRetryAfter) else delay
+                log.warning("getUpdates failed (%s); retrying in %.0f s", type(exc).__name__, wait)
+                await asyncio.sleep(wait)
+                delay = min(delay * 2, 30.0)
+            except Exception:
+                # E.g. the database is unavailable: the batch is not confirmed and comes again.
+                log.exception("could not store a batch of updates; retrying in %.0f s", delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 30.0)
+
+    async def webhook(self, request: web.Request) -> web.Response:
+        expected = self.webhook_secret or ""
+        given = request.headers.get(SECRET_HEADER, "")
+        if not expected or not hmac.compare_digest(given.encode(), expected.encode()):
+            return web.json_response({"error": "bad secret token"}, status=401)
+        try:
+            data = await request.json()
+            update = Update.model_validate(data, context={"bot": self.bot})
+        except (json.JSONDecodeError, UnicodeDecodeError, ValidationError, TypeError) as exc:
+            return web.json_response({"error": f"malformed update: {type(exc).__name__}"}, status=400)
+        # The answer waits for the commit in _handle; sending needs no such wait.
+        await self._handle([update])
+        return web.json_response({"ok": True})
+
+    def routes(self) -> list[web.RouteDef]:
+        return [web.post("/webhooks/telegram", self.webhook)]
+
+    # --- outbound ---------------------------------------------------------------------
+    def _deliver_in_background(self, replies: list[Reply], button_acks: list[str] = ()) -> None:
+        if not replies and not button_acks:
+            return
+        task = asyncio.create_task(self._acknowledge_and_deliver(replies, list(button_acks)))
+        self._deliveries.add(task)
+        task.add_done_callback(self._deliveries.discard)
+
+    async def _acknowledge_and_deliver(self, replies: list[Reply], button_acks: list[str]) -> None:
+        for query_id in button_acks:
+            try:
+                await self.bot.answer_callback_query(query_id)
+            except Exception as exc:  # an expired query only leaves a spinner; keep going
+                log.info("answerCallbackQuery failed: %s", exc)
+        await self.deliver(replies)
+
+    async def deliver(self, replies: list[Reply]) -> list[SendResult]:
+        """Send replies: chats in parallel, each chat's messages in order."""
+        by_chat: defaultdict[str, list[Reply]] = defaultdict(list)
+        for reply in replies:
+            by_chat[reply.address.user_id].append(reply)
+
+        async def one_chat(chat_replies: list[Reply]) -> list[SendResult]:
+            async with self._chat_locks[chat_replies[0].address.user_id]:
+                return [await self.send(reply) for reply in chat_replies]
+
+        per_chat = await asyncio.gather(*(one_chat(r) for r in by_chat.values()))
+        results = [result for chat_results in per_chat for result in chat_results]
+        try:
+            await self.engine.record_results(results)
+        except Exception:
+            log.exception("could not record delivery results")
+        return results
+
+    async def send(self, reply: Reply) -> SendResult:
+        chunks = split_text(reply.outbound.text, TEXT_LIMIT)
+        markup = _keyboard(reply)
+        message_id = None
+        for index, chunk in enumerate(chunks):
+            last = index == len(chunks) - 1
+            result = await self._send_chunk(reply, chunk, markup if last else None)
+            if isinstance(result, SendResult):
+                return result
+            message_id = result
+        return SendResult(reply.message_id, str(message_id), "sent")
+
+    async def _send_chunk(self, reply: Reply, text: str, markup: Any) -> int | SendResult:
+        delay = 0.5
+        for attempt in range(self.max_retries + 1):
+            try:
+                sent = await self.bot.send_message(reply.address.user_id, text, reply_markup=markup)
+                return sent.message_id
+            except TelegramRetryAfter as exc:
+                await asyncio.sleep(exc.retry_after)
+            except TelegramForbiddenError:
+                return SendResult(reply.message_id, None, "unreachable", "403")
+            except TelegramBadRequest as exc:
+                log.warning("Telegram refused a message: %s", exc.message)
+                return SendResult(reply.message_id, None, "failed", "400")
+            except (TelegramServerError, TelegramNetworkError) as exc:
+                if attempt == self.max_retries:
+                    return SendResult(reply.message_id, None, "failed", type(exc).__name__[:32])
+                await asyncio.sleep(delay)
+                delay *= 2
+        return SendResult(reply.message_id, None, "failed", "429")

@@ -1,0 +1,186 @@
+"""WhatsApp through Twilio: signed webhooks in, Twilio's async REST client out.
+
+Every webhook is checked with twilio's `RequestValidator` against the public URL Twilio
+called (PUBLIC_BASE_URL + path), since behind a proxy the request's own URL differs.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import defaultdict
+
+from aiohttp import web
+from twilio.base.exceptions import TwilioRestException
+from twilio.http.async_http_client import AsyncTwilioHttpClient
+from twilio.request_validator import RequestValidator
+from twilio.rest import Client
+
+from bot.channels.base import numbered_options, split_text
+from bot.core.i18n import Translator
+from bot.core.messages import Channel, ContentType, Inbound
+from bot.engine import ConversationEngine, Reply, SendResult
+
+log = logging.getLogger(__name__)
+
+INBOUND_PATH = "/webhooks/twilio/whatsapp"
+STATUS_PATH = "/webhooks/twilio/status"
+# WhatsApp bodies are limited to 1,600 characters through Twilio.
+TEXT_LIMIT = 1600
+EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
+DELIVERY_STATUSES = {"queued", "sending", "sent", "delivered", "read", "failed", "undelivered",
+                     "accepted", "receiving", "received", "canceled"}
+
+
+def _media_type(form) -> ContentType:
+    if form.get("Latitude") and form.get("Longitude"):
+        return ContentType.location
+    try:
+        count = int(form.get("NumMedia", "0") or 0)
+    except ValueError:
+        count = 0
+    if count <= 0:
+        return ContentType.text
+    mime = (form.get("MediaContentType0") or "").lower()
+    if mime.startswith("image/webp"):
+        return ContentType.sticker
+    if mime.startswith("image/"):
+        return ContentType.photo
+    if mime.startswith("audio/"):
+        return ContentType.voice
+    if mime.startswith("video/"):
+        return ContentType.video
+    return ContentType.document
+
+
+class WhatsAppChannel:
+    channel = Channel.whatsapp
+
+    def __init__(self, *, account_sid: str, auth_token: str, whatsapp_from: str,
+                 engine: ConversationEngine, translator: Translator, public_url,
+                 api_base: str | None = None, max_retries: int = 3):
+        self.account_sid = account_sid
+        self._auth_token = auth_token
+        self.whatsapp_from = whatsapp_from if whatsapp_from.startswith("whatsapp:") else f"whatsapp:{whatsapp_from}"
+        self.engine = engine
+        self.translator = translator
+        self.public_url = public_url  # callable: path -> the URL Twilio calls
+        self.api_base = api_base
+        self.max_retries = max_retries
+        self.validator = RequestValidator(auth_token)
+        self.client: Client | None = None
+        self._http: AsyncTwilioHttpClient | None = None
+        self._user_locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+        self._deliveries: set[asyncio.Task] = set()
+
+    async def start(self) -> None:
+        # twilio's async HTTP client binds to the running loop, so it is made here.
+        self._http = AsyncTwilioHttpClient()
+        self.client = Client(self.account_sid, self._auth_token, http_client=self._http)
+        if self.api_base:
+            self.client.api.base_url = self.api_base.rstrip("/")
+
+    async def stop(self) -> None:
+        if self._deliveries:
+            await asyncio.gather(*self._deliveries, return_exceptions=True)
+        if self._http is not None:
+            await self._http.close()
+
+    def routes(self) -> list[web.RouteDef]:
+        return [web.post(INBOUND_PATH, self.receive), web.post(STATUS_PATH, self.status)]
+
+    async def _signed_form(self, request: web.Request, path: str):
+        """The form if Twilio's signature over it holds, else None."""
+        try:
+            form = await request.post()
+        except (ValueError, UnicodeDecodeError):
+            return None, web.Response(status=400, text="malformed form body")
+        signature = request.headers.get("X-Twilio-Signature", "")
+        url = self.public_url(path + (f"?{request.query_string}" if request.query_string else ""))
+        if not signature or not self.validator.validate(url, form, signature):
+            return None, web.Response(status=403, text="invalid Twilio signature")
+        return form, None
+
+    async def receive(self, request: web.Request) -> web.Response:
+        form, error = await self._signed_form(request, INBOUND_PATH)
+        if error is not None:
+            return error
+        sender = form.get("From", "")
+        if not sender:
+            return web.Response(status=400, text="missing From")
+        user_id = sender.removeprefix("whatsapp:")
+        content_type = _media_type(form)
+        text = form.get("Body", "") or ""
+        inbound = Inbound(
+            channel=Channel.whatsapp, user_id=user_id, text=text,
+            content_type=ContentType.command if content_type == ContentType.text and text.startswith("/") else content_type,
+            payload=form.get("ButtonPayload") or None,
+            display_name=form.get("ProfileName") or None,
+            event_id=form.get("MessageSid") or None, channel_message_id=form.get("MessageSid") or None,
+            # On WhatsApp the sender's number is their phone: no need to ask for it.
+            shared_phone=user_id if user_id.startswith("+") else None,
+        )
+        if inbound.payload:
+            inbound.content_type = ContentType.button
+        replies = await self.engine.handle(inbound)
+        task = asyncio.create_task(self.deliver(replies))
+        self._deliveries.add(task)
+        task.add_done_callback(self._deliveries.discard)
+        return web.Response(text=EMPTY_TWIML, content_type="text/xml")
+
+    async def status(self, request: web.Request) -> web.Response:
+        form, error = await self._signed_form(request, STATUS_PATH)
+        if error is not None:
+            return error
+        sid, status = form.get("MessageSid", ""), (form.get("MessageStatus") or "").lower()
+        if not sid or status not in DELIVERY_STATUSES:
+            return web.Response(status=400, text="missing MessageSid or unknown MessageStatus")
+        async with self.engine.db.unit_of_work() as uow:
+            found = await uow.journal.set_delivery(Channel.whatsapp.value, sid, status,
+                                                   form.get("ErrorCode") or None)
+        if not found:
+            log.info("status callback for an unknown message")
+        return web.Response(status=204)
+
+    async def deliver(self, replies: list[Reply]) -> list[SendResult]:
+        results = []
+        for reply in replies:
+            async with self._user_locks[reply.address.user_id]:
+                results.append(await self.send(reply))
+        try:
+            await self.engine.record_results(results)
+        except Exception:
+            log.exception("could not record delivery results")
+        return results
+
+    async def send(self, reply: Reply) -> SendResult:
+        hint = self.translator.t(reply.lang, "buttons.numbered_hint")
+        body = numbered_options(reply.outbound, hint)
+        sid = None
+        for chunk in split_text(body, TEXT_LIMIT):
+            result = await self._send_chunk(reply, chunk)
+            if isinstance(result, SendResult):
+                return result
+            sid = result
+        return SendResult(reply.message_id, sid, "sent")
+
+    async def _send_chunk(self, reply: Reply, body: str) -> str | SendResult:
+        assert self.client is not None, "WhatsAppChannel.start() was not awaited"
+        delay = 0.5
+        for attempt in range(self.max_retries + 1):
+            try:
+                message = await self.client.messages.create_async(
+                    from_=self.whatsapp_from, to=f"whatsapp:{reply.address.user_id}", body=body,
+                    status_callback=self.public_url(STATUS_PATH),
+                )
+                return message.sid
+            except TwilioRestException as exc:
+                retriable = exc.status == 429 or exc.status >= 500
+                if not retriable or attempt == self.max_retries:
+                    log.warning("Twilio refused a message: code %s, status %s", exc.code, exc.status)
+                    return SendResult(reply.message_id, None, "failed", str(exc.code or exc.status))
+            except (OSError, asyncio.TimeoutError) as exc:
+                if attempt == self.max_retries:
+                    return SendResult(reply.message_id, None, "failed", type(exc).__name__[:32])
+            await asyncio.sleep(delay)
+            delay *= 2
+        return SendResult(reply.message_id, None, "failed", "retries")

@@ -1,0 +1,1 @@
+"""Channel-neutral core: message types, i18n, programme configuration."""

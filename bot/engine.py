@@ -1,0 +1,183 @@
+"""The conversation engine: journal the inbound, run the flows, journal the replies.
+
+Every channel hands it channel-neutral `Inbound`s (a batch from one `getUpdates`, or one
+webhook) and sends back what it returns. Inbound messages are committed before anything is
+answered, and a delivery seen before (same update_id / MessageSid) is neither journaled
+nor answered again.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import defaultdict
+from contextlib import AsyncExitStack
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Callable
+
+from bot.core.messages import PAYLOAD_PATTERN, Address, Channel, ContentType, Inbound, Outbound
+from handlers.router import dispatch
+from handlers.turn import Services, Turn
+from storage.models import Consultation, Contact
+from storage.types import utcnow
+from storage.unit_of_work import Database, UnitOfWork
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Reply:
+    """An outbound message already in the journal, waiting to be sent."""
+
+    message_id: int
+    contact_id: int
+    address: Address
+    outbound: Outbound
+    lang: str
+
+
+@dataclass
+class SendResult:
+    message_id: int
+    channel_message_id: str | None
+    status: str  # sent | failed | delivered
+    error_code: str | None = None
+
+
+class ConversationEngine:
+    def __init__(
+        self, db: Database, services: Services, *, idle_minutes: int = 30,
+        clock: Callable[[], datetime] = utcnow, masker: Callable[[str], str] | None = None,
+    ):
+        self.db = db
+        self.services = services
+        self.idle = timedelta(minutes=idle_minutes)
+        self.clock = clock
+        # Masks personal data (IINs) before text reaches the journal.
+        self.masker = masker or (lambda text: text)
+        self._locks: defaultdict[tuple[str, str], asyncio.Lock] = defaultdict(asyncio.Lock)
+
+    async def handle(self, inbound: Inbound) -> list[Reply]:
+        return await self.handle_batch([inbound])
+
+    async def handle_batch(self, inbounds: list[Inbound]) -> list[Reply]:
+        if not inbounds:
+            return []
+        keys = sorted({(inbound.channel.value, inbound.user_id) for inbound in inbounds})
+        # One contact's messages are handled in order, even across concurrent webhooks.
+        async with AsyncExitStack() as stack:
+            for key in keys:
+                await stack.enter_async_context(self._locks[key])
+            return await self._handle_locked(inbounds)
+
+    async def _handle_locked(self, inbounds: list[Inbound]) -> list[Reply]:
+        now = self.clock()
+        async with self.db.sessions() as session:
+            uow = UnitOfWork(session)
+            accepted = await self._record_inbound(uow, inbounds, now)
+            await session.commit()  # stored before anything is answered
+
+            replies: list[tuple[Contact, Consultation, Outbound]] = []
+            for inbound, contact, consultation in accepted:
+                turn = Turn(inbound=inbound, contact=contact, consultation=consultation,
+                            uow=uow, services=self.services)
+                try:
+                    self._resolve_typed_button(turn)
+                    await dispatch(turn)
+                except Exception:
+                    log.exception("handler failed on a %s message", inbound.channel.value)
+                    turn.replies = []
+                    turn.say_key("error.generic")
+                self._remember_buttons(turn)
+                replies.extend((contact, consultation, outbound) for outbound in turn.replies)
+
+            journal_rows = []
+            for contact, consultation, outbound in replies:
+                consultation.last_activity_at = now
+                journal_rows.append(uow.journal.record(
+                    contact_id=contact.id, consultation_id=consultation.id, channel=contact.channel,
+                    direction="out", content_type="text", text=self.masker(outbound.text),
+                    buttons=[[b.title, b.payload] for b in outbound.buttons] or None,
+                    delivery_status="pending", author="bot", created_at=now,
+                ))
+            await session.commit()
+            return [
+                Reply(message_id=row.id, contact_id=contact.id,
+                      address=Address(Channel(contact.channel), contact.external_id),
+                      outbound=outbound, lang=contact.language or self.services.default_language)
+                for row, (contact, _consultation, outbound) in zip(journal_rows, replies)
+            ]
+
+    async def _record_inbound(self, uow: UnitOfWork, inbounds: list[Inbound], now: datetime):
+        accepted = []
+        by_channel: defaultdict[str, list[str]] = defaultdict(list)
+        for inbound in inbounds:
+            if inbound.event_id:
+                by_channel[inbound.channel.value].append(inbound.event_id)
+        seen: set[tuple[str, str]] = set()
+        for channel, event_ids in by_channel.items():
+            seen |= {(channel, e) for e in await uow.journal.seen_events(channel, event_ids)}
+
+        for inbound in inbounds:
+            channel = inbound.channel.value
+            if inbound.event_id:
+                if (channel, inbound.event_id) in seen:
+                    log.info("duplicate delivery %s/%s ignored", channel, inbound.event_id)
+                    continue
+                seen.add((channel, inbound.event_id))
+            inbound.text = inbound.text or ""
+            contact = await uow.contacts.get_or_create(channel, inbound.user_id,
+                                                       display_name=inbound.display_name)
+            if inbound.shared_phone:
+                contact.phone = inbound.shared_phone
+            contact.last_inbound_at = now
+            consultation = await uow.consultations.current_or_open(
+                contact, now=now, idle=self.idle, language=contact.language)
+            consultation.last_activity_at = now
+            uow.journal.record(
+                contact_id=contact.id, consultation_id=consultation.id, channel=channel,
+                direction="in", content_type=inbound.content_type.value,
+                text=self.masker(inbound.text), payload=inbound.payload, event_id=inbound.event_id,
+                channel_message_id=inbound.channel_message_id, author="user", created_at=now,
+            )
+            accepted.append((inbound, contact, consultation))
+        return accepted
+
+    @staticmethod
+    def _resolve_typed_button(turn: Turn) -> None:
+        """A typed number or button title, or a raw payload, presses that button.
+
+        This is how numbered options work on WhatsApp and in the terminal, and how a web
+        chat widget presses a button by sending its payload as the message.
+        """
+        inbound = turn.inbound
+        if inbound.payload or inbound.content_type not in (ContentType.text, ContentType.button):
+            return
+        text = inbound.text.strip()
+        if not text or len(text) > 64:
+            return
+        if PAYLOAD_PATTERN.match(text):
+            inbound.payload = text
+            inbound.content_type = ContentType.button
+            return
+        buttons = turn.state.get("buttons") or []
+        folded = text.casefold().rstrip(".)")
+        for number, (title, payload) in enumerate(buttons, start=1):
+            if folded == str(number) or folded == title.casefold():
+                inbound.payload = payload
+                inbound.content_type = ContentType.button
+                return
+
+    @staticmethod
+    def _remember_buttons(turn: Turn) -> None:
+        offered = [outbound.buttons for outbound in turn.replies if outbound.buttons]
+        last = offered[-1] if offered else []
+        turn.update_state(buttons=[[b.title, b.payload] for b in last] or None)
+
+    async def record_results(self, results: list[SendResult]) -> None:
+        if not results:
+            return
+        async with self.db.unit_of_work() as uow:
+            for result in results:
+                await uow.journal.mark_sent(result.message_id, result.channel_message_id,
+                                            result.status, result.error_code)

@@ -1,0 +1,31 @@
+"""Logging set-up: personal data masked in every record, chatty libraries quieted."""
+from __future__ import annotations
+
+import logging
+
+from bot.core.privacy import mask_text
+
+
+class MaskPersonalData(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # a broken format string should still be logged as is
+            return True
+        masked = mask_text(message)
+        if masked != message:
+            record.msg, record.args = masked, None
+        return True
+
+
+def setup_logging(level: str = "INFO") -> None:
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(MaskPersonalData())
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level.upper())
+    # aiogram logs every update at INFO ("Update id=… is handled"): noise at our volume.
+    logging.getLogger("aiogram.event").setLevel(logging.WARNING)
+    logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
+    logging.getLogger("twilio.http_client").setLevel(logging.WARNING)

@@ -1,0 +1,129 @@
+"""Typed settings from the environment and `.env` (see `.env.example` for each one)."""
+from __future__ import annotations
+
+from enum import Enum
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import AnyHttpUrl, Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class TelegramMode(str, Enum):
+    polling = "polling"
+    webhook = "webhook"
+
+
+class SettingsError(Exception):
+    """A setting is invalid; the message names it. Raised instead of a traceback."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    database_url: str = "sqlite+aiosqlite:///data/zhasbot.db"
+    http_host: str = "127.0.0.1"
+    http_port: int = Field(8080, ge=0, le=65535)
+    public_base_url: AnyHttpUrl | None = None
+
+    telegram_bot_token: SecretStr | None = None
+    telegram_api_server: AnyHttpUrl = AnyHttpUrl("https://api.telegram.org")
+    telegram_mode: TelegramMode = TelegramMode.polling
+    telegram_webhook_secret: SecretStr | None = None
+
+    twilio_account_sid: str | None = None
+    twilio_auth_token: SecretStr | None = None
+    twilio_whatsapp_from: str | None = None
+    twilio_api_base: AnyHttpUrl | None = None
+
+    timezone: str = "Asia/Almaty"
+    default_language: str = "kk"
+    consultation_idle_minutes: int = Field(30, ge=1)
+    programme_file: Path | None = None
+    # Keyed hashes of IINs (duplicate detection) use this; change it and old hashes stop matching.
+    secret_key: SecretStr = SecretStr("change-me-in-production")
+    log_level: str = "INFO"
+
+    @field_validator("telegram_bot_token")
+    @classmethod
+    def _token_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value():
+            return None
+        head, sep, tail = value.get_secret_value().partition(":")
+        if not (sep and head.isdigit() and tail):
+            raise ValueError("must look like 123456:ABC… (digits, a colon, then the secret)")
+        return value
+
+    @field_validator("twilio_account_sid", "twilio_whatsapp_from")
+    @classmethod
+    def _empty_is_none(cls, value: str | None) -> str | None:
+        return value or None
+
+    @field_validator("twilio_auth_token", "telegram_webhook_secret")
+    @classmethod
+    def _empty_secret_is_none(cls, value: SecretStr | None) -> SecretStr | None:
+        return value if value is not None and value.get_secret_value() else None
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str) -> str:
+        if value.startswith("postgresql://") or value.startswith("postgres://"):
+            raise ValueError("use postgresql+asyncpg://… (a bare postgresql:// means psycopg)")
+        if not (value.startswith("sqlite+aiosqlite://") or value.startswith("postgresql+asyncpg://")):
+            raise ValueError("must start with sqlite+aiosqlite:// or postgresql+asyncpg://")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @field_validator("default_language")
+    @classmethod
+    def _language(cls, value: str) -> str:
+        if value not in ("kk", "ru", "en"):
+            raise ValueError("must be kk, ru or en")
+        return value
+
+    @model_validator(mode="after")
+    def _webhook_needs(self) -> "Settings":
+        if self.telegram_enabled and self.telegram_mode == TelegramMode.webhook:
+            if self.telegram_webhook_secret is None:
+                raise ValueError("TELEGRAM_WEBHOOK_SECRET is required when TELEGRAM_MODE=webhook")
+            if self.public_base_url is None:
+                raise ValueError("PUBLIC_BASE_URL is required when TELEGRAM_MODE=webhook")
+        if self.whatsapp_enabled and self.public_base_url is None:
+            raise ValueError("PUBLIC_BASE_URL is required for WhatsApp (Twilio signs the public URL)")
+        return self
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def telegram_enabled(self) -> bool:
+        return self.telegram_bot_token is not None
+
+    @property
+    def whatsapp_enabled(self) -> bool:
+        return bool(self.twilio_account_sid and self.twilio_auth_token and self.twilio_whatsapp_from)
+
+    def public_url(self, path: str) -> str:
+        base = str(self.public_base_url or f"http://{self.http_host}:{self.http_port}")
+        return base.rstrip("/") + path
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Settings from env/.env (overrides win); a bad value raises SettingsError naming it."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            name = ".".join(str(part) for part in error["loc"]).upper() or "settings"
+            problems.append(f"{name}: {error['msg']}")
+        raise SettingsError("invalid setting — " + "; ".join(problems)) from None

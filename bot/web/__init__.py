@@ -1,0 +1,1 @@
+"""The HTTP side: webhooks, the web chat page, the operator console."""

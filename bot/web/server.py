@@ -1,0 +1,41 @@
+"""The aiohttp application: every channel's routes plus the web chat page."""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from aiohttp import web
+
+log = logging.getLogger(__name__)
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+MAX_BODY_BYTES = 1024 * 1024
+
+
+async def chat_page(_request: web.Request) -> web.FileResponse:
+    return web.FileResponse(STATIC_DIR / "chat.html")
+
+
+async def health(_request: web.Request) -> web.Response:
+    return web.json_response({"status": "ok"})
+
+
+@web.middleware
+async def errors_as_json(request: web.Request, handler):
+    """A bug in one request answers 500 without taking the server down or leaking details."""
+    try:
+        return await handler(request)
+    except web.HTTPException:
+        raise
+    except Exception:
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        return web.json_response({"error": "internal error"}, status=500)
+
+
+def build_web_app(route_groups: list[list[web.RouteDef]]) -> web.Application:
+    app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=[errors_as_json])
+    app.router.add_get("/", chat_page)
+    app.router.add_get("/healthz", health)
+    for routes in route_groups:
+        app.router.add_routes(routes)
+    return app

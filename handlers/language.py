@@ -1,0 +1,36 @@
+"""Choosing and switching the conversation language."""
+from __future__ import annotations
+
+from bot.core.i18n import LANGUAGES
+from bot.core.messages import Button
+from handlers.turn import Turn
+
+LANGUAGE_NAMES = {"kk": "Қазақша", "ru": "Русский", "en": "English"}
+
+
+def language_buttons(preferred: str | None) -> list[Button]:
+    order = sorted(LANGUAGES, key=lambda lang: lang != preferred)
+    return [Button(LANGUAGE_NAMES[lang], f"lang:{lang}") for lang in order]
+
+
+async def ask_language(turn: Turn) -> None:
+    hint = turn.inbound.language_hint
+    preferred = hint if hint in LANGUAGES else turn.contact.language
+    # The question is shown in the hinted language so a Telegram user sees their own first.
+    text = turn.services.translator.t(preferred or turn.services.default_language, "language.choose")
+    turn.say(text, language_buttons(preferred))
+
+
+async def choose_language(turn: Turn, lang: str) -> None:
+    from handlers import menu
+
+    if lang not in LANGUAGES:
+        await ask_language(turn)
+        return
+    first_time = turn.contact.language is None
+    turn.contact.language = lang
+    turn.consultation.language = lang
+    turn.say_key("language.set")
+    if first_time:
+        turn.say_key("welcome")
+    await menu.show_menu(turn)

@@ -1,0 +1,11 @@
+"""Stickers, photos, voice, documents, locations: a polite text-only answer."""
+from __future__ import annotations
+
+from handlers import menu
+from handlers.turn import Turn
+
+
+async def answer_media(turn: Turn) -> None:
+    turn.set_outcome("media")
+    turn.say_key("media.unsupported")
+    await menu.show_menu(turn, intro_key="menu.title")

@@ -1,0 +1,26 @@
+"""The main menu and the items whose features have not landed yet."""
+from __future__ import annotations
+
+from handlers.turn import Turn
+
+MENU_ITEMS = (
+    ("menu.faq", "menu:faq"),
+    ("menu.eligibility", "menu:eligibility"),
+    ("menu.status", "menu:status"),
+    ("menu.operator", "menu:operator"),
+    ("menu.language", "menu:language"),
+)
+
+
+async def show_menu(turn: Turn, *, intro_key: str = "menu.title") -> None:
+    turn.say_key(intro_key, [turn.button(key, payload) for key, payload in MENU_ITEMS])
+
+
+async def coming_soon(turn: Turn) -> None:
+    """Say plainly that a feature is not available yet, never pretend it works."""
+    turn.say_key("feature.coming_soon", [turn.button("menu.back", "menu:main")])
+
+
+async def show_help(turn: Turn) -> None:
+    turn.say_key("help.text")
+    await show_menu(turn)

@@ -1,0 +1,75 @@
+"""Which flow answers an inbound message.
+
+Order matters: the language must be known before anything else is said; commands and
+button presses interrupt any flow; free text goes to the current flow, else to the FAQ.
+"""
+from __future__ import annotations
+
+import logging
+
+from bot.core.messages import MEDIA_TYPES, ContentType
+from handlers import fallback, language, media, menu
+from handlers.turn import Turn
+
+log = logging.getLogger(__name__)
+
+COMMANDS = ("start", "menu", "language", "operator", "help")
+
+
+async def dispatch(turn: Turn) -> None:
+    inbound = turn.inbound
+    payload = inbound.payload or ""
+
+    if payload.startswith("lang:"):
+        await language.choose_language(turn, payload.removeprefix("lang:"))
+        return
+    if turn.contact.language is None:
+        await language.ask_language(turn)
+        return
+
+    if inbound.content_type == ContentType.command:
+        await _command(turn, inbound.text)
+        return
+    if inbound.content_type in MEDIA_TYPES:
+        await media.answer_media(turn)
+        return
+    if payload:
+        await _button(turn, payload)
+        return
+    await _free_text(turn)
+
+
+async def _command(turn: Turn, text: str) -> None:
+    command = text.lstrip("/").split(maxsplit=1)[0].split("@", 1)[0].lower() if text.strip("/ ") else ""
+    if command == "start":
+        turn.say_key("welcome")
+        await menu.show_menu(turn)
+    elif command == "menu":
+        await menu.show_menu(turn)
+    elif command == "language":
+        await language.ask_language(turn)
+    elif command == "help":
+        await menu.show_help(turn)
+    elif command == "operator":
+        await menu.coming_soon(turn)
+    else:
+        await menu.show_menu(turn, intro_key="command.unknown")
+
+
+async def _button(turn: Turn, payload: str) -> None:
+    kind, _, value = payload.partition(":")
+    if kind == "menu":
+        if value == "language":
+            await language.ask_language(turn)
+        elif value in ("faq", "eligibility", "status", "operator"):
+            await menu.coming_soon(turn)
+        else:
+            await menu.show_menu(turn)
+        return
+    # A payload nobody knows (an old keyboard, a hand-typed token) gets the menu.
+    log.info("unknown button payload %r", payload)
+    await menu.show_menu(turn)
+
+
+async def _free_text(turn: Turn) -> None:
+    await fallback.not_understood(turn)

@@ -1,0 +1,70 @@
+"""What a handler gets for one inbound message, and how it answers."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.core.i18n import Translator
+from bot.core.messages import Button, Inbound, Outbound
+from storage.models import Consultation, Contact
+from storage.unit_of_work import UnitOfWork
+
+
+@dataclass
+class Services:
+    """Everything handlers may use; built once in bot/app.py."""
+
+    translator: Translator
+    programme: dict[str, Any]
+    default_language: str = "kk"
+    faq: Any = None  # faq.matcher.Matcher once the FAQ is loaded
+
+
+@dataclass
+class Turn:
+    inbound: Inbound
+    contact: Contact
+    consultation: Consultation
+    uow: UnitOfWork
+    services: Services
+    replies: list[Outbound] = field(default_factory=list)
+
+    @property
+    def lang(self) -> str:
+        return self.contact.language or self.services.default_language
+
+    def t(self, key: str, **params: object) -> str:
+        return self.services.translator.t(self.lang, key, **params)
+
+    def button(self, key: str, payload: str, **params: object) -> Button:
+        return Button(self.t(key, **params), payload)
+
+    def say(self, text: str, buttons: list[Button] | None = None, *, request_contact: bool = False) -> None:
+        self.replies.append(Outbound(text=text, buttons=list(buttons or []), request_contact=request_contact))
+
+    def say_key(self, key: str, buttons: list[Button] | None = None, **params: object) -> None:
+        self.say(self.t(key, **params), buttons)
+
+    # --- per-contact state (JSON on the contact row) ---------------------------------
+    @property
+    def state(self) -> dict[str, Any]:
+        return self.contact.state or {}
+
+    def update_state(self, **changes: Any) -> None:
+        """Merge `changes` into the contact's state; None removes a key.
+
+        A new dict is assigned because a JSON column only notices reassignment.
+        """
+        state = dict(self.state)
+        for key, value in changes.items():
+            if value is None:
+                state.pop(key, None)
+            else:
+                state[key] = value
+        self.contact.state = state
+
+    def set_outcome(self, outcome: str) -> None:
+        self.consultation.outcome = outcome
+
+    def add_topic(self, topic: str) -> None:
+        self.uow.consultations.add_topic(self.consultation, topic)

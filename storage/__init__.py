@@ -1,0 +1,1 @@
+"""The consultation journal and bot state: SQLAlchemy models, repositories, migrations."""

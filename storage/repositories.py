@@ -1,0 +1,150 @@
+"""Small repositories over one session. They never commit: the unit of work does."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any, Iterable
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Consultation, ConsultationTopic, Contact, Message
+
+
+class Contacts:
+    def __init__(self, session: AsyncSession):
+        self.session = session
+
+    async def get_or_create(self, channel: str, external_id: str, *, display_name: str | None = None) -> Contact:
+        contact = await self.session.scalar(
+            select(Contact).where(Contact.channel == channel, Contact.external_id == external_id)
+        )
+        if contact is None:
+            contact = Contact(channel=channel, external_id=external_id, display_name=display_name, state={})
+            self.session.add(contact)
+            await self.session.flush()
+        elif display_name and contact.display_name != display_name:
+            contact.display_name = display_name
+        return contact
+
+    async def get(self, contact_id: int) -> Contact | None:
+        return await self.session.get(Contact, contact_id)
+
+    async def find(self, channel: str, external_id: str) -> Contact | None:
+        return await self.session.scalar(
+            select(Contact).where(Contact.channel == channel, Contact.external_id == external_id)
+        )
+
+
+class Consultations:
+    def __init__(self, session: AsyncSession):
+        self.session = session
+
+    async def current(self, contact_id: int) -> Consultation | None:
+        return await self.session.scalar(
+            select(Consultation)
+            .where(Consultation.contact_id == contact_id, Consultation.closed_at.is_(None))
+            .order_by(Consultation.id.desc())
+            .limit(1)
+        )
+
+    async def current_or_open(
+        self, contact: Contact, *, now: datetime, idle: timedelta, language: str | None
+    ) -> Consultation:
+        """The contact's open consultation, or a new one after `idle` without activity."""
+        consultation = await self.current(contact.id)
+        if consultation is not None and now - consultation.last_activity_at >= idle:
+            consultation.closed_at = consultation.last_activity_at
+            consultation = None
+        if consultation is None:
+            consultation = Consultation(
+                contact_id=contact.id, channel=contact.channel, language=language,
+                opened_at=now, last_activity_at=now, topics=[],
+            )
+            self.session.add(consultation)
+            await self.session.flush()
+        return consultation
+
+    def add_topic(self, consultation: Consultation, topic: str) -> None:
+        if topic not in consultation.topic_ids:
+            consultation.topics.append(
+                ConsultationTopic(topic=topic, position=len(consultation.topics))
+            )
+
+    async def close_idle(self, *, now: datetime, idle: timedelta) -> list[int]:
+        """Close consultations idle for `idle`; return their ids (CSAT hooks in here later)."""
+        ids = list(
+            await self.session.scalars(
+                select(Consultation.id).where(
+                    Consultation.closed_at.is_(None), Consultation.last_activity_at <= now - idle
+                )
+            )
+        )
+        if ids:
+            await self.session.execute(
+                update(Consultation)
+                .where(Consultation.id.in_(ids))
+                .values(closed_at=Consultation.last_activity_at)
+            )
+        return ids
+
+
+class Journal:
+    def __init__(self, session: AsyncSession):
+        self.session = session
+
+    async def seen_events(self, channel: str, event_ids: Iterable[str]) -> set[str]:
+        event_ids = [event_id for event_id in event_ids if event_id]
+        if not event_ids:
+            return set()
+        rows = await self.session.scalars(
+            select(Message.event_id).where(Message.channel == channel, Message.event_id.in_(event_ids))
+        )
+        return set(rows)
+
+    def record(self, **fields: Any) -> Message:
+        message = Message(**fields)
+        self.session.add(message)
+        return message
+
+    async def set_delivery(
+        self, channel: str, channel_message_id: str, status: str, error_code: str | None = None
+    ) -> bool:
+        result = await self.session.execute(
+            update(Message)
+            .where(Message.channel == channel, Message.channel_message_id == channel_message_id)
+            .values(delivery_status=status, error_code=error_code)
+        )
+        return result.rowcount > 0
+
+    async def mark_sent(self, message_id: int, channel_message_id: str | None, status: str,
+                        error_code: str | None = None) -> None:
+        await self.session.execute(
+            update(Message).where(Message.id == message_id)
+            .values(channel_message_id=channel_message_id, delivery_status=status, error_code=error_code)
+        )
+
+    async def outbound_after(self, contact_id: int, after_id: int, *,
+                             statuses: Iterable[str] | None = None, limit: int = 100) -> list[Message]:
+        query = select(Message).where(
+            Message.contact_id == contact_id, Message.direction == "out", Message.id > after_id
+        )
+        if statuses is not None:
+            query = query.where(Message.delivery_status.in_(list(statuses)))
+        return list(await self.session.scalars(query.order_by(Message.id).limit(limit)))
+
+    async def consultation_messages(self, consultation_id: int) -> list[Message]:
+        return list(
+            await self.session.scalars(
+                select(Message).where(Message.consultation_id == consultation_id).order_by(Message.id)
+            )
+        )
+
+    async def contact_messages(self, contact_id: int, limit: int = 500) -> list[Message]:
+        return list(
+            await self.session.scalars(
+                select(Message).where(Message.contact_id == contact_id).order_by(Message.id.desc()).limit(limit)
+            )
+        )[::-1]
+
+    async def count(self) -> int:
+        return await self.session.scalar(select(func.count(Message.id))) or 0
