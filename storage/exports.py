@@ -8,7 +8,7 @@ from typing import AsyncIterator
 
 from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import noload
+from sqlalchemy.orm import lazyload
 
 from storage.models import Consultation, ConsultationTopic, Contact, Message
 
@@ -59,7 +59,7 @@ async def stream_consultations(session: AsyncSession, flt: JournalFilter) -> Asy
     if flt.channel:
         query = query.where(Consultation.channel == flt.channel)
     # Topics come per chunk below, not through the relationship's eager load.
-    result = await session.stream(query.options(noload(Consultation.topics)))
+    result = await session.stream(query.options(lazyload(Consultation.topics)))
     async for partition in result.partitions(CHUNK):
         ids = [consultation.id for consultation, _ in partition]
         topics: defaultdict[int, list[str]] = defaultdict(list)

@@ -1,0 +1,82 @@
+import os
+import uuid
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from bot.core.i18n import Translator
+from bot.core.privacy import mask_iins
+from bot.core.programme import load_programme
+from bot.engine import ConversationEngine
+from handlers.turn import Services
+from storage.unit_of_work import Database
+
+POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
+_TRANSLATOR = None
+
+
+def translator() -> Translator:
+    global _TRANSLATOR
+    if _TRANSLATOR is None:
+        _TRANSLATOR = Translator(default_language="kk")
+    return _TRANSLATOR
+
+
+def sqlite_url(tmp_path: Path) -> str:
+    return f"sqlite+aiosqlite:///{tmp_path / 'zhasbot.db'}"
+
+
+async def reset_postgres(url: str) -> None:
+    db = Database(url)
+    async with db.engine.begin() as conn:
+        await conn.execute(text("DROP SCHEMA public CASCADE"))
+        await conn.execute(text("CREATE SCHEMA public"))
+    await db.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def db(request, tmp_path):
+    """The journal database, migrated: SQLite always, PostgreSQL when TEST_DATABASE_URL is set."""
+    if request.param == "postgresql":
+        if not POSTGRES_URL:
+            pytest.skip("PostgreSQL path: set TEST_DATABASE_URL=postgresql+asyncpg://… to run it")
+        await reset_postgres(POSTGRES_URL)
+        url = POSTGRES_URL
+    else:
+        url = sqlite_url(tmp_path)
+    database = Database(url)
+    await database.upgrade()
+    yield database
+    await database.dispose()
+
+
+@pytest.fixture
+async def sqlite_db(tmp_path):
+    database = Database(sqlite_url(tmp_path))
+    await database.upgrade()
+    yield database
+    await database.dispose()
+
+
+def make_services(with_faq: bool = False) -> Services:
+    faq = None
+    if with_faq:
+        from bot.app import load_faq
+
+        faq = load_faq()
+    return Services(translator=translator(), programme=load_programme(), default_language="kk", faq=faq)
+
+
+@pytest.fixture
+def services():
+    return make_services()
+
+
+@pytest.fixture
+def engine(db, services):
+    return ConversationEngine(db, services, masker=mask_iins)
+
+
+def unique_user() -> str:
+    return uuid.uuid4().hex[:12]

@@ -1,0 +1,20 @@
+"""Start the whole bot on loopback (HTTP_PORT=0) for tests that talk HTTP to it."""
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+
+from bot.app import ZhasBot
+from bot.settings import load_settings
+
+
+@asynccontextmanager
+async def running_bot(database_url: str, *, with_faq: bool = False, **overrides):
+    settings = load_settings(_env_file=None, database_url=database_url, http_host="127.0.0.1",
+                             http_port=0, **overrides)
+    app = ZhasBot.build(settings, with_faq=with_faq)
+    await app.start()
+    app.base_url = f"http://127.0.0.1:{app.bound_port}"
+    try:
+        yield app
+    finally:
+        await app.stop()

@@ -1,0 +1,57 @@
+"""A conversation test client: send text, press buttons, read replies (errbot's testbot idea)."""
+from __future__ import annotations
+
+import itertools
+
+from bot.core.messages import Channel, ContentType, Inbound
+from bot.engine import ConversationEngine, Reply, SendResult
+
+_event_ids = itertools.count(1)
+
+
+class BotClient:
+    def __init__(self, engine: ConversationEngine, *, channel: Channel = Channel.webchat,
+                 user_id: str = "tester", language_hint: str | None = None):
+        self.engine = engine
+        self.channel = channel
+        self.user_id = user_id
+        self.language_hint = language_hint
+        self.last: list[Reply] = []
+
+    async def send(self, text: str = "", *, content_type: ContentType | None = None,
+                   payload: str | None = None, event_id: str | None = None,
+                   shared_phone: str | None = None) -> list[Reply]:
+        if content_type is None:
+            content_type = ContentType.command if text.startswith("/") else ContentType.text
+            if payload:
+                content_type = ContentType.button
+        inbound = Inbound(channel=self.channel, user_id=self.user_id, text=text,
+                          content_type=content_type, payload=payload, language_hint=self.language_hint,
+                          event_id=event_id or f"t{next(_event_ids)}", shared_phone=shared_phone)
+        self.last = await self.engine.handle(inbound)
+        await self.engine.record_results([SendResult(r.message_id, None, "delivered") for r in self.last])
+        return self.last
+
+    async def press(self, title_or_payload: str) -> list[Reply]:
+        """Press a button of the last reply by its title (or give a payload directly)."""
+        for reply in reversed(self.last):
+            for button in reply.outbound.buttons:
+                if title_or_payload in (button.title, button.payload):
+                    return await self.send(payload=button.payload)
+        raise AssertionError(f"no button {title_or_payload!r} in {self.buttons}")
+
+    @property
+    def texts(self) -> list[str]:
+        return [reply.outbound.text for reply in self.last]
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self.texts)
+
+    @property
+    def buttons(self) -> list[str]:
+        return [b.payload for reply in self.last for b in reply.outbound.buttons]
+
+    async def start(self, language: str = "ru") -> None:
+        await self.send("/start")
+        await self.press(f"lang:{language}")

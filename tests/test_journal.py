@@ -1,0 +1,139 @@
+"""The journal: every message stored, consultations split at the idle gap, redeliveries once."""
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import func, select
+
+from bot.core.messages import Channel, ContentType, Inbound
+from bot.core.privacy import mask_iins
+from bot.engine import ConversationEngine
+from storage.models import Consultation, Message
+from tests.conftest import unique_user
+from tests.support.conversation import BotClient
+
+
+async def all_messages(db):
+    async with db.sessions() as session:
+        return list(await session.scalars(select(Message).order_by(Message.id)))
+
+
+async def test_every_message_of_a_conversation_is_journaled(engine, db):
+    client = BotClient(engine, user_id=unique_user())
+    await client.send("/start")
+    await client.press("lang:en")
+    await client.send("hello there")
+    messages = await all_messages(db)
+    inbound = [m for m in messages if m.direction == "in"]
+    outbound = [m for m in messages if m.direction == "out"]
+    assert [m.text for m in inbound] == ["/start", "", "hello there"]
+    assert inbound[1].payload == "lang:en" and inbound[1].content_type == "button"
+    assert len(outbound) >= 5
+    assert all(m.created_at.tzinfo is not None for m in messages)
+    assert {m.consultation_id for m in messages} == {messages[0].consultation_id}
+    assert all(m.delivery_status == "delivered" for m in outbound)
+
+
+async def test_redelivered_update_is_stored_and_answered_once(engine, db):
+    client = BotClient(engine, user_id=unique_user())
+    first = await client.send("/start", event_id="update-42")
+    again = await client.send("/start", event_id="update-42")
+    assert first and again == []
+    assert sum(1 for m in await all_messages(db) if m.direction == "in") == 1
+
+
+async def test_consultations_split_at_the_idle_gap(db, services):
+    now = [datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)]
+    engine = ConversationEngine(db, services, idle_minutes=30, clock=lambda: now[0])
+    client = BotClient(engine, user_id=unique_user())
+    await client.start("ru")
+    now[0] += timedelta(minutes=29)
+    await client.send("/menu")  # within the gap: same consultation
+    now[0] += timedelta(minutes=31)
+    await client.send("/menu")  # after 31 idle minutes: a new one
+    async with db.sessions() as session:
+        consultations = list(await session.scalars(select(Consultation).order_by(Consultation.id)))
+    assert len(consultations) == 2
+    assert consultations[0].closed_at == datetime(2026, 3, 2, 9, 29, tzinfo=timezone.utc)
+    assert consultations[1].closed_at is None and consultations[1].language == "ru"
+    per_consultation = {}
+    for message in await all_messages(db):
+        per_consultation.setdefault(message.consultation_id, []).append(message.direction)
+    assert per_consultation[consultations[1].id][0] == "in"
+
+
+async def test_language_choice_and_menu(engine):
+    client = BotClient(engine, user_id=unique_user(), language_hint="en")
+    await client.send("/start")
+    assert client.buttons[0] == "lang:en"  # pre-selected from the channel's hint
+    assert "Choose" in client.text
+    await client.press("lang:kk")
+    assert "Немен көмектесейін?" in client.text
+    assert client.buttons == ["menu:faq", "menu:eligibility", "menu:status", "menu:operator", "menu:language"]
+
+
+async def test_typed_number_presses_a_button(engine):
+    client = BotClient(engine, channel=Channel.whatsapp, user_id="+77010000001")
+    await client.send("сәлем")
+    await client.send("2")  # second option: Русский
+    assert "Хорошо, говорим по-русски." in client.text
+
+
+async def test_payload_sent_as_text_presses_it_and_unknown_payload_gets_menu(engine):
+    client = BotClient(engine, user_id=unique_user())
+    await client.send("lang:en")
+    assert "Great, let's talk in English." in client.text
+    await client.send("faq:no_such_topic_anywhere")
+    assert "How can I help?" in client.text
+
+
+async def test_media_gets_a_polite_text_answer_and_is_journaled(engine, db):
+    client = BotClient(engine, channel=Channel.telegram, user_id=unique_user())
+    await client.start("en")
+    for content_type in (ContentType.sticker, ContentType.photo, ContentType.voice,
+                         ContentType.document, ContentType.location):
+        await client.send("", content_type=content_type)
+        assert "only read text" in client.text
+    stored = {m.content_type for m in await all_messages(db) if m.direction == "in"}
+    assert {"sticker", "photo", "voice", "document", "location"} <= stored
+
+
+async def test_huge_text_is_journaled_and_answered(engine, db):
+    client = BotClient(engine, user_id=unique_user())
+    await client.start("en")
+    huge = "а" * 20_000
+    replies = await client.send(huge)
+    assert replies
+    stored = [m for m in await all_messages(db) if m.direction == "in"]
+    assert len(stored[-1].text) == 20_000
+
+
+async def test_iin_never_reaches_the_journal_whole(db, services):
+    engine = ConversationEngine(db, services, masker=mask_iins)
+    client = BotClient(engine, user_id=unique_user())
+    await client.send("мой ИИН 990315300123")
+    texts = [m.text for m in await all_messages(db)]
+    assert not any("990315300123" in text for text in texts)
+    assert any("**********23" in text for text in texts)
+
+
+async def test_a_failing_handler_answers_and_keeps_the_inbound(engine, db, monkeypatch):
+    import handlers.router as router
+
+    async def broken(turn):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(router.menu, "show_menu", broken)
+    client = BotClient(engine, user_id=unique_user())
+    await client.start("en")
+    await client.send("/menu")
+    assert "something went wrong" in client.text
+    async with db.sessions() as session:
+        count = await session.scalar(select(func.count()).select_from(Message).where(Message.text == "/menu"))
+    assert count == 1
+
+
+async def test_batch_of_many_users_in_one_call(engine, db):
+    inbounds = [Inbound(channel=Channel.telegram, user_id=f"u{i}", text="/start",
+                        content_type=ContentType.command, event_id=f"b{i}") for i in range(50)]
+    replies = await engine.handle_batch(inbounds)
+    assert len(replies) == 50
+    assert len({r.address.user_id for r in replies}) == 50
