@@ -10,6 +10,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage.models import Consultation, ConsultationTopic, Contact, Message
 
 
+DELIVERY_RANK = {"pending": 0, "accepted": 1, "queued": 1, "sending": 2, "sent": 3,
+                 "delivered": 4, "read": 5, "undelivered": 6, "failed": 6, "canceled": 6}
+
+
 class Contacts:
     def __init__(self, session: AsyncSession):
         self.session = session
@@ -109,18 +113,31 @@ class Journal:
     async def set_delivery(
         self, channel: str, channel_message_id: str, status: str, error_code: str | None = None
     ) -> bool:
-        result = await self.session.execute(
-            update(Message)
-            .where(Message.channel == channel, Message.channel_message_id == channel_message_id)
-            .values(delivery_status=status, error_code=error_code)
+        """Record a delivery status callback; False if no such message (yet)."""
+        message = await self.session.scalar(
+            select(Message).where(Message.channel == channel,
+                                  Message.channel_message_id == channel_message_id).limit(1)
         )
-        return result.rowcount > 0
+        if message is None:
+            return False
+        # Callbacks can arrive out of order: "sent" after "delivered" must not step back.
+        if DELIVERY_RANK.get(status, 0) >= DELIVERY_RANK.get(message.delivery_status or "", 0):
+            message.delivery_status = status
+            message.error_code = error_code or message.error_code
+        return True
 
     async def mark_sent(self, message_id: int, channel_message_id: str | None, status: str,
                         error_code: str | None = None) -> None:
         await self.session.execute(
             update(Message).where(Message.id == message_id)
-            .values(channel_message_id=channel_message_id, delivery_status=status, error_code=error_code)
+            .values(channel_message_id=channel_message_id, error_code=error_code)
+        )
+        # A status callback (delivered, read) may have arrived first: never step back to "sent".
+        await self.session.execute(
+            update(Message)
+            .where(Message.id == message_id,
+                   Message.delivery_status.is_(None) | (Message.delivery_status == "pending"))
+            .values(delivery_status=status)
         )
 
     async def outbound_after(self, contact_id: int, after_id: int, *,

@@ -77,6 +77,8 @@ class WhatsAppChannel:
         self._http = AsyncTwilioHttpClient()
         self.client = Client(self.account_sid, self._auth_token, http_client=self._http)
         if self.api_base:
+            # An edge or region would rewrite the host of the override (twilio's get_hostname).
+            self.client.edge = self.client.region = None
             self.client.api.base_url = self.api_base.rstrip("/")
 
     async def stop(self) -> None:
@@ -122,9 +124,7 @@ class WhatsAppChannel:
         if inbound.payload:
             inbound.content_type = ContentType.button
         replies = await self.engine.handle(inbound)
-        task = asyncio.create_task(self.deliver(replies))
-        self._deliveries.add(task)
-        task.add_done_callback(self._deliveries.discard)
+        self._spawn(self.deliver(replies))
         return web.Response(text=EMPTY_TWIML, content_type="text/xml")
 
     async def status(self, request: web.Request) -> web.Response:
@@ -134,12 +134,27 @@ class WhatsAppChannel:
         sid, status = form.get("MessageSid", ""), (form.get("MessageStatus") or "").lower()
         if not sid or status not in DELIVERY_STATUSES:
             return web.Response(status=400, text="missing MessageSid or unknown MessageStatus")
-        async with self.engine.db.unit_of_work() as uow:
-            found = await uow.journal.set_delivery(Channel.whatsapp.value, sid, status,
-                                                   form.get("ErrorCode") or None)
-        if not found:
-            log.info("status callback for an unknown message")
+        error_code = form.get("ErrorCode") or None
+        if not await self._record_status(sid, status, error_code):
+            # Twilio may call back before our own send has stored the sid: try again shortly.
+            self._spawn(self._record_status_later(sid, status, error_code))
         return web.Response(status=204)
+
+    async def _record_status(self, sid: str, status: str, error_code: str | None) -> bool:
+        async with self.engine.db.unit_of_work() as uow:
+            return await uow.journal.set_delivery(Channel.whatsapp.value, sid, status, error_code)
+
+    async def _record_status_later(self, sid: str, status: str, error_code: str | None) -> None:
+        for delay in (0.2, 1.0, 5.0):
+            await asyncio.sleep(delay)
+            if await self._record_status(sid, status, error_code):
+                return
+        log.info("status callback for an unknown message")
+
+    def _spawn(self, coroutine) -> None:
+        task = asyncio.create_task(coroutine)
+        self._deliveries.add(task)
+        task.add_done_callback(self._deliveries.discard)
 
     async def deliver(self, replies: list[Reply]) -> list[SendResult]:
         results = []

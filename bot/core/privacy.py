@@ -1,17 +1,17 @@
-"""Masking of personal data (IINs, phone numbers, names) for logs and exports."""
+"""Masking of personal data (IINs, phone numbers, names) for logs and exports.
+
+`mask_iins` lives with the IIN rules (eligibility.iin) and is re-exported here.
+"""
 from __future__ import annotations
 
 import re
 
-# A standalone 12-digit number whose first six digits could be a YYMMDD birth date.
-_IIN = re.compile(r"(?<![0-9])([0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])[0-9]{6})(?![0-9])")
+from eligibility.iin import mask_iins
+
+__all__ = ["mask_iins", "mask_phone", "mask_phones", "mask_name", "mask_text"]
+
 # Phone numbers: +7 701 234 56 78, 8 (701) 234-56-78, whatsapp:+77012345678, 77012345678.
 _PHONE = re.compile(r"(?<![0-9])(\+?[0-9][0-9\-\s().]{8,16}[0-9])(?![0-9])")
-
-
-def mask_iins(text: str) -> str:
-    """Every IIN-looking number keeps only its last 2 digits."""
-    return _IIN.sub(lambda m: "*" * 10 + m.group(1)[-2:], text)
 
 
 def mask_phone(phone: str | None) -> str:

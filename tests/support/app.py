@@ -9,8 +9,8 @@ from bot.settings import load_settings
 
 @asynccontextmanager
 async def running_bot(database_url: str, *, with_faq: bool = False, **overrides):
-    settings = load_settings(_env_file=None, database_url=database_url, http_host="127.0.0.1",
-                             http_port=0, **overrides)
+    overrides.setdefault("http_port", 0)
+    settings = load_settings(_env_file=None, database_url=database_url, http_host="127.0.0.1", **overrides)
     app = ZhasBot.build(settings, with_faq=with_faq)
     await app.start()
     app.base_url = f"http://127.0.0.1:{app.bound_port}"
@@ -18,3 +18,12 @@ async def running_bot(database_url: str, *, with_faq: bool = False, **overrides)
         yield app
     finally:
         await app.stop()
+
+
+def free_port() -> int:
+    """A free loopback port, for when the public URL must be known before start-up."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]

@@ -1,0 +1,1 @@
+"""Loopback test doubles for the Telegram Bot API and the Twilio REST API."""

@@ -1,0 +1,148 @@
+"""Telegram: the real aiogram client against a fake Bot API server on loopback."""
+import aiohttp
+import pytest
+from sqlalchemy import select
+
+from bot.channels.telegram import TEXT_LIMIT
+from bot.core.messages import Address, Channel, Outbound
+from bot.engine import Reply
+from storage.models import Message
+from tests.conftest import sqlite_url
+from tests.fakes.telegram_api import FakeTelegramAPI
+from tests.support.app import running_bot
+
+TOKEN = "123456:TEST-token"
+SECRET = "webhook-secret-1"
+
+
+@pytest.fixture
+async def fake():
+    async with FakeTelegramAPI() as api:
+        yield api
+
+
+@pytest.fixture
+async def polling_bot(fake, tmp_path):
+    async with running_bot(sqlite_url(tmp_path), telegram_bot_token=TOKEN,
+                           telegram_api_server=fake.base_url) as app:
+        yield app
+
+
+@pytest.fixture
+async def webhook_bot(fake, tmp_path):
+    async with running_bot(sqlite_url(tmp_path), telegram_bot_token=TOKEN, telegram_api_server=fake.base_url,
+                           telegram_mode="webhook", telegram_webhook_secret=SECRET,
+                           public_base_url="https://bot.example.org") as app:
+        yield app
+
+
+async def journal(app, direction=None):
+    async with app.db.sessions() as session:
+        query = select(Message).where(Message.channel == "telegram").order_by(Message.id)
+        if direction:
+            query = query.where(Message.direction == direction)
+        return list(await session.scalars(query))
+
+
+def inline_payloads(sent):
+    markup = sent.reply_markup or {}
+    return [button["callback_data"] for row in markup.get("inline_keyboard", []) for button in row]
+
+
+async def test_commands_registered_in_three_languages(polling_bot, fake):
+    await fake.wait_for_calls("setMyCommands", 4)
+    for lang in ("kk", "ru", "en"):
+        names = [command["command"] for command in fake.commands[lang]]
+        assert names == ["start", "menu", "language", "operator", "help"]
+    assert fake.commands["ru"][1]["description"] == "Главное меню"
+    assert fake.calls_of("deleteWebhook"), "polling must delete any webhook first"
+
+
+async def test_polling_conversation_with_inline_buttons(polling_bot, fake):
+    fake.push_text(42, "/start", language_code="en")
+    first = (await fake.wait_sent_to(42, 1))[0]
+    assert inline_payloads(first)[0] == "lang:en"  # pre-selected from language_code
+    fake.push_callback(42, "lang:ru", message_id=first.message_id)
+    sent = await fake.wait_sent_to(42, 4)
+    assert sent[1].text == "Хорошо, говорим по-русски."
+    assert inline_payloads(sent[-1])[0] == "menu:faq"
+    assert all(len(p.encode()) <= 64 for s in sent for p in inline_payloads(s))
+    await fake.wait_for_calls("answerCallbackQuery", 1)
+    stored = await journal(polling_bot, "in")
+    assert [m.content_type for m in stored] == ["command", "button"]
+    assert stored[1].payload == "lang:ru"
+
+
+async def test_media_gets_polite_text_answer(polling_bot, fake):
+    fake.push_text(7, "/start")
+    fake.push_callback(7, "lang:en")
+    await fake.wait_sent_to(7, 4)
+    for push in (fake.push_sticker, fake.push_photo, fake.push_voice, fake.push_document):
+        push(7)
+    fake.push_location(7, 43.65, 51.17)
+    sent = await fake.wait_sent_to(7, 4 + 5 * 2, timeout=10)
+    answers = [s.text for s in sent[4:] if "only read text" in (s.text or "")]
+    assert len(answers) == 5
+    kinds = [m.content_type for m in await journal(polling_bot, "in")]
+    assert kinds[2:] == ["sticker", "photo", "voice", "document", "location"]
+
+
+async def test_updates_are_confirmed_only_after_they_are_stored(polling_bot, fake, monkeypatch):
+    engine = polling_bot.engine
+    original = engine.handle_batch
+    failures = {"left": 1}
+
+    async def flaky(inbounds):
+        if failures["left"]:
+            failures["left"] -= 1
+            raise ConnectionError("database is away")
+        return await original(inbounds)
+
+    monkeypatch.setattr(engine, "handle_batch", flaky)
+    update = fake.push_text(99, "/start")
+    # The first attempt fails before the commit: the update must come back, and is
+    # then stored and answered exactly once.
+    await fake.wait_sent_to(99, 1, timeout=10)
+    await fake.wait_for_offset(update["update_id"] + 1)
+    stored = [m for m in await journal(polling_bot, "in") if m.event_id == str(update["update_id"])]
+    assert len(stored) == 1
+    assert len(fake.sent_to(99)) == 1
+
+
+async def test_long_reply_respects_4096_limit_and_blocked_user(polling_bot, fake):
+    channel = polling_bot.channels[Channel.telegram]
+    text = ("Абзац. " * 700).strip()  # about 4,900 characters
+    address = Address(Channel.telegram, "55")
+    result = await channel.send(Reply(1, 1, address, Outbound(text), "ru"))
+    parts = fake.sent_to(55)
+    assert result.status == "sent" and len(parts) == 2
+    assert all(len(p.text) <= TEXT_LIMIT for p in parts)
+    assert "".join(p.text for p in parts).replace(" ", "") == text.replace(" ", "")
+    fake.blocked_chats.add(56)
+    blocked = await channel.send(Reply(2, 1, Address(Channel.telegram, "56"), Outbound("hi"), "ru"))
+    assert (blocked.status, blocked.error_code) == ("unreachable", "403")
+
+
+async def test_webhook_mode(webhook_bot, fake):
+    assert fake.webhook_url == "https://bot.example.org/webhooks/telegram"
+    assert fake.webhook_secret_token == SECRET
+    update = {"update_id": 5000, **fake.make_text(31, "/start")}
+    url = f"{webhook_bot.base_url}/webhooks/telegram"
+    async with aiohttp.ClientSession() as http:
+        for headers in ({}, {"X-Telegram-Bot-Api-Secret-Token": "wrong"}):
+            async with http.post(url, json=update, headers=headers) as response:
+                assert response.status in (401, 403)
+        assert not await journal(webhook_bot)  # nothing from a forged request is stored
+        good = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
+        async with http.post(url, data=b"{broken", headers=good) as response:
+            assert response.status == 400
+        async with http.post(url, json={"no": "update_id"}, headers=good) as response:
+            assert response.status == 400
+        for _ in range(2):  # Telegram redelivers when it did not see our 200 in time
+            async with http.post(url, json=update, headers=good) as response:
+                assert response.status == 200
+        # By the time the 200 came, the inbound message was committed.
+        assert len(await journal(webhook_bot, "in")) == 1
+    sent = await fake.wait_sent_to(31, 1)
+    assert "lang:ru" in inline_payloads(sent[0])
+    assert len(fake.sent_to(31)) == 1
