@@ -12,6 +12,7 @@ from bot.core.messages import Address, Channel
 from bot.core.privacy import mask_iins
 from bot.core.programme import load_programme
 from bot.engine import ConversationEngine, Reply, SendResult
+from bot.messenger import Messenger, load_templates
 from bot.settings import Settings
 from bot.web.server import build_web_app
 from handlers.turn import Services
@@ -36,6 +37,7 @@ class ZhasBot:
     services: Services
     engine: ConversationEngine
     channels: dict[Channel, object] = field(default_factory=dict)
+    messenger: Messenger | None = None
     runner: web.AppRunner | None = None
 
     @classmethod
@@ -50,6 +52,8 @@ class ZhasBot:
                                     masker=mask_iins)
         app = cls(settings=settings, db=db, services=services, engine=engine)
         app._build_channels()
+        app.messenger = Messenger(db, app.channels, default_language=settings.default_language,
+                                  templates=load_templates(settings.whatsapp_templates_file))
         return app
 
     def _build_channels(self) -> None:

@@ -40,6 +40,8 @@ class Settings(BaseSettings):
     default_language: str = "kk"
     consultation_idle_minutes: int = Field(30, ge=1)
     programme_file: Path | None = None
+    # Twilio Content templates for WhatsApp outside the 24-hour window (config/whatsapp_templates.yaml).
+    whatsapp_templates_file: Path | None = None
     # Keyed hashes of IINs (duplicate detection) use this; change it and old hashes stop matching.
     secret_key: SecretStr = SecretStr("change-me-in-production")
     log_level: str = "INFO"

@@ -6,6 +6,7 @@ called (PUBLIC_BASE_URL + path), since behind a proxy the request's own URL diff
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections import defaultdict
 
@@ -168,6 +169,9 @@ class WhatsAppChannel:
         return results
 
     async def send(self, reply: Reply) -> SendResult:
+        if reply.outbound.template is not None:
+            result = await self._send_chunk(reply, None)
+            return result if isinstance(result, SendResult) else SendResult(reply.message_id, result, "sent")
         hint = self.translator.t(reply.lang, "buttons.numbered_hint")
         body = numbered_options(reply.outbound, hint)
         sid = None
@@ -178,14 +182,19 @@ class WhatsAppChannel:
             sid = result
         return SendResult(reply.message_id, sid, "sent")
 
-    async def _send_chunk(self, reply: Reply, body: str) -> str | SendResult:
+    async def _send_chunk(self, reply: Reply, body: str | None) -> str | SendResult:
         assert self.client is not None, "WhatsAppChannel.start() was not awaited"
+        content = {"body": body}
+        template = reply.outbound.template
+        if template is not None:
+            content = {"content_sid": template.content_sid,
+                       "content_variables": json.dumps(template.variables, ensure_ascii=False)}
         delay = 0.5
         for attempt in range(self.max_retries + 1):
             try:
                 message = await self.client.messages.create_async(
-                    from_=self.whatsapp_from, to=f"whatsapp:{reply.address.user_id}", body=body,
-                    status_callback=self.public_url(STATUS_PATH),
+                    from_=self.whatsapp_from, to=f"whatsapp:{reply.address.user_id}",
+                    status_callback=self.public_url(STATUS_PATH), **content,
                 )
                 return message.sid
             except TwilioRestException as exc:

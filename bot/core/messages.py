@@ -66,12 +66,23 @@ class Inbound:
     channel_message_id: str | None = None
 
 
+@dataclass(frozen=True)
+class Template:
+    """A pre-approved WhatsApp message (Twilio Content template) for use outside the
+    24-hour session window: its ContentSid and the values of its {{1}}, {{2}} … variables."""
+
+    content_sid: str
+    variables: dict[str, str] = field(default_factory=dict)
+
+
 @dataclass
 class Outbound:
     text: str
     buttons: list[Button] = field(default_factory=list)
     # Ask the user to share their phone number (Telegram's contact-request keyboard).
     request_contact: bool = False
+    # WhatsApp only: send this template instead of free text (outside the 24-hour window).
+    template: Template | None = None
 
 
 @dataclass

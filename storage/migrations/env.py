@@ -6,7 +6,7 @@ import os
 
 from alembic import context
 
-from storage.models import Base
+from storage.schema import Base
 
 config = context.config
 target_metadata = Base.metadata
