@@ -12,13 +12,9 @@ MENU_ITEMS = (
 )
 
 
-async def show_menu(turn: Turn, *, intro_key: str = "menu.title") -> None:
-    turn.say_key(intro_key, [turn.button(key, payload) for key, payload in MENU_ITEMS])
-
-
-async def coming_soon(turn: Turn) -> None:
-    """Say plainly that a feature is not available yet, never pretend it works."""
-    turn.say_key("feature.coming_soon", [turn.button("menu.back", "menu:main")])
+async def show_menu(turn: Turn, *, intro_key: str = "menu.title", intro_text: str | None = None) -> None:
+    buttons = [turn.button(key, payload) for key, payload in MENU_ITEMS]
+    turn.say(intro_text if intro_text is not None else turn.t(intro_key), buttons)
 
 
 async def show_help(turn: Turn) -> None:

@@ -1,0 +1,111 @@
+"""FAQ matcher benchmark on the held-out set (bench/data/faq_heldout.tsv).
+
+    python bench/faq_accuracy.py [--errors] [--threshold X]
+
+Prints top-1 accuracy per variant and overall, the out-of-scope declined share,
+build time and p50/p99 match latency. The held-out questions are never used as examples.
+"""
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from faq.content import load_topics  # noqa: E402
+from faq.matcher import Matcher  # noqa: E402
+from faq.normalize import normalize  # noqa: E402
+
+DATA = ROOT / "bench" / "data" / "faq_heldout.tsv"
+VARIANTS = ("ru", "kk", "kk_folded", "kk_latin", "en")
+EXPECTED_LANG = {"ru": "ru", "kk": "kk", "kk_folded": "kk", "kk_latin": "kk", "en": "en"}
+TARGET_OVERALL, TARGET_VARIANT, TARGET_DECLINE, TARGET_P99_MS = 0.90, 0.85, 0.90, 5.0
+
+
+def load_heldout(path: Path = DATA) -> list[tuple[str, str | None, str]]:
+    rows = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        variant, label, text = line.split("\t", 2)
+        rows.append((variant, None if label == "none" else label, text))
+    return rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--errors", action="store_true", help="print every miss")
+    parser.add_argument("--threshold", type=float, default=None)
+    args = parser.parse_args(argv)
+
+    rows = load_heldout()
+    topics = load_topics()
+    started = time.perf_counter()
+    kwargs = {"threshold": args.threshold} if args.threshold is not None else {}
+    matcher = Matcher(topics, **kwargs)
+    build_ms = (time.perf_counter() - started) * 1000
+
+    examples = {normalize(e) for t in topics for ex in t.examples.values() for e in ex}
+    leaked = [text for _, _, text in rows if normalize(text) in examples]
+
+    hits: dict[str, list[bool]] = defaultdict(list)
+    lang_hits: dict[str, list[bool]] = defaultdict(list)
+    latencies: list[float] = []
+    misses = []
+    for variant, label, text in rows:
+        t0 = time.perf_counter()
+        result = matcher.match(text)
+        latencies.append((time.perf_counter() - t0) * 1000)
+        ok = result.topic == label
+        hits["oos" if label is None else variant].append(ok)
+        if variant in EXPECTED_LANG:
+            lang_hits[variant].append(result.lang == EXPECTED_LANG[variant])
+        if not ok:
+            misses.append((variant, label, result, text))
+    # Latency on the whole set again, warm, plus pathological inputs.
+    for text in [r[2] for r in rows] + ["", "😀" * 50, "1" * 500, "а" * 20000, "грант " * 4000]:
+        t0 = time.perf_counter()
+        matcher.match(text)
+        latencies.append((time.perf_counter() - t0) * 1000)
+
+    print(f"held-out questions: {len(rows)} ({sum(1 for r in rows if r[1])} in scope, "
+          f"{sum(1 for r in rows if not r[1])} out of scope); identical to an example: {len(leaked)}")
+    print(f"topics: {len(topics)}, build time: {build_ms:.0f} ms")
+    failed = []
+    for variant in VARIANTS:
+        acc = sum(hits[variant]) / len(hits[variant])
+        lang_acc = sum(lang_hits[variant]) / len(lang_hits[variant])
+        print(f"  top-1 {variant:<10} {acc:6.1%}  (n={len(hits[variant])}, language detected {lang_acc:.0%})")
+        if acc < TARGET_VARIANT:
+            failed.append(f"{variant} < {TARGET_VARIANT:.0%}")
+    in_scope = [ok for v in VARIANTS for ok in hits[v]]
+    overall = sum(in_scope) / len(in_scope)
+    declined = sum(hits["oos"]) / len(hits["oos"])
+    latencies.sort()
+    p50 = statistics.median(latencies)
+    p99 = latencies[int(0.99 * (len(latencies) - 1))]
+    print(f"  top-1 overall    {overall:6.1%}  (n={len(in_scope)})")
+    print(f"  out-of-scope declined {declined:6.1%}  (n={len(hits['oos'])})")
+    print(f"  latency p50 {p50:.2f} ms, p99 {p99:.2f} ms, max {latencies[-1]:.2f} ms")
+    if overall < TARGET_OVERALL:
+        failed.append("overall")
+    if declined < TARGET_DECLINE:
+        failed.append("out-of-scope")
+    if p99 > TARGET_P99_MS:
+        failed.append("p99 latency")
+    if args.errors:
+        for variant, label, result, text in misses:
+            alts = ", ".join(f"{t}:{s:.2f}" for t, s in result.alternatives)
+            print(f"MISS {variant:<9} want {label or '-':<19} got {result.topic or '-':<19} "
+                  f"{result.score:.2f}  [{alts}]  {text}")
+    print("targets: " + ("all met" if not failed else "NOT met: " + ", ".join(failed)))
+    return 0 if not failed else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,73 @@
+"""`zhasbot faq …` subcommands: match questions from stdin, validate the content."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import TextIO
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the `faq` command (subcommands `match`, `validate`) to the main CLI."""
+    faq = subparsers.add_parser("faq", help="FAQ matching and content checks")
+    commands = faq.add_subparsers(dest="faq_command", required=True)
+
+    match = commands.add_parser("match", help="match questions read from stdin, one per line")
+    match.add_argument("--json", action="store_true", help="print one JSON object per line")
+    match.add_argument("--topics", default=None, help="topics directory (default: shipped)")
+    match.set_defaults(func=run_match)
+
+    validate = commands.add_parser("validate", help="check FAQ topics, groups and facts")
+    validate.add_argument("--topics", default=None, help="topics directory (default: shipped)")
+    validate.add_argument("--groups", default=None, help="groups file (default: shipped)")
+    validate.add_argument("--programme", default=None, help="programme config (default: config/programme.yaml)")
+    validate.set_defaults(func=run_validate)
+
+
+def run_match(args: argparse.Namespace, stdin: TextIO | None = None, stdout: TextIO | None = None) -> int:
+    from faq.matcher import Matcher
+
+    stdin = stdin or sys.stdin
+    stdout = stdout or sys.stdout
+    matcher = Matcher.from_directory(args.topics)
+    for line in stdin:
+        text = line.rstrip("\r\n")
+        result = matcher.match(text)
+        if args.json:
+            print(json.dumps({
+                "text": text,
+                "topic": result.topic,
+                "score": round(result.score, 4),
+                "lang": result.lang,
+                "alternatives": [{"topic": t, "score": round(s, 4)} for t, s in result.alternatives],
+            }, ensure_ascii=False), file=stdout)
+        else:
+            alts = ", ".join(f"{t} {s:.2f}" for t, s in result.alternatives)
+            print(f"{result.topic or '-'}\t{result.score:.2f}\t{result.lang or '-'}\t{text}"
+                  + (f"\t(also: {alts})" if alts else ""), file=stdout)
+    return 0
+
+
+def run_validate(args: argparse.Namespace, stdout: TextIO | None = None) -> int:
+    from bot.core.programme import ProgrammeConfigError, load_programme
+    from faq.content import load_topics
+    from faq.validate import validate
+
+    stdout = stdout or sys.stdout
+    try:
+        facts = load_programme(args.programme)["facts"]
+    except ProgrammeConfigError as exc:
+        print(exc, file=stdout)
+        return 1
+    issues = validate(args.topics, facts=facts, groups_file=args.groups)
+    for issue in issues:
+        print(issue, file=stdout)
+    if issues:
+        print(f"{len(issues)} error(s)", file=stdout)
+        return 1
+    topics = load_topics(args.topics)
+    shown = [t for t in topics if t.answerable]
+    print(f"OK: {sum(t.kind == 'topic' for t in shown)} topics, "
+          f"{sum(t.kind == 'intent' for t in shown)} intents, "
+          f"{sum(len(x) for t in topics for x in t.examples.values())} examples", file=stdout)
+    return 0

@@ -1,0 +1,192 @@
+"""FAQ content: topics and groups from YAML, answers rendered with season facts."""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Mapping
+
+import yaml
+from babel.dates import format_date
+from babel.numbers import format_decimal
+
+LANGS = ("kk", "ru", "en")
+KINDS = ("topic", "intent", "out_of_scope")
+PACKAGE_DIR = Path(__file__).resolve().parent
+DEFAULT_TOPICS_DIR = PACKAGE_DIR / "topics"
+DEFAULT_GROUPS_FILE = PACKAGE_DIR / "groups.yaml"
+PLACEHOLDER_RE = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+DATE_PATTERN = "d MMMM y"  # "22 қазан 2026", "22 октября 2026", "22 October 2026"
+
+
+class ContentError(ValueError):
+    """Content that cannot be loaded or rendered; the message names the problem."""
+
+
+@dataclass(frozen=True)
+class Topic:
+    id: str
+    kind: str
+    group: str | None = None
+    title: Mapping[str, str] = field(default_factory=dict)
+    answer: Mapping[str, str] = field(default_factory=dict)
+    examples: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    keywords: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    related: tuple[str, ...] = ()
+    source: str = ""
+
+    def title_for(self, lang: str) -> str:
+        return self.title.get(_check_lang(lang), self.id)
+
+    @property
+    def answerable(self) -> bool:
+        """Shown to users: a catalogue topic or an intent, never the out-of-scope class."""
+        return self.kind != "out_of_scope"
+
+
+@dataclass(frozen=True)
+class Group:
+    id: str
+    title: Mapping[str, str]
+
+    def title_for(self, lang: str) -> str:
+        return self.title.get(_check_lang(lang), self.id)
+
+
+def _check_lang(lang: str) -> str:
+    if lang not in LANGS:
+        raise ValueError(f"unsupported language {lang!r}; expected one of {LANGS}")
+    return lang
+
+
+def _per_lang_texts(value: Any) -> dict[str, tuple[str, ...]]:
+    if not isinstance(value, Mapping):
+        return {}
+    out: dict[str, tuple[str, ...]] = {}
+    for lang, items in value.items():
+        if isinstance(items, list):
+            out[str(lang)] = tuple(str(item) for item in items if item is not None)
+    return out
+
+
+def _per_lang_text(value: Any) -> dict[str, str]:
+    if not isinstance(value, Mapping):
+        return {}
+    return {str(k): str(v) for k, v in value.items() if v is not None}
+
+
+def topic_files(directory: str | Path | None = None) -> list[Path]:
+    directory = Path(directory) if directory else DEFAULT_TOPICS_DIR
+    return sorted(p for p in directory.glob("*.yaml") if p.is_file())
+
+
+def load_topics(directory: str | Path | None = None) -> list[Topic]:
+    """All topics (including intents and the out-of-scope class) from `directory`/*.yaml.
+
+    Each file holds `topics: [...]`. Structural problems raise ContentError; run
+    `faq.validate.validate()` for a full report with file and line.
+    """
+    topics: list[Topic] = []
+    for path in topic_files(directory):
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        except yaml.YAMLError as exc:
+            raise ContentError(f"{path}: not valid YAML: {exc}") from exc
+        items = data.get("topics") if isinstance(data, dict) else None
+        if not isinstance(items, list):
+            raise ContentError(f"{path}: expected a top-level `topics:` list")
+        for item in items:
+            if not isinstance(item, dict) or not item.get("id"):
+                raise ContentError(f"{path}: every topic needs an `id`")
+            topics.append(Topic(
+                id=str(item["id"]),
+                kind=str(item.get("kind", "topic")),
+                group=item.get("group"),
+                title=_per_lang_text(item.get("title")),
+                answer=_per_lang_text(item.get("answer")),
+                examples=_per_lang_texts(item.get("examples")),
+                keywords=_per_lang_texts(item.get("keywords")),
+                related=tuple(str(r) for r in item.get("related") or ()),
+                source=str(path),
+            ))
+    return topics
+
+
+def load_groups(path: str | Path | None = None) -> list[Group]:
+    path = Path(path) if path else DEFAULT_GROUPS_FILE
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise ContentError(f"{path}: cannot read groups: {exc}") from exc
+    items = data.get("groups") if isinstance(data, dict) else None
+    if not isinstance(items, list):
+        raise ContentError(f"{path}: expected a top-level `groups:` list")
+    return [Group(id=str(g["id"]), title=_per_lang_text(g.get("title"))) for g in items]
+
+
+@lru_cache(maxsize=4)
+def _topics_by_id(directory: str | None) -> dict[str, Topic]:
+    return {t.id: t for t in load_topics(directory)}
+
+
+def get_topic(topic_id: str, directory: str | Path | None = None) -> Topic:
+    topics = _topics_by_id(str(directory) if directory else None)
+    try:
+        return topics[topic_id]
+    except KeyError:
+        raise ContentError(f"unknown FAQ topic {topic_id!r}") from None
+
+
+def render_fact(value: Any, lang: str) -> str:
+    """One fact as text in `lang`: dates localised, per-language mappings picked."""
+    if isinstance(value, Mapping):
+        if lang not in value:
+            raise ContentError(f"fact has no {lang!r} text")
+        return render_fact(value[lang], lang)
+    if isinstance(value, (dt.date, dt.datetime)):
+        date = value.date() if isinstance(value, dt.datetime) else value
+        return format_date(date, DATE_PATTERN, locale=lang)
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, int) and abs(value) >= 10000:
+        return format_decimal(value, locale=lang)
+    return str(value)
+
+
+def fill_placeholders(text: str, lang: str, facts: Mapping[str, Any]) -> str:
+    def substitute(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name not in facts:
+            raise ContentError(f"placeholder {{{name}}} has no fact in programme facts")
+        try:
+            return render_fact(facts[name], lang)
+        except ContentError as exc:
+            raise ContentError(f"fact {name!r}: {exc}") from None
+
+    return PLACEHOLDER_RE.sub(substitute, text)
+
+
+def render_answer(
+    topic_id: str,
+    lang: str,
+    facts: Mapping[str, Any],
+    directory: str | Path | None = None,
+) -> str:
+    """The answer text of `topic_id` in `lang` with {placeholders} filled from `facts`.
+
+    `facts` is the `facts:` mapping of config/programme.yaml
+    (`bot.core.programme.load_programme()["facts"]`). Raises ContentError for an unknown
+    topic, a topic without an answer in `lang`, or a placeholder without a fact.
+    """
+    topic = get_topic(topic_id, directory)
+    text = topic.answer.get(_check_lang(lang))
+    if not text:
+        raise ContentError(f"topic {topic_id!r} has no answer in {lang!r}")
+    return fill_placeholders(text, lang, facts)
+
+
+def title(topic_id: str, lang: str, directory: str | Path | None = None) -> str:
+    """The button label of `topic_id` in `lang`."""
+    return get_topic(topic_id, directory).title_for(lang)

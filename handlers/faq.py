@@ -1,0 +1,112 @@
+"""Answering questions from the FAQ content, browsing it, and the honest fallback.
+
+A confident match answers in the contact's language (whatever language the question was
+typed in) and records the topic on the consultation. Below the threshold the bot never
+guesses: it says it did not understand and offers likely topics and an operator; after a
+second miss in a row the operator comes first.
+"""
+from __future__ import annotations
+
+import logging
+
+from faq.content import ContentError, get_topic, load_groups, load_topics, render_answer
+
+from bot.core.messages import Button
+from handlers import menu
+from handlers.turn import Turn
+
+log = logging.getLogger(__name__)
+
+MAX_SUGGESTIONS = 3
+ACTION_INTENTS = ("human", "check_eligibility", "my_status")
+
+
+def _topic_button(turn: Turn, topic_id: str) -> Button:
+    return Button(get_topic(topic_id).title_for(turn.lang), f"faq:{topic_id}")
+
+
+def _answer_text(turn: Turn, topic_id: str) -> str:
+    return render_answer(topic_id, turn.lang, turn.services.programme.get("facts", {}))
+
+
+async def answer_free_text(turn: Turn) -> None:
+    matcher = turn.services.faq
+    if matcher is None:
+        await not_understood(turn, [])
+        return
+    result = matcher.match(turn.inbound.text)
+    if result.topic is None:
+        await not_understood(turn, [topic for topic, _score in result.alternatives])
+        return
+    turn.update_state(faq_misses=None)
+    await answer_topic(turn, result.topic)
+
+
+async def answer_topic(turn: Turn, topic_id: str) -> None:
+    """Answer a topic (or act on an intent) chosen by the matcher or by a button."""
+    try:
+        topic = get_topic(topic_id)
+    except ContentError:
+        await menu.show_menu(turn)
+        return
+    if topic.kind == "intent":
+        await _act_on_intent(turn, topic_id)
+        return
+    turn.add_topic(topic_id)
+    turn.set_outcome("answered")
+    buttons = [_topic_button(turn, related) for related in topic.related[:2]]
+    if topic_id == "complaint":
+        # The grievance mechanism: the answer explains it, the button files one.
+        buttons.insert(0, turn.button("complaint.start_button", "complaint:start"))
+    buttons.append(turn.button("menu.back", "menu:main"))
+    turn.say(_answer_text(turn, topic_id), buttons)
+
+
+async def _act_on_intent(turn: Turn, intent: str) -> None:
+    if intent == "human":
+        from handlers import handoff
+
+        await handoff.escalate(turn)
+    elif intent == "check_eligibility":
+        from handlers import eligibility
+
+        await eligibility.start(turn)
+    elif intent == "my_status":
+        from handlers import status
+
+        await status.start(turn)
+    else:  # greeting, thanks: a short answer, then the way on
+        turn.add_topic(intent)
+        await menu.show_menu(turn, intro_text=_answer_text(turn, intent))
+
+
+async def not_understood(turn: Turn, likely: list[str]) -> None:
+    misses = int(turn.state.get("faq_misses", 0)) + 1
+    turn.update_state(faq_misses=misses)
+    turn.set_outcome("not_understood")
+    suggestions = [_topic_button(turn, topic) for topic in likely
+                   if get_topic(topic).kind == "topic"][:MAX_SUGGESTIONS]
+    operator = turn.button("menu.operator", "menu:operator")
+    if misses >= 2:
+        buttons = [operator, *suggestions, turn.button("menu.back", "menu:main")]
+        turn.say_key("fallback.operator_first", buttons)
+    else:
+        buttons = [*suggestions, operator, turn.button("menu.back", "menu:main")]
+        turn.say_key("fallback.not_understood", buttons)
+
+
+async def show_groups(turn: Turn) -> None:
+    buttons = [Button(group.title_for(turn.lang), f"faqgroup:{group.id}") for group in load_groups()
+               if any(t.group == group.id and t.kind == "topic" for t in load_topics())]
+    buttons.append(turn.button("menu.back", "menu:main"))
+    turn.say_key("faq.groups", buttons)
+
+
+async def show_group(turn: Turn, group_id: str) -> None:
+    topics = [t for t in load_topics() if t.group == group_id and t.kind == "topic"]
+    if not topics:
+        await show_groups(turn)
+        return
+    buttons = [_topic_button(turn, topic.id) for topic in topics]
+    buttons.append(turn.button("faq.all_groups", "menu:faq"))
+    turn.say_key("faq.pick_topic", buttons)
