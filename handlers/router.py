@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 
 from bot.core.messages import MEDIA_TYPES, ContentType
-from handlers import fallback, language, media, menu
+from handlers import faq, language, media, menu
 from handlers.turn import Turn
 
 log = logging.getLogger(__name__)
@@ -61,10 +61,18 @@ async def _button(turn: Turn, payload: str) -> None:
     if kind == "menu":
         if value == "language":
             await language.ask_language(turn)
-        elif value in ("faq", "eligibility", "status", "operator"):
+        elif value == "faq":
+            await faq.show_groups(turn)
+        elif value in ("eligibility", "status", "operator"):
             await menu.coming_soon(turn)
         else:
             await menu.show_menu(turn)
+        return
+    if kind == "faq":
+        await faq.answer_topic(turn, value)
+        return
+    if kind == "faqgroup":
+        await faq.show_group(turn, value)
         return
     # A payload nobody knows (an old keyboard, a hand-typed token) gets the menu.
     log.info("unknown button payload %r", payload)
@@ -72,4 +80,4 @@ async def _button(turn: Turn, payload: str) -> None:
 
 
 async def _free_text(turn: Turn) -> None:
-    await fallback.not_understood(turn)
+    await faq.answer_free_text(turn)
