@@ -74,6 +74,8 @@ class ConversationEngine:
         now = self.clock()
         async with self.db.sessions() as session:
             uow = UnitOfWork(session)
+            # Flushes happen where we say: autoflush before every query costs more than the work.
+            session.autoflush = False
             accepted = await self._record_inbound(uow, inbounds, now)
             await session.commit()  # stored before anything is answered
 
@@ -109,38 +111,55 @@ class ConversationEngine:
             ]
 
     async def _record_inbound(self, uow: UnitOfWork, inbounds: list[Inbound], now: datetime):
-        accepted = []
-        by_channel: defaultdict[str, list[str]] = defaultdict(list)
-        for inbound in inbounds:
-            if inbound.event_id:
-                by_channel[inbound.channel.value].append(inbound.event_id)
+        """Journal a batch of inbound messages; return (inbound, contact, consultation) for
+        the ones not seen before. Contacts and open consultations are loaded per batch."""
+        fresh: list[Inbound] = []
         seen: set[tuple[str, str]] = set()
-        for channel, event_ids in by_channel.items():
-            seen |= {(channel, e) for e in await uow.journal.seen_events(channel, event_ids)}
-
+        by_channel: defaultdict[str, list[Inbound]] = defaultdict(list)
         for inbound in inbounds:
+            by_channel[inbound.channel.value].append(inbound)
+        for channel, items in by_channel.items():
+            known = await uow.journal.seen_events(channel, [i.event_id for i in items if i.event_id])
+            seen |= {(channel, event_id) for event_id in known}
+        for inbound in inbounds:
+            key = (inbound.channel.value, inbound.event_id or "")
+            if inbound.event_id and key in seen:
+                log.info("duplicate delivery %s/%s ignored", *key)
+                continue
+            seen.add(key)
+            fresh.append(inbound)
+
+        contacts: dict[tuple[str, str], Contact] = {}
+        for channel, items in by_channel.items():
+            found = await uow.contacts.get_or_create_many(
+                channel, {i.user_id: i.display_name for i in items if i in fresh})
+            contacts.update({(channel, external_id): c for external_id, c in found.items()})
+        open_consultations = await uow.consultations.open_for([c.id for c in contacts.values()])
+
+        accepted = []
+        for inbound in fresh:
             channel = inbound.channel.value
-            if inbound.event_id:
-                if (channel, inbound.event_id) in seen:
-                    log.info("duplicate delivery %s/%s ignored", channel, inbound.event_id)
-                    continue
-                seen.add((channel, inbound.event_id))
             inbound.text = inbound.text or ""
-            contact = await uow.contacts.get_or_create(channel, inbound.user_id,
-                                                       display_name=inbound.display_name)
+            contact = contacts[(channel, inbound.user_id)]
             if inbound.shared_phone:
                 contact.phone = inbound.shared_phone
             contact.last_inbound_at = now
-            consultation = await uow.consultations.current_or_open(
-                contact, now=now, idle=self.idle, language=contact.language)
+            consultation = open_consultations.get(contact.id)
+            if consultation is None or now - consultation.last_activity_at >= self.idle:
+                if consultation is not None:
+                    consultation.closed_at = consultation.last_activity_at
+                consultation = uow.consultations.open(contact, now=now)
+                open_consultations[contact.id] = consultation
             consultation.last_activity_at = now
+            accepted.append((inbound, contact, consultation))
+        await uow.flush()  # consultation ids for the journal rows below
+        for inbound, contact, consultation in accepted:
             uow.journal.record(
-                contact_id=contact.id, consultation_id=consultation.id, channel=channel,
+                contact_id=contact.id, consultation_id=consultation.id, channel=inbound.channel.value,
                 direction="in", content_type=inbound.content_type.value,
                 text=self.masker(inbound.text), payload=inbound.payload, event_id=inbound.event_id,
                 channel_message_id=inbound.channel_message_id, author="user", created_at=now,
             )
-            accepted.append((inbound, contact, consultation))
         return accepted
 
     @staticmethod
@@ -178,6 +197,5 @@ class ConversationEngine:
         if not results:
             return
         async with self.db.unit_of_work() as uow:
-            for result in results:
-                await uow.journal.mark_sent(result.message_id, result.channel_message_id,
-                                            result.status, result.error_code)
+            await uow.journal.mark_sent_many(
+                [(r.message_id, r.channel_message_id, r.status, r.error_code) for r in results])

@@ -7,5 +7,4 @@ from handlers.turn import Turn
 
 async def answer_media(turn: Turn) -> None:
     turn.set_outcome("media")
-    turn.say_key("media.unsupported")
-    await menu.show_menu(turn, intro_key="menu.title")
+    await menu.show_menu(turn, intro_key="media.unsupported")

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any, Iterable
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Consultation, ConsultationTopic, Contact, Message
@@ -30,6 +30,27 @@ class Contacts:
             contact.display_name = display_name
         return contact
 
+    async def get_or_create_many(self, channel: str, names: dict[str, str | None]) -> dict[str, Contact]:
+        """external_id → Contact for every id in `names` (display names kept up to date)."""
+        if not names:
+            return {}
+        found = {
+            contact.external_id: contact
+            for contact in await self.session.scalars(
+                select(Contact).where(Contact.channel == channel, Contact.external_id.in_(list(names)))
+            )
+        }
+        for external_id, display_name in names.items():
+            contact = found.get(external_id)
+            if contact is None:
+                contact = Contact(channel=channel, external_id=external_id, display_name=display_name, state={})
+                self.session.add(contact)
+                found[external_id] = contact
+            elif display_name and contact.display_name != display_name:
+                contact.display_name = display_name
+        await self.session.flush()
+        return found
+
     async def get(self, contact_id: int) -> Contact | None:
         return await self.session.get(Contact, contact_id)
 
@@ -51,21 +72,23 @@ class Consultations:
             .limit(1)
         )
 
-    async def current_or_open(
-        self, contact: Contact, *, now: datetime, idle: timedelta, language: str | None
-    ) -> Consultation:
-        """The contact's open consultation, or a new one after `idle` without activity."""
-        consultation = await self.current(contact.id)
-        if consultation is not None and now - consultation.last_activity_at >= idle:
-            consultation.closed_at = consultation.last_activity_at
-            consultation = None
-        if consultation is None:
-            consultation = Consultation(
-                contact_id=contact.id, channel=contact.channel, language=language,
-                opened_at=now, last_activity_at=now, topics=[],
-            )
-            self.session.add(consultation)
-            await self.session.flush()
+    async def open_for(self, contact_ids: list[int]) -> dict[int, Consultation]:
+        """contact id → its open consultation, for a batch of contacts."""
+        if not contact_ids:
+            return {}
+        rows = await self.session.scalars(
+            select(Consultation)
+            .where(Consultation.contact_id.in_(contact_ids), Consultation.closed_at.is_(None))
+            .order_by(Consultation.id)
+        )
+        return {consultation.contact_id: consultation for consultation in rows}
+
+    def open(self, contact: Contact, *, now: datetime) -> Consultation:
+        consultation = Consultation(
+            contact_id=contact.id, channel=contact.channel, language=contact.language,
+            opened_at=now, last_activity_at=now, topics=[],
+        )
+        self.session.add(consultation)
         return consultation
 
     def add_topic(self, consultation: Consultation, topic: str) -> None:
@@ -128,16 +151,25 @@ class Journal:
 
     async def mark_sent(self, message_id: int, channel_message_id: str | None, status: str,
                         error_code: str | None = None) -> None:
+        await self.mark_sent_many([(message_id, channel_message_id, status, error_code)])
+
+    async def mark_sent_many(self, results: list[tuple[int, str | None, str, str | None]]) -> None:
+        """(message id, channel message id, status, error code) for a batch of sends."""
+        if not results:
+            return
+        table = Message.__table__
         await self.session.execute(
-            update(Message).where(Message.id == message_id)
-            .values(channel_message_id=channel_message_id, error_code=error_code)
+            update(table).where(table.c.id == bindparam("mid"))
+            .values(channel_message_id=bindparam("cmid"), error_code=bindparam("err")),
+            [{"mid": m, "cmid": c, "err": e} for m, c, _s, e in results],
         )
         # A status callback (delivered, read) may have arrived first: never step back to "sent".
         await self.session.execute(
-            update(Message)
-            .where(Message.id == message_id,
-                   Message.delivery_status.is_(None) | (Message.delivery_status == "pending"))
-            .values(delivery_status=status)
+            update(table)
+            .where(table.c.id == bindparam("mid"),
+                   table.c.delivery_status.is_(None) | (table.c.delivery_status == "pending"))
+            .values(delivery_status=bindparam("st")),
+            [{"mid": m, "st": st} for m, _c, st, _e in results],
         )
 
     async def outbound_after(self, contact_id: int, after_id: int, *,

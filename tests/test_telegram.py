@@ -80,7 +80,7 @@ async def test_media_gets_polite_text_answer(polling_bot, fake):
     for push in (fake.push_sticker, fake.push_photo, fake.push_voice, fake.push_document):
         push(7)
     fake.push_location(7, 43.65, 51.17)
-    sent = await fake.wait_sent_to(7, 4 + 5 * 2, timeout=10)
+    sent = await fake.wait_sent_to(7, 4 + 5, timeout=10)
     answers = [s.text for s in sent[4:] if "only read text" in (s.text or "")]
     assert len(answers) == 5
     kinds = [m.content_type for m in await journal(polling_bot, "in")]

@@ -1,0 +1,212 @@
+"""Throughput of the Telegram pipeline against a bare aiogram echo bot.
+
+    python bench/throughput.py [--messages 5000] [--users 500] [--paced-rate 200]
+
+Both bots poll the same fake Bot API (its own process). The full bot runs the whole
+pipeline: translate, journal (SQLite), FAQ, reply, delivery results. Each bot is measured
+twice: a burst of all messages at once (the rate: updates/s until the last reply), then a
+paced load (the reply latency: from pushing an update to the first reply to it).
+Peak RSS is the bot process's VmHWM.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench._common import (  # noqa: E402
+    control, env_with_root, peak_rss_mb, percentile, start_fake_telegram, wait_for_line,
+)
+
+TOKEN = "123456:BENCH"
+QUESTIONS = [
+    ("ru", "Какие документы нужны для подачи заявки?"),
+    ("ru", "до какого числа принимают заявки"),
+    ("ru", "сколько денег дают на проект"),
+    ("kk", "Грант қанша береді?"),
+    ("kk", "құжаттар тізімі қандай"),
+    ("kk", "otinim qalay beremin"),
+    ("en", "How do I apply?"),
+    ("en", "who can take part in the programme"),
+    ("ru", "как проходит жеребьевка"),
+    ("kk", "жоба не туралы"),
+]
+
+
+# --- the bots (run in a child process) ------------------------------------------------
+async def serve_echo(api: str) -> None:
+    from aiogram import Bot, Dispatcher, Router
+    from aiogram.client.session.aiohttp import AiohttpSession
+    from aiogram.client.telegram import TelegramAPIServer
+    from aiogram.types import Message
+
+    bot = Bot(TOKEN, session=AiohttpSession(api=TelegramAPIServer.from_base(api)))
+    router = Router()
+
+    @router.message()
+    async def echo(message: Message) -> None:
+        await message.answer(message.text or "?")
+
+    dispatcher = Dispatcher()
+    dispatcher.include_router(router)
+    print("ready", flush=True)
+    await dispatcher.start_polling(bot, handle_signals=False, polling_timeout=25)
+
+
+async def serve_full(api: str, workdir: str, users: int) -> None:
+    from bot.app import ZhasBot
+    from bot.logs import setup_logging
+    from bot.settings import load_settings
+    from storage.models import Contact
+
+    setup_logging("WARNING")
+    settings = load_settings(_env_file=None, database_url=f"sqlite+aiosqlite:///{workdir}/bench.db",
+                             http_port=0, telegram_bot_token=TOKEN, telegram_api_server=api)
+    app = ZhasBot.build(settings)
+    await app.db.upgrade()
+    # Users who chose their language earlier, as most returning users have.
+    async with app.db.unit_of_work() as uow:
+        for user in range(1, users + 1):
+            uow.session.add(Contact(channel="telegram", external_id=str(user),
+                                    language=QUESTIONS[user % len(QUESTIONS)][0], state={}))
+    await app.start()
+    print("ready", flush=True)
+    await asyncio.Event().wait()
+
+
+# --- the driver -------------------------------------------------------------------------
+def push(api: str, items: list[dict]) -> None:
+    for start in range(0, len(items), 500):
+        control(api, "/_fake/push", items[start:start + 500])
+
+
+def message(user: int) -> dict:
+    lang, text = QUESTIONS[user % len(QUESTIONS)]
+    return {"user_id": user, "text": text, "language_code": lang}
+
+
+def settle(api: str, expected: int | None = None, quiet: float = 1.0, timeout: float = 300.0) -> list[dict]:
+    """Wait until `expected` messages were sent (or, without it, until nothing more is sent
+    for `quiet` seconds), then a little longer to catch extras; return everything sent."""
+    deadline = time.monotonic() + timeout
+    last_count, last_change = -1, time.monotonic()
+    while time.monotonic() < deadline:
+        count = control(api, "/_fake/stats")["sent"]
+        if count != last_count:
+            last_count, last_change = count, time.monotonic()
+        if expected is not None and count >= expected:
+            time.sleep(quiet)
+            break
+        if expected is None and time.monotonic() - last_change >= quiet:
+            break
+        time.sleep(0.05)
+    return control(api, "/_fake/sent")["sent"]
+
+
+def measure(mode: str, args: argparse.Namespace) -> dict:
+    fake, api = start_fake_telegram()
+    workdir = tempfile.mkdtemp(prefix="zhasbot-bench-")
+    child = subprocess.Popen(
+        [sys.executable, __file__, "--serve", mode, "--api", api, "--workdir", workdir,
+         "--users", str(args.users)],
+        stdout=subprocess.PIPE, text=True, env=env_with_root(),
+    )
+    try:
+        wait_for_line(child, "ready")
+        # Warm-up: one message, to learn how many replies one message gets.
+        push(api, [message(1)])
+        replies_per_message = max(1, len(settle(api, quiet=1.5)))
+        control(api, "/_fake/reset", {})
+
+        # Burst: every message at once; the rate until the last reply.
+        users = list(range(1, args.users + 1))
+        burst = [message(users[i % len(users)]) for i in range(args.messages)]
+        started = time.monotonic()
+        push(api, burst)
+        expected = args.messages * replies_per_message
+        sent = settle(api, expected)
+        finished = max(item["time"] for item in sent) if sent else time.monotonic()
+        rate = args.messages / (finished - started)
+        control(api, "/_fake/reset", {})
+
+        # Paced: a steady load, the latency of each message's first reply.
+        paced_count = min(args.messages, int(args.paced_rate * args.paced_seconds))
+        pushed_at: dict[int, list[float]] = defaultdict(list)
+        interval = 1.0 / args.paced_rate
+        begin = time.monotonic()
+        for index in range(paced_count):
+            target = begin + index * interval
+            delay = target - time.monotonic()
+            if delay > 0:
+                time.sleep(delay)
+            user = random.Random(index).choice(users)
+            pushed_at[user].append(time.monotonic())
+            push(api, [message(user)])
+        paced = settle(api, paced_count * replies_per_message)
+        by_chat: dict[int, list[float]] = defaultdict(list)
+        for item in paced:
+            by_chat[int(item["chat_id"])].append(item["time"])
+        latencies = []
+        for user, pushes in pushed_at.items():
+            times = sorted(by_chat.get(user, []))
+            for k, pushed in enumerate(pushes):
+                index = k * replies_per_message
+                if index < len(times):
+                    latencies.append((times[index] - pushed) * 1000)
+        return {
+            "mode": mode, "rate": rate, "replies_per_message": replies_per_message,
+            "sent": len(sent), "expected": expected,
+            "p50": percentile(latencies, 50), "p99": percentile(latencies, 99),
+            "latency_samples": len(latencies), "paced_count": paced_count,
+            "rss": peak_rss_mb(child.pid),
+        }
+    finally:
+        child.kill()
+        child.wait()
+        fake.kill()
+        fake.wait()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--messages", type=int, default=5000)
+    parser.add_argument("--users", type=int, default=500)
+    parser.add_argument("--paced-rate", type=float, default=200.0, help="updates/s in the latency run")
+    parser.add_argument("--paced-seconds", type=float, default=10.0)
+    parser.add_argument("--serve", choices=["echo", "full"], help=argparse.SUPPRESS)
+    parser.add_argument("--api", help=argparse.SUPPRESS)
+    parser.add_argument("--workdir", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+
+    if args.serve == "echo":
+        asyncio.run(serve_echo(args.api))
+        return
+    if args.serve == "full":
+        asyncio.run(serve_full(args.api, args.workdir, args.users))
+        return
+
+    print(f"{args.messages} messages from {args.users} users; paced latency run at {args.paced_rate:.0f}/s")
+    echo = measure("echo", args)
+    full = measure("full", args)
+    for result in (echo, full):
+        print(f"{result['mode']:>5}: {result['rate']:7.0f} updates/s  "
+              f"replies {result['sent']}/{result['expected']} ({result['replies_per_message']} per message)  "
+              f"latency p50 {result['p50']:.1f} ms  p99 {result['p99']:.1f} ms "
+              f"({result['latency_samples']} samples)  peak RSS {result['rss']:.0f} MB")
+    ratio = full["rate"] / echo["rate"]
+    print(f"ratio full/echo: {ratio:.2f}  (target ≥ 0.70)")
+    print(f"full pipeline p99 latency: {full['p99']:.1f} ms  (target ≤ 250 ms)")
+    print(f"full pipeline peak RSS: {full['rss']:.0f} MB  (target ≤ 150 MB)")
+
+
+if __name__ == "__main__":
+    main()
