@@ -1,0 +1,473 @@
+"""The eligibility check: a step-by-step wizard that ends in a verdict with reasons.
+
+Steps: citizenship → age (IIN or birth date) → region → employed → studying → training
+course → documents at hand → applied already. Buttons carry `elig:<step>:<value>`; typed
+answers go through eligibility.answers_parsing. Progress lives in the contact's state
+(`flow`, `step`, `elig`), so the check resumes where it was after a restart.
+
+Privacy: the IIN and the birth date are never kept. The birth step turns them into the
+age on the rules' counting date, the birth year, the sex and a keyed IIN hash; for an age
+outside the limits also the one date the verdict has to name (when the person turns old
+enough / too old). The rules are then evaluated for a stand-in birth date of that age.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.core.messages import Button
+from eligibility.answers_parsing import parse_birth_date, parse_region, parse_studying, parse_yes_no
+from eligibility.iin import IinError, IinInfo, age_band, iin_hash, parse_iin
+from eligibility.rules import DOCUMENTS, Answers, Reason, Rules, Verdict, age_on, anniversary, evaluate
+from eligibility.texts import next_steps, render_reason, render_step, verdict_header_key
+from handlers import menu
+from handlers.turn import Turn
+
+FLOW = "eligibility"
+REDACTED_BIRTH = "[IIN or birth date withheld]"
+STEPS = ("citizen", "birth", "region", "employed", "studying", "training", "documents", "applied")
+YES_NO_STEPS = frozenset({"citizen", "employed", "training", "applied"})
+MAX_BIRTH_FAILURES = 3
+ZONE = ZoneInfo("Asia/Almaty")
+
+_QUESTION_KEYS = {"birth": "elig.ask.iin"}
+_REGION_BUTTONS = (("almaty", "elig.btn.almaty"), ("mangystau", "elig.btn.mangystau"),
+                   ("other", "elig.btn.other_region"))
+_STUDYING_BUTTONS = (("no", "elig.btn.not_studying"), ("part-time", "elig.btn.part_time"),
+                     ("full-time", "elig.btn.full_time"))
+_RETRY_KEYS = {"region": "elig.retry.region", "studying": "elig.retry.studying",
+               "documents": "elig.retry.documents"}
+
+_BACK_WORDS = frozenset({"назад", "вернуться", "артқа", "артка", "кері", "back", "go back", "previous"})
+_CANCEL_WORDS = frozenset({"отмена", "отменить", "стоп", "выход", "болдырмау", "тоқтату", "токтату",
+                           "тоқта", "шығу", "cancel", "stop", "exit", "quit"})
+_DONE_WORDS = frozenset({"готово", "дальше", "далее", "дайын", "әрі қарай", "done", "next", "finish"})
+_ALL_WORDS = frozenset({"все", "всё", "все есть", "всё есть", "есть все", "есть всё", "бәрі", "бәрі бар",
+                        "барлығы", "барлығы бар", "all", "all of them", "i have all", "have all"})
+
+_SEPARATORS = re.compile(r"[\s\-‐‑–—]+")
+_DIGIT_RUN = re.compile(r"[0-9](?:[\s\-]?[0-9])*")
+_DOC_NUMBERS = re.compile(r"[0-9]+(?:\s*[,;\s]\s*[0-9]+)*")
+
+
+# ---------------------------------------------------------------- entry points
+
+
+async def start(turn: Turn) -> None:
+    """Begin the check, or continue it where it stopped (menu, /check, FAQ intent)."""
+    turn.add_topic("eligibility")
+    if _active(turn):
+        turn.say_key("elig.resume")
+        _ask(turn, turn.state.get("step") or STEPS[0])
+        return
+    turn.update_state(flow=FLOW, step=STEPS[0], elig={})
+    turn.say_key("elig.intro")
+    _ask(turn, STEPS[0])
+
+
+async def on_button(turn: Turn, payload: str) -> None:
+    """A pressed `elig:…` button (or its number typed on WhatsApp)."""
+    _, _, rest = payload.partition(":")
+    action, _, value = rest.partition(":")
+    if action == "restart":
+        turn.update_state(flow=None, step=None, elig=None, redact_inbound=None)
+        await start(turn)
+        return
+    if not _active(turn):
+        # A keyboard from a check that has ended or was cancelled.
+        await menu.show_menu(turn)
+        return
+    step = turn.state.get("step")
+    if action == "back":
+        await _back(turn)
+    elif action == "cancel":
+        await _cancel(turn)
+    elif action != step:
+        # An older question's button: stay on the current question.
+        _ask(turn, step)
+    else:
+        _answer_button(turn, step, value)
+
+
+async def on_text(turn: Turn) -> None:
+    """Free text while the check runs: an answer, "back" or "cancel"."""
+    text = turn.inbound.text or ""
+    word = _fold(text)
+    if word in _BACK_WORDS:
+        await _back(turn)
+        return
+    if word in _CANCEL_WORDS:
+        await _cancel(turn)
+        return
+    step = turn.state.get("step")
+    if step not in STEPS:
+        turn.update_state(step=STEPS[0])
+        _ask(turn, STEPS[0])
+    elif step == "birth":
+        _answer_birth(turn, text)
+    elif step == "documents":
+        _answer_documents_text(turn, text)
+    elif step in YES_NO_STEPS:
+        answer = parse_yes_no(text)
+        if answer is None:
+            _retry(turn, step, "elig.retry.yes_no")
+        else:
+            _record(turn, step, answer)
+    elif step == "region":
+        region = parse_region(text)
+        if region is None:
+            _retry(turn, step, "elig.retry.region")
+        else:
+            _record(turn, step, region)
+    elif step == "studying":
+        studying = parse_studying(text)
+        if studying is None:
+            _retry(turn, step, "elig.retry.studying")
+        else:
+            _record(turn, step, studying)
+
+
+def is_active(turn: Turn) -> bool:
+    """Whether free text is an answer: the check runs and its question was shown last.
+
+    After the person went elsewhere (/menu, another menu item) their text belongs to the
+    FAQ again; the check stays saved and /check or the menu item resumes it.
+    """
+    shown = turn.state.get("buttons") or []
+    return _active(turn) and any(payload.startswith("elig:") for _title, payload in shown)
+
+
+# ---------------------------------------------------------------- state
+
+
+def _active(turn: Turn) -> bool:
+    return turn.state.get("flow") == FLOW
+
+
+def _answers(turn: Turn) -> dict[str, Any]:
+    return dict(turn.state.get("elig") or {})
+
+
+def _save(turn: Turn, step: str, answers: dict[str, Any]) -> None:
+    # What is typed at the birth step is an IIN or a birth date: the engine journals a
+    # placeholder instead (state key `redact_inbound`), so neither is ever stored.
+    turn.update_state(flow=FLOW, step=step, elig=answers,
+                      redact_inbound=REDACTED_BIRTH if step == "birth" else None)
+
+
+def _fold(text: str) -> str:
+    return " ".join(text.casefold().replace("ё", "е").strip(" .!?,;)").split())
+
+
+def _rules(turn: Turn) -> Rules:
+    return Rules.from_config(turn.services.programme["eligibility"])
+
+
+def _today() -> date:
+    return datetime.now(ZONE).date()
+
+
+# ---------------------------------------------------------------- questions
+
+
+def _nav_buttons(turn: Turn, step: str) -> list[Button]:
+    # Every wizard message ends with these (Cancel at least): is_active relies on it.
+    buttons = [turn.button("elig.btn.back", "elig:back")] if step != STEPS[0] else []
+    return buttons + [turn.button("elig.btn.cancel", "elig:cancel")]
+
+
+def _answer_buttons(turn: Turn, step: str) -> list[Button]:
+    if step in YES_NO_STEPS:
+        return [turn.button("elig.btn.yes", f"elig:{step}:yes"), turn.button("elig.btn.no", f"elig:{step}:no")]
+    if step == "region":
+        return [turn.button(key, f"elig:region:{code}") for code, key in _REGION_BUTTONS]
+    if step == "studying":
+        return [turn.button(key, f"elig:studying:{code}") for code, key in _STUDYING_BUTTONS]
+    if step == "documents":
+        have = set(_answers(turn).get("documents") or ())
+        buttons = [
+            Button(f"{'✅' if code in have else '▫️'} {turn.t(f'elig.btn.doc.{code}')}", f"elig:documents:{code}")
+            for code in DOCUMENTS
+        ]
+        return buttons + [turn.button("elig.btn.have_all", "elig:documents:all"),
+                          turn.button("elig.btn.done", "elig:documents:done")]
+    return []
+
+
+def _buttons(turn: Turn, step: str) -> list[Button]:
+    return _answer_buttons(turn, step) + _nav_buttons(turn, step)
+
+
+def _ask(turn: Turn, step: str) -> None:
+    turn.say_key(_QUESTION_KEYS.get(step, f"elig.ask.{step}"), _buttons(turn, step))
+
+
+def _retry(turn: Turn, step: str, key: str) -> None:
+    turn.say_key(key, _buttons(turn, step))
+
+
+# ---------------------------------------------------------------- moving through the steps
+
+
+def _record(turn: Turn, step: str, value: Any) -> None:
+    answers = _answers(turn)
+    answers[step] = value
+    if step == "region":
+        turn.consultation.region = value
+    _save(turn, step, answers)
+    _advance(turn, step)
+
+
+def _advance(turn: Turn, step: str) -> None:
+    following = STEPS[STEPS.index(step) + 1:]
+    if not following:
+        _finish(turn)
+        return
+    _go_to(turn, following[0])
+
+
+def _go_to(turn: Turn, step: str) -> None:
+    answers = _answers(turn)
+    if step == "birth":
+        answers.pop("birth_failures", None)
+    _save(turn, step, answers)
+    _ask(turn, step)
+
+
+async def _back(turn: Turn) -> None:
+    step = turn.state.get("step")
+    index = STEPS.index(step) if step in STEPS else 0
+    if index == 0:
+        await _cancel(turn)
+        return
+    _go_to(turn, STEPS[index - 1])
+
+
+async def _cancel(turn: Turn) -> None:
+    turn.update_state(flow=None, step=None, elig=None, redact_inbound=None)
+    turn.set_outcome("eligibility:cancelled")
+    turn.say_key("elig.cancelled")
+    await menu.show_menu(turn)
+
+
+def _answer_button(turn: Turn, step: str, value: str) -> None:
+    if step in YES_NO_STEPS and value in ("yes", "no"):
+        _record(turn, step, value == "yes")
+    elif step == "region" and value in dict(_REGION_BUTTONS):
+        _record(turn, step, value)
+    elif step == "studying" and value in dict(_STUDYING_BUTTONS):
+        _record(turn, step, value)
+    elif step == "documents":
+        _answer_documents_button(turn, value)
+    else:
+        _ask(turn, step)
+
+
+# ---------------------------------------------------------------- age: IIN or birth date
+
+
+def _iin_candidate(text: str) -> str | None:
+    """What in the text was meant as an IIN, or None if it was no IIN attempt."""
+    compact = _SEPARATORS.sub("", text)
+    if compact and all(c in "0123456789" for c in compact):
+        return compact  # only digits: an IIN of any length, so a short one gets "length"
+    runs = [_SEPARATORS.sub("", run) for run in _DIGIT_RUN.findall(text)]
+    longest = max(runs, key=len, default="")
+    if len(longest) >= 9:
+        return longest  # "мой ИИН 990315300123"
+    if compact.isalnum() and sum(c in "0123456789" for c in compact) >= 9:
+        return compact  # a letter among the digits (O for 0): parse_iin says "format"
+    return None
+
+
+def _read_birth(text: str, today: date) -> tuple[date | None, IinInfo | None, str | None]:
+    """(birth date, IIN info, None) or (None, None, gettext key of the problem)."""
+    born = parse_birth_date(text, today)
+    if born is not None:
+        return born, None, None
+    candidate = _iin_candidate(text)
+    if candidate is None:
+        return None, None, "elig.retry.birth_date"
+    try:
+        info = parse_iin(candidate)
+    except IinError as exc:
+        return None, None, f"elig.iin_error.{exc.reason}"
+    if info.birth_date > today:
+        return None, None, "elig.iin_error.date"
+    return info.birth_date, info, None
+
+
+def _answer_birth(turn: Turn, text: str) -> None:
+    answers = _answers(turn)
+    born, info, problem = _read_birth(text, _today())
+    if problem is not None:
+        failures = int(answers.get("birth_failures", 0)) + 1
+        answers["birth_failures"] = failures
+        _save(turn, "birth", answers)
+        buttons = _nav_buttons(turn, "birth")
+        message = turn.t(problem)
+        if failures >= MAX_BIRTH_FAILURES:
+            # Stuck on the IIN: offer the birth date instead, and a person.
+            message = f"{message}\n\n{turn.t('elig.iin_error.too_many')}"
+            buttons = [turn.button("elig.btn.operator", "menu:operator")] + buttons
+        turn.say(message, buttons)
+        return
+    assert born is not None
+    for key in ("birth_failures", "sex", "iin_hash", "turns_on"):
+        answers.pop(key, None)
+    answers.update(_age_facts(born, _rules(turn)))
+    if info is not None:
+        answers["sex"] = info.sex
+        answers["iin_hash"] = iin_hash(info.iin, turn.services.secret_key)
+    _save(turn, "birth", answers)
+    _advance(turn, "birth")
+
+
+def _age_facts(born: date, rules: Rules) -> dict[str, Any]:
+    """What the verdict needs from a birth date, without the birth date itself."""
+    age = age_on(born, rules.age_counted_on)
+    facts: dict[str, Any] = {"age": age, "birth_year": born.year}
+    if age < rules.min_age:
+        facts["turns_on"] = anniversary(born, rules.min_age).isoformat()
+    elif age > rules.max_age:
+        facts["turns_on"] = anniversary(born, rules.max_age + 1).isoformat()
+    return facts
+
+
+# ---------------------------------------------------------------- documents (multi-select)
+
+
+def _set_documents(turn: Turn, documents: set[str]) -> dict[str, Any]:
+    answers = _answers(turn)
+    answers["documents"] = [code for code in DOCUMENTS if code in documents]
+    _save(turn, "documents", answers)
+    return answers
+
+
+def _answer_documents_button(turn: Turn, value: str) -> None:
+    have = set(_answers(turn).get("documents") or ())
+    if value == "done":
+        _set_documents(turn, have)
+        _advance(turn, "documents")
+    elif value == "all":
+        _set_documents(turn, set(DOCUMENTS))
+        _advance(turn, "documents")
+    elif value in DOCUMENTS:
+        _set_documents(turn, have ^ {value})
+        _ask(turn, "documents")  # the same question with the ticks updated
+    else:
+        _ask(turn, "documents")
+
+
+def _answer_documents_text(turn: Turn, text: str) -> None:
+    word = _fold(text)
+    if word in _DONE_WORDS:
+        _answer_documents_button(turn, "done")
+        return
+    if word in _ALL_WORDS:
+        _answer_documents_button(turn, "all")
+        return
+    # "1, 3" on WhatsApp: the numbers of the documents the person has, all at once.
+    if _DOC_NUMBERS.fullmatch(word):
+        numbers = {int(n) for n in re.findall(r"[0-9]+", word)}
+        if numbers and all(1 <= n <= len(DOCUMENTS) for n in numbers):
+            _set_documents(turn, {DOCUMENTS[n - 1] for n in numbers})
+            _advance(turn, "documents")
+            return
+    answer = parse_yes_no(text)
+    if answer is True:
+        _answer_documents_button(turn, "all")
+    elif answer is False:
+        _set_documents(turn, set())
+        _advance(turn, "documents")
+    else:
+        _retry(turn, "documents", "elig.retry.documents")
+
+
+# ---------------------------------------------------------------- the verdict
+
+
+def _stand_in_birth_date(rules: Rules, age: int) -> date:
+    # Someone whose birthday is the counting date is exactly `age` on it.
+    return anniversary(rules.age_counted_on, -age)
+
+
+def _with_real_dates(reason: Reason, answers: dict[str, Any]) -> Reason:
+    """Put the real "turns 18 / turns 36 on" date into an age reason."""
+    if reason.criterion != "age" or "turns_on" not in answers:
+        return reason
+    turns_on = date.fromisoformat(answers["turns_on"])
+    params = dict(reason.params)
+    for name in ("adult_date", "over_date"):
+        if name in params:
+            params[name] = turns_on
+    return replace(reason, params=params)
+
+
+def _evaluate(rules: Rules, answers: dict[str, Any]) -> Verdict:
+    verdict = evaluate(rules, Answers(
+        citizen=bool(answers["citizen"]),
+        birth_date=_stand_in_birth_date(rules, int(answers["age"])),
+        region=answers["region"],
+        employed=bool(answers["employed"]),
+        studying=answers["studying"],
+        training=bool(answers["training"]),
+        documents=frozenset(answers.get("documents") or ()),
+        applied_already=bool(answers["applied"]),
+    ))
+    return replace(verdict, reasons=[_with_real_dates(r, answers) for r in verdict.reasons])
+
+
+def _finish(turn: Turn) -> None:
+    answers = _answers(turn)
+    missing = [step for step in STEPS if step != "birth" and step not in answers]
+    if "age" not in answers:
+        missing.insert(0, "birth")
+    if missing:
+        # State from an older version or edited by hand: ask what is missing.
+        _go_to(turn, missing[0])
+        return
+    rules = _rules(turn)
+    verdict = _evaluate(rules, answers)
+    _store(turn, verdict, answers)
+    # The derived personal data is on the contact now; the wizard's copy goes.
+    turn.update_state(flow=None, step=None, elig=None, redact_inbound=None)
+    _say_verdict(turn, rules, verdict)
+
+
+def _store(turn: Turn, verdict: Verdict, answers: dict[str, Any]) -> None:
+    consultation = turn.consultation
+    consultation.eligibility_verdict = verdict.verdict
+    consultation.eligibility_failed = verdict.criteria
+    consultation.region = answers["region"]
+    turn.set_outcome(f"eligibility:{verdict.verdict}")
+    contact = turn.contact
+    contact.birth_year = int(answers["birth_year"])
+    contact.age_band = age_band(int(answers["age"]))
+    # A check answered with a birth date keeps what an earlier IIN gave.
+    if answers.get("sex"):
+        contact.sex = answers["sex"]
+    if answers.get("iin_hash"):
+        contact.iin_hash = answers["iin_hash"]
+
+
+def _say_verdict(turn: Turn, rules: Rules, verdict: Verdict) -> None:
+    translator = turn.services.translator
+    lines = [turn.t(verdict_header_key(verdict))]
+    lines += [f"• {render_reason(reason, turn.lang, translator)}" for reason in verdict.reasons]
+    turn.say("\n".join(lines))
+
+    website = str(turn.services.programme.get("facts", {}).get("website", ""))
+    steps = next_steps(verdict, rules, website=website, today=_today())
+    lines = [turn.t("elig.next.title")]
+    lines += [f"• {render_step(step, turn.lang, translator)}" for step in steps]
+    buttons = []
+    if verdict.verdict == "not_eligible":
+        buttons.append(turn.button("elig.btn.faq", "menu:faq"))
+    buttons += [turn.button("elig.btn.operator", "menu:operator"),
+                turn.button("elig.btn.restart", "elig:restart"),
+                turn.button("menu.back", "menu:main")]
+    turn.say("\n".join(lines), buttons)
