@@ -1,0 +1,126 @@
+"""Operator accounts: creation, login sessions, API tokens — each use case one transaction, audited."""
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Callable
+
+from bot.console.auth import DUMMY_HASH, hash_password, hash_token, new_token, verify_password
+from storage.tickets import Audit, AuditEntry, Operator, Operators, OperatorSession, OperatorSessions
+from storage.types import utcnow
+from storage.unit_of_work import Database
+
+ROLES = ("operator", "manager")
+NAME_PATTERN = re.compile(r"^[\w.\-]{2,64}$")
+SESSION_LIFETIME = timedelta(hours=12)
+
+
+class AccountError(Exception):
+    pass
+
+
+@dataclass
+class Login:
+    operator: Operator
+    session_token: str  # goes into the cookie; only its hash is stored
+    csrf_token: str
+
+
+class Accounts:
+    def __init__(self, db: Database, *, clock: Callable[[], datetime] = utcnow):
+        self.db = db
+        self.clock = clock
+
+    async def add(self, name: str, role: str, password: str, *, actor: Operator | None = None) -> Operator:
+        if not NAME_PATTERN.match(name or ""):
+            raise AccountError("the name must be 2–64 letters, digits, dots, dashes or underscores")
+        if role not in ROLES:
+            raise AccountError(f"the role must be one of {', '.join(ROLES)}")
+        try:
+            password_hash = hash_password(password)
+        except ValueError as exc:
+            raise AccountError(str(exc)) from None
+        async with self.db.unit_of_work() as uow:
+            operators = Operators(uow.session)
+            if await operators.by_name(name) is not None:
+                raise AccountError(f"an operator named {name!r} already exists")
+            operator = operators.add(Operator(name=name, role=role, password_hash=password_hash,
+                                              active=True, created_at=self.clock()))
+            await uow.flush()
+            Audit(uow.session).record(actor=actor.name if actor else "cli", operator_id=actor.id if actor else None,
+                                      action="operator_added", target=f"operator:{name}",
+                                      details={"role": role}, at=self.clock())
+            return operator
+
+    async def issue_token(self, name: str) -> str:
+        """A new API bearer token for `name` (the old one stops working). Shown once."""
+        token = new_token()
+        async with self.db.unit_of_work() as uow:
+            operator = await Operators(uow.session).by_name(name)
+            if operator is None:
+                raise AccountError(f"no operator named {name!r}")
+            operator.token_hash = hash_token(token)
+            Audit(uow.session).record(actor="cli", action="token_issued", target=f"operator:{name}", at=self.clock())
+        return token
+
+    async def set_active(self, name: str, active: bool, *, actor: Operator) -> None:
+        async with self.db.unit_of_work() as uow:
+            operator = await Operators(uow.session).by_name(name)
+            if operator is None:
+                raise AccountError(f"no operator named {name!r}")
+            operator.active = active
+            Audit(uow.session).record(actor=actor.name, operator_id=actor.id,
+                                      action="operator_enabled" if active else "operator_disabled",
+                                      target=f"operator:{name}", at=self.clock())
+
+    async def all(self) -> list[Operator]:
+        async with self.db.unit_of_work() as uow:
+            return await Operators(uow.session).all()
+
+    async def login(self, name: str, password: str, *, remote: str | None = None) -> Login | None:
+        now = self.clock()
+        async with self.db.unit_of_work() as uow:
+            operator = await Operators(uow.session).by_name(name or "")
+            valid = verify_password(password or "", operator.password_hash if operator else DUMMY_HASH)
+            audit = Audit(uow.session)
+            if operator is None or not valid or not operator.active:
+                audit.record(actor=(name or "?")[:64], operator_id=operator.id if operator else None,
+                             action="login_failed", details={"remote": remote}, at=now)
+                return None
+            token, csrf = new_token(), secrets.token_urlsafe(32)
+            OperatorSessions(uow.session).add(OperatorSession(
+                token_hash=hash_token(token), operator_id=operator.id, csrf_token=csrf,
+                created_at=now, expires_at=now + SESSION_LIFETIME))
+            audit.record(actor=operator.name, operator_id=operator.id, action="login",
+                         details={"remote": remote}, at=now)
+            return Login(operator, token, csrf)
+
+    async def session(self, token: str | None) -> tuple[Operator, str] | None:
+        """(operator, csrf token) of a live session cookie."""
+        if not token:
+            return None
+        async with self.db.unit_of_work() as uow:
+            found = await OperatorSessions(uow.session).valid(hash_token(token), self.clock())
+        return (found[1], found[0].csrf_token) if found else None
+
+    async def logout(self, token: str, operator: Operator) -> None:
+        async with self.db.unit_of_work() as uow:
+            await OperatorSessions(uow.session).delete(hash_token(token))
+            Audit(uow.session).record(actor=operator.name, operator_id=operator.id, action="logout", at=self.clock())
+
+    async def by_token(self, token: str | None) -> Operator | None:
+        if not token:
+            return None
+        async with self.db.unit_of_work() as uow:
+            return await Operators(uow.session).by_token_hash(hash_token(token))
+
+    async def audit(self, operator: Operator, action: str, target: str | None = None, **details) -> None:
+        async with self.db.unit_of_work() as uow:
+            Audit(uow.session).record(actor=operator.name, operator_id=operator.id, action=action,
+                                      target=target, details=details or None, at=self.clock())
+
+    async def recent_audit(self, limit: int = 100) -> list[AuditEntry]:
+        async with self.db.unit_of_work() as uow:
+            return await Audit(uow.session).recent(limit)

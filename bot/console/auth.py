@@ -1,0 +1,47 @@
+"""Passwords, tokens and CSRF: standard KDF, random tokens, constant-time comparisons."""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+
+# scrypt with n=2**14, r=8, p=1 (RFC 7914's interactive-login parameters, about 16 MB).
+SCRYPT_N, SCRYPT_R, SCRYPT_P = 2 ** 14, 8, 1
+MIN_PASSWORD_LENGTH = 8
+
+
+def hash_password(password: str) -> str:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise ValueError(f"the password must have at least {MIN_PASSWORD_LENGTH} characters")
+    salt = secrets.token_bytes(16)
+    digest = hashlib.scrypt(password.encode(), salt=salt, n=SCRYPT_N, r=SCRYPT_R, p=SCRYPT_P, dklen=32)
+    return f"scrypt${SCRYPT_N}${SCRYPT_R}${SCRYPT_P}${salt.hex()}${digest.hex()}"
+
+
+def verify_password(password: str, stored: str) -> bool:
+    try:
+        scheme, n, r, p, salt_hex, digest_hex = stored.split("$")
+        if scheme != "scrypt":
+            return False
+        digest = hashlib.scrypt(password.encode(), salt=bytes.fromhex(salt_hex), n=int(n), r=int(r),
+                                p=int(p), dklen=len(digest_hex) // 2)
+    except (ValueError, TypeError):
+        return False
+    return hmac.compare_digest(digest.hex(), digest_hex)
+
+
+# Verifying against this when the name is unknown keeps a failed login as slow as a wrong password.
+DUMMY_HASH = hash_password("not-a-real-password")
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def hash_token(token: str) -> str:
+    """Tokens are 256 random bits: a plain sha256 is enough (no dictionary to guess from)."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def same(a: str | None, b: str | None) -> bool:
+    return bool(a) and bool(b) and hmac.compare_digest(a.encode(), b.encode())

@@ -1,0 +1,341 @@
+"""Operator console pages under /console: server-rendered Jinja2, a little vanilla JS.
+
+Every POST needs the session's CSRF token (the login form a pre-session one, double
+submit). Actions follow Post/Redirect/Get: the ticket page shows a notice after it.
+"""
+from __future__ import annotations
+
+import functools
+import logging
+import secrets
+import tempfile
+from datetime import date
+from pathlib import Path
+from typing import Any, Awaitable, Callable
+from urllib.parse import urlencode
+
+import jinja2
+from aiohttp import web
+
+from bot.console.accounts import ROLES, AccountError, Accounts
+from bot.console.auth import same
+from bot.core.i18n import LANGUAGES, Translator
+from bot.handoff_service import HandoffError, HandoffService
+from storage.tickets import ACTIVE_STATUSES
+
+log = logging.getLogger(__name__)
+
+HERE = Path(__file__).resolve().parent
+SESSION_COOKIE = "zb_console"
+LOGIN_CSRF_COOKIE = "zb_login_csrf"
+LANG_COOKIE = "zb_console_lang"
+DEFAULT_CONSOLE_LANGUAGE = "ru"
+REASONS = ("whatsapp_window_closed", "channel_unavailable", "unknown_contact")
+NOTICES = ("claimed", "sent", "refused", "failed", "resolved", "handed_back", "conflict", "invalid",
+           "call_logged", "operator_added", "operator_updated")
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+OPERATOR = web.RequestKey("console_operator", object)
+CSRF = web.RequestKey("console_csrf", str)
+SESSION_TOKEN = web.RequestKey("console_session_token", str)
+FORM = web.RequestKey("console_form", object)
+
+
+def _int(value: str | None, default: int = 0) -> int:
+    try:
+        return int(value or default)
+    except ValueError:
+        return default
+
+
+class Console:
+    def __init__(self, *, handoff: HandoffService, accounts: Accounts, translator: Translator,
+                 secure_cookies: bool, export_journal: Callable[..., Awaitable[int]] | None = None):
+        self.handoff = handoff
+        self.accounts = accounts
+        self.translator = translator
+        self.secure_cookies = secure_cookies
+        self.export_journal = export_journal
+        self.templates = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(HERE / "templates"),
+            autoescape=jinja2.select_autoescape(["html"]),
+        )
+
+    def routes(self) -> list[web.RouteDef]:
+        return [
+            web.get("/console", self.queue),
+            web.get("/console/login", self.login_page),
+            web.post("/console/login", self.login),
+            web.post("/console/logout", self.logout),
+            web.get("/console/lang/{lang}", self.set_language),
+            web.get("/console/tickets", self.tickets_page),
+            web.get("/console/tickets/{id:\\d+}", self.ticket_page),
+            web.get("/console/tickets/{id:\\d+}/feed", self.ticket_feed),
+            web.post("/console/tickets/{id:\\d+}/claim", self.claim),
+            web.post("/console/tickets/{id:\\d+}/reply", self.reply),
+            web.post("/console/tickets/{id:\\d+}/resolve", self.resolve),
+            web.post("/console/tickets/{id:\\d+}/handback", self.hand_back),
+            web.get("/console/search", self.search),
+            web.get("/console/calls", self.call_page),
+            web.post("/console/calls", self.log_call),
+            web.get("/console/manage", self.manage),
+            web.post("/console/manage/operators", self.add_operator),
+            web.post("/console/manage/operators/{name}/active", self.toggle_operator),
+            web.post("/console/manage/export", self.export),
+            web.static("/console/static", HERE / "static"),
+        ]
+
+    # --- plumbing ----------------------------------------------------------------------
+    def lang(self, request: web.Request) -> str:
+        lang = request.cookies.get(LANG_COOKIE)
+        return lang if lang in LANGUAGES else DEFAULT_CONSOLE_LANGUAGE
+
+    def render(self, request: web.Request, name: str, *, status: int = 200, **context: Any) -> web.Response:
+        lang = self.lang(request)
+        context.setdefault("refresh", False)
+
+        def t(key: str, **params: Any) -> str:
+            return self.translator.t(lang, key, **params)
+
+        html = self.templates.get_template(name).render(
+            t=t, lang=lang, languages=LANGUAGES, operator=request.get(OPERATOR),
+            csrf=request.get(CSRF, ""), path=request.path_qs, **context)
+        response = web.Response(text=html, content_type="text/html", status=status)
+        response.headers["Cache-Control"] = "no-store"
+        response.headers["X-Frame-Options"] = "DENY"
+        response.headers["Referrer-Policy"] = "same-origin"
+        return response
+
+    def _set_cookie(self, response: web.StreamResponse, name: str, value: str, *, max_age: int | None = None,
+                    path: str = "/console") -> None:
+        response.set_cookie(name, value, max_age=max_age, path=path, httponly=True, samesite="Lax",
+                            secure=self.secure_cookies)
+
+    @staticmethod
+    def redirect(location: str) -> web.HTTPSeeOther:
+        return web.HTTPSeeOther(location)
+
+    def page(role: str | None = None):  # noqa: N805 — a decorator used inside the class body
+        """Requires a console session (and `role`); every POST must carry the CSRF token."""
+
+        def wrap(handler: Handler) -> Handler:
+            @functools.wraps(handler)
+            async def inner(self: "Console", request: web.Request) -> web.StreamResponse:
+                token = request.cookies.get(SESSION_COOKIE)
+                found = await self.accounts.session(token)
+                if found is None:
+                    if request.method == "GET" and not request.path.endswith("/feed"):
+                        raise self.redirect("/console/login?" + urlencode({"next": request.path_qs}))
+                    raise web.HTTPUnauthorized(text="login required")
+                operator, csrf = found
+                request[OPERATOR], request[CSRF], request[SESSION_TOKEN] = operator, csrf, token
+                if request.method == "POST":
+                    form = await request.post()
+                    request[FORM] = form
+                    if not same(str(form.get("csrf_token", "")), csrf):
+                        log.warning("CSRF token mismatch from operator %s on %s", operator.name, request.path)
+                        return self.render(request, "error.html", status=403, message_key="console.error.csrf")
+                if role == "manager" and not operator.is_manager:
+                    return self.render(request, "error.html", status=403, message_key="console.error.forbidden")
+                return await handler(self, request)
+
+            return inner
+
+        return wrap
+
+    # --- login -------------------------------------------------------------------------
+    async def login_page(self, request: web.Request, *, failed: bool = False) -> web.Response:
+        token = secrets.token_urlsafe(32)
+        next_url = request.query.get("next", "/console")
+        response = self.render(request, "login.html", status=401 if failed else 200, login_csrf=token,
+                               failed=failed, next_url=next_url if next_url.startswith("/console") else "/console")
+        self._set_cookie(response, LOGIN_CSRF_COOKIE, token, max_age=3600)
+        return response
+
+    async def login(self, request: web.Request) -> web.StreamResponse:
+        form = await request.post()
+        if not same(str(form.get("csrf_token", "")), request.cookies.get(LOGIN_CSRF_COOKIE)):
+            return self.render(request, "error.html", status=403, message_key="console.error.csrf")
+        login = await self.accounts.login(str(form.get("name", "")).strip(), str(form.get("password", "")),
+                                          remote=request.remote)
+        if login is None:
+            return await self.login_page(request, failed=True)
+        next_url = str(form.get("next", "/console"))
+        response = self.redirect(next_url if next_url.startswith("/console") and "//" not in next_url else "/console")
+        self._set_cookie(response, SESSION_COOKIE, login.session_token)
+        response.del_cookie(LOGIN_CSRF_COOKIE, path="/console")
+        raise response
+
+    @page()
+    async def logout(self, request: web.Request) -> web.StreamResponse:
+        await self.accounts.logout(request[SESSION_TOKEN], request[OPERATOR])
+        response = self.redirect("/console/login")
+        response.del_cookie(SESSION_COOKIE, path="/console")
+        raise response
+
+    async def set_language(self, request: web.Request) -> web.StreamResponse:
+        lang = request.match_info["lang"]
+        next_url = request.query.get("next", "/console")
+        response = self.redirect(next_url if next_url.startswith("/console") and "//" not in next_url else "/console")
+        if lang in LANGUAGES:
+            self._set_cookie(response, LANG_COOKIE, lang, max_age=365 * 24 * 3600)
+        raise response
+
+    # --- tickets -----------------------------------------------------------------------
+    @page()
+    async def queue(self, request: web.Request) -> web.Response:
+        tickets = await self.handoff.list_tickets(ACTIVE_STATUSES)
+        return self.render(request, "queue.html", tickets=tickets, title_key="console.queue.title",
+                           refresh=True)
+
+    @page()
+    async def tickets_page(self, request: web.Request) -> web.Response:
+        status = request.query.get("status", "resolved")
+        statuses = (status,) if status in ("open", "assigned", "resolved") else None
+        tickets = await self.handoff.list_tickets(statuses)
+        return self.render(request, "queue.html", tickets=tickets, title_key=f"console.tickets.{status if statuses else 'all'}",
+                           refresh=False)
+
+    @page()
+    async def ticket_page(self, request: web.Request) -> web.Response:
+        try:
+            ticket = await self.handoff.ticket(int(request.match_info["id"]))
+        except HandoffError:
+            return self.render(request, "error.html", status=404, message_key="console.error.not_found")
+        notice = request.query.get("notice")
+        reason = request.query.get("reason")
+        return self.render(request, "ticket.html", ticket=ticket,
+                           notice=notice if notice in NOTICES else None,
+                           reason=reason if reason in REASONS else None, detail=request.query.get("detail", "")[:200])
+
+    @page()
+    async def ticket_feed(self, request: web.Request) -> web.Response:
+        try:
+            ticket = await self.handoff.ticket(int(request.match_info["id"]),
+                                               after=_int(request.query.get("after")))
+        except HandoffError:
+            raise web.HTTPNotFound()
+        ticket.pop("canned", None)
+        return web.json_response(ticket, headers={"Cache-Control": "no-store"})
+
+    def _back(self, ticket_id: int, notice: str, **extra: str) -> web.HTTPSeeOther:
+        return self.redirect(f"/console/tickets/{ticket_id}?" + urlencode({"notice": notice, **extra}))
+
+    async def _act(self, request: web.Request, action: Callable[[int], Awaitable[Any]], notice: str):
+        ticket_id = int(request.match_info["id"])
+        try:
+            result = await action(ticket_id)
+        except HandoffError as error:
+            if error.code == "not_found":
+                return self.render(request, "error.html", status=404, message_key="console.error.not_found")
+            raise self._back(ticket_id, error.code, detail=error.reason)
+        if notice == "reply":
+            extra = {"reason": result.reason} if result.reason else {}
+            raise self._back(ticket_id, result.status, **extra)
+        raise self._back(ticket_id, notice)
+
+    @page()
+    async def claim(self, request: web.Request):
+        return await self._act(request, lambda tid: self.handoff.claim(tid, request[OPERATOR]), "claimed")
+
+    @page()
+    async def reply(self, request: web.Request):
+        text = str(request[FORM].get("text", ""))
+        return await self._act(request, lambda tid: self.handoff.reply(tid, request[OPERATOR], text), "reply")
+
+    @page()
+    async def resolve(self, request: web.Request):
+        note = str(request[FORM].get("resolution", ""))
+        return await self._act(request, lambda tid: self.handoff.resolve(tid, request[OPERATOR], note), "resolved")
+
+    @page()
+    async def hand_back(self, request: web.Request):
+        return await self._act(request, lambda tid: self.handoff.hand_back(tid, request[OPERATOR]), "handed_back")
+
+    @page()
+    async def search(self, request: web.Request) -> web.Response:
+        query = request.query.get("q", "").strip()[:100]
+        tickets = await self.handoff.search(query) if query else []
+        contacts = await self.handoff.search_contacts(query) if query else []
+        return self.render(request, "search.html", query=query, tickets=tickets, contacts=contacts)
+
+    # --- phone calls -------------------------------------------------------------------
+    @page()
+    async def call_page(self, request: web.Request) -> web.Response:
+        return self.render(request, "call.html", error=None, values={},
+                           logged=_int(request.query.get("logged")) or None)
+
+    @page()
+    async def log_call(self, request: web.Request) -> web.StreamResponse:
+        form = request[FORM]
+        values = {key: str(form.get(key, "")) for key in ("phone", "language", "topics", "notes",
+                                                          "minutes", "outcome")}
+        try:
+            minutes = float(values["minutes"].replace(",", ".")) if values["minutes"].strip() else None
+            consultation_id = await self.handoff.log_call(
+                request[OPERATOR], phone=values["phone"], language=values["language"] or None,
+                topics=values["topics"].replace(";", ",").split(","), notes=values["notes"],
+                duration_seconds=round(minutes * 60) if minutes is not None else None,
+                outcome=values["outcome"] or None)
+        except (HandoffError, ValueError) as error:
+            reason = error.reason if isinstance(error, HandoffError) else "duration must be a number of minutes"
+            return self.render(request, "call.html", status=400, error=reason, values=values, logged=None)
+        raise self.redirect(f"/console/calls?logged={consultation_id}")
+
+    # --- managers ----------------------------------------------------------------------
+    @page(role="manager")
+    async def manage(self, request: web.Request, *, error: str | None = None, status: int = 200) -> web.Response:
+        operators = await self.accounts.all()
+        audit = await self.accounts.recent_audit(50)
+        return self.render(request, "manage.html", status=status, operators=operators, audit=audit, roles=ROLES,
+                           error=error, notice=request.query.get("notice") if request.query.get("notice") in NOTICES else None,
+                           today=date.today().isoformat(), zone=self.handoff.call_centre.hours.zone)
+
+    @page(role="manager")
+    async def add_operator(self, request: web.Request) -> web.StreamResponse:
+        form = request[FORM]
+        try:
+            await self.accounts.add(str(form.get("name", "")).strip(), str(form.get("role", "operator")),
+                                    str(form.get("password", "")), actor=request[OPERATOR])
+        except AccountError as error:
+            return await self.manage.__wrapped__(self, request, error=str(error), status=400)
+        raise self.redirect("/console/manage?notice=operator_added")
+
+    @page(role="manager")
+    async def toggle_operator(self, request: web.Request) -> web.StreamResponse:
+        name = request.match_info["name"]
+        active = request[FORM].get("active") == "1"
+        try:
+            await self.accounts.set_active(name, active, actor=request[OPERATOR])
+        except AccountError as error:
+            return await self.manage.__wrapped__(self, request, error=str(error), status=404)
+        raise self.redirect("/console/manage?notice=operator_updated")
+
+    @page(role="manager")
+    async def export(self, request: web.Request) -> web.StreamResponse:
+        form = request[FORM]
+        try:
+            start = date.fromisoformat(str(form.get("date_from", "")))
+            end = date.fromisoformat(str(form.get("date_to", "")))
+        except ValueError:
+            return await self.manage.__wrapped__(self, request, error="dates must be YYYY-MM-DD", status=400)
+        by = "message" if form.get("by") == "message" else "consultation"
+        fmt = "xlsx" if form.get("format") == "xlsx" else "csv"
+        channel = str(form.get("channel", "")) or None
+        if channel not in (None, "telegram", "whatsapp", "webchat", "phone") or end < start:
+            return await self.manage.__wrapped__(self, request, error="bad channel or date range", status=400)
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / f"journal-{start}-{end}.{fmt}"
+            count = await self.export_journal(self.handoff.db, start=start, end=end,
+                                              zone=self.handoff.call_centre.hours.zone, by=by, fmt=fmt,
+                                              path=path, channel=channel)
+            body = path.read_bytes()
+        await self.accounts.audit(request[OPERATOR], "export", f"journal:{start}..{end}",
+                                  by=by, format=fmt, channel=channel, rows=count)
+        content_type = ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" if fmt == "xlsx"
+                        else "text/csv")
+        return web.Response(body=body, content_type=content_type, headers={
+            "Content-Disposition": f'attachment; filename="{path.name}"', "Cache-Control": "no-store"})
+
+    # Kept on the class so other console pages (bot/feedback/console.py) use the same checks.
+    page = staticmethod(page)

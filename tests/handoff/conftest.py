@@ -1,0 +1,76 @@
+"""Hand-off fixtures: an engine, messenger and hand-off service sharing one controllable clock."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.console.accounts import Accounts
+from bot.core.call_centre import default_call_centre
+from bot.core.messages import Channel
+from bot.engine import ConversationEngine, Reply, SendResult
+from bot.handoff_service import HandoffService
+from bot.messenger import Messenger
+from handlers.turn import Services
+from tests.conftest import make_services, translator
+
+ALMATY = ZoneInfo("Asia/Almaty")
+PASSWORD = "correct horse battery"
+
+
+def at(y, m, d, hh=0, mm=0) -> datetime:
+    return datetime(y, m, d, hh, mm, tzinfo=ALMATY)
+
+
+class Clock:
+    def __init__(self, moment: datetime):
+        self.now = moment
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+class RecordingChannel:
+    """A channel adapter that records what would be sent (the transport is faked)."""
+
+    def __init__(self, channel: Channel):
+        self.channel = channel
+        self.sent: list[Reply] = []
+
+    async def send(self, reply: Reply) -> SendResult:
+        self.sent.append(reply)
+        return SendResult(reply.message_id, f"{self.channel.value}-{len(self.sent)}", "sent")
+
+    def texts_to(self, user_id: str) -> list[str]:
+        return [r.outbound.text for r in self.sent if r.address.user_id == user_id]
+
+
+@dataclass
+class HandoffEnv:
+    db: object
+    clock: Clock
+    engine: ConversationEngine
+    services: Services
+    messenger: Messenger
+    handoff: HandoffService
+    accounts: Accounts
+    channels: dict[Channel, RecordingChannel]
+    operators: dict[str, object] = field(default_factory=dict)
+
+
+@pytest.fixture
+async def env(db):
+    clock = Clock(at(2026, 12, 3, 11, 0))  # a Thursday, inside working hours
+    services = make_services()
+    services.call_centre = default_call_centre()
+    engine = ConversationEngine(db, services, clock=clock)
+    channels = {channel: RecordingChannel(channel) for channel in (Channel.webchat, Channel.whatsapp, Channel.telegram)}
+    messenger = Messenger(db, channels, default_language="kk", clock=clock)
+    handoff = HandoffService(db, messenger, translator(), services.call_centre, default_language="kk", clock=clock)
+    accounts = Accounts(db, clock=clock)
+    env = HandoffEnv(db, clock, engine, services, messenger, handoff, accounts, channels)
+    for name, role in (("aida", "operator"), ("bolat", "operator"), ("zhanna", "manager")):
+        env.operators[name] = await accounts.add(name, role, PASSWORD)
+    return env

@@ -1,0 +1,121 @@
+"""The JSON API: bearer tokens, roles, status codes, and the same rules as the console."""
+import aiohttp
+import pytest
+from sqlalchemy import select
+
+from bot.core.messages import Channel
+from storage.models import Consultation
+from storage.tickets import AuditEntry
+from tests.conftest import sqlite_url
+from tests.handoff.conftest import PASSWORD
+from tests.support.app import running_bot
+from tests.support.conversation import BotClient
+
+
+@pytest.fixture
+async def app(tmp_path):
+    async with running_bot(sqlite_url(tmp_path)) as bot:
+        for name, role in (("aida", "operator"), ("bolat", "operator"), ("zhanna", "manager")):
+            await bot.accounts.add(name, role, PASSWORD)
+        bot.tokens = {name: await bot.accounts.issue_token(name) for name in ("aida", "bolat", "zhanna")}
+        yield bot
+
+
+async def call(app, method, path, *, token=None, json=None, data=None):
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    async with aiohttp.ClientSession() as http:
+        async with http.request(method, app.base_url + path, headers=headers, json=json, data=data) as response:
+            try:
+                body = await response.json()
+            except aiohttp.ContentTypeError:
+                body = await response.text()
+            return response.status, body
+
+
+async def open_ticket(app, user="api-user"):
+    client = BotClient(app.engine, channel=Channel.webchat, user_id=user)
+    await client.start("ru")
+    await client.send("/operator")
+    await client.send("Подскажите по документам")
+    return client
+
+
+async def test_unauthenticated_requests_get_401(app):
+    for method, path in (("GET", "/api/tickets"), ("GET", "/api/tickets/1"), ("POST", "/api/tickets/1/claim"),
+                         ("POST", "/api/consultations")):
+        assert (await call(app, method, path))[0] == 401
+        assert (await call(app, method, path, token="not-a-token"))[0] == 401
+    async with aiohttp.ClientSession() as http:
+        async with http.get(app.base_url + "/api/tickets", headers={"Authorization": "Basic abc"}) as response:
+            assert response.status == 401 and "Bearer" in response.headers["WWW-Authenticate"]
+
+
+async def test_ticket_flow_over_the_api(app):
+    user = await open_ticket(app)
+    aida = app.tokens["aida"]
+    status, body = await call(app, "GET", "/api/tickets?status=open", token=aida)
+    assert status == 200 and [t["number"] for t in body["tickets"]] == ["ZP-0001"]
+    status, body = await call(app, "GET", "/api/tickets/1", token=aida)
+    assert status == 200 and any(m["text"] == "Подскажите по документам" for m in body["messages"])
+    assert body["window"]["open"] is True
+    status, body = await call(app, "POST", "/api/tickets/1/claim", token=aida)
+    assert status == 200 and body["assignee"] == "aida"
+    status, body = await call(app, "POST", "/api/tickets/1/messages", token=aida, json={"text": "Нужен паспорт."})
+    assert status == 201 and body["status"] == "sent"
+    status, body = await call(app, "POST", "/api/tickets/1/resolve", token=aida, json={"resolution": "ok"})
+    assert status == 200 and body["status"] == "resolved"
+    status, body = await call(app, "GET", "/api/tickets?status=resolved", token=aida)
+    assert [t["number"] for t in body["tickets"]] == ["ZP-0001"]
+    await user.send("/help")
+    assert user.texts
+
+
+async def test_404_409_400_and_403(app):
+    await open_ticket(app)
+    aida, bolat, zhanna = (app.tokens[n] for n in ("aida", "bolat", "zhanna"))
+    assert (await call(app, "GET", "/api/tickets/42", token=aida))[0] == 404
+    assert (await call(app, "POST", "/api/tickets/42/claim", token=aida))[0] == 404
+    assert (await call(app, "POST", "/api/tickets/1/claim", token=aida))[0] == 200
+    assert (await call(app, "POST", "/api/tickets/1/claim", token=bolat))[0] == 409
+    assert (await call(app, "POST", "/api/tickets/1/messages", token=bolat, json={"text": "x"}))[0] == 409
+    assert (await call(app, "POST", "/api/tickets/1/resolve", token=bolat, json={"resolution": "x"}))[0] == 409
+    assert (await call(app, "POST", "/api/tickets/1/messages", token=aida, data=b"{not json"))[0] == 400
+    assert (await call(app, "POST", "/api/tickets/1/messages", token=aida, json=["text"]))[0] == 400
+    assert (await call(app, "POST", "/api/tickets/1/messages", token=aida, json={"text": ""}))[0] == 400
+    assert (await call(app, "POST", "/api/tickets/1/resolve", token=aida, json={}))[0] == 400
+    assert (await call(app, "GET", "/api/tickets?status=bogus", token=aida))[0] == 400
+    # Managing operators is for managers.
+    assert (await call(app, "GET", "/api/operators", token=aida))[0] == 403
+    status, body = await call(app, "GET", "/api/operators", token=zhanna)
+    assert status == 200 and {o["name"] for o in body["operators"]} == {"aida", "bolat", "zhanna"}
+
+
+async def test_whatsapp_refusal_is_a_409_with_the_reason(app, monkeypatch):
+    await open_ticket(app)
+    # The messenger refuses as it does outside WhatsApp's 24-hour window with no template.
+    from bot.messenger import DeliveryRefused
+
+    async def refuse(*args, **kwargs):
+        raise DeliveryRefused("whatsapp_window_closed")
+
+    monkeypatch.setattr(app.messenger, "send", refuse)
+    status, body = await call(app, "POST", "/api/tickets/1/messages", token=app.tokens["aida"], json={"text": "x"})
+    assert status == 409 and body == {"status": "refused", "reason": "whatsapp_window_closed", "message_id": None}
+
+
+async def test_phone_consultation_over_the_api(app):
+    status, body = await call(app, "POST", "/api/consultations", token=app.tokens["bolat"], json={
+        "phone": "+7 702 123 45 67", "language": "ru", "topics": ["deadline"], "notes": "Спросил про сроки",
+        "duration_seconds": 240, "outcome": "answered"})
+    assert status == 201
+    async with app.db.sessions() as session:
+        consultation = await session.get(Consultation, body["consultation_id"])
+        entries = list(await session.scalars(select(AuditEntry).where(AuditEntry.action == "call_logged")))
+    assert consultation.channel == "phone" and consultation.duration_seconds == 240
+    assert entries[0].actor == "bolat"
+    assert (await call(app, "POST", "/api/consultations", token=app.tokens["bolat"],
+                       json={"phone": 77021234567}))[0] == 400
+    assert (await call(app, "POST", "/api/consultations", token=app.tokens["bolat"],
+                       json={"phone": "+7 702 123 45 67", "duration_seconds": "long"}))[0] == 400
+    assert (await call(app, "POST", "/api/consultations", token=app.tokens["bolat"],
+                       json={"phone": "123"}))[0] == 400

@@ -1,0 +1,70 @@
+"""End to end in headless Chromium: a Telegram user asks for an operator, an operator logs in,
+claims the ticket, sees the message arrive live, replies, and Telegram receives the reply."""
+import os
+import shutil
+
+import pytest
+
+from storage.tickets import Ticket
+from tests.conftest import sqlite_url
+from tests.fakes.telegram_api import FakeTelegramAPI
+from tests.handoff.conftest import PASSWORD
+from tests.support.app import running_bot
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+playwright_api = pytest.importorskip("playwright.async_api", reason="pip install playwright (no browser download needed)")
+pytestmark = pytest.mark.skipif(not (os.path.exists(CHROMIUM) and shutil.which(CHROMIUM)),
+                                reason=f"no system Chromium at {CHROMIUM} (apt-get install chromium)")
+
+
+async def test_operator_claims_and_replies_in_the_browser(tmp_path):
+    async with FakeTelegramAPI() as fake, running_bot(
+            sqlite_url(tmp_path), telegram_bot_token="123456:TEST-token", telegram_api_server=fake.base_url) as app:
+        await app.accounts.add("aida", "operator", PASSWORD)
+        fake.push_text(777, "/start", language_code="ru")
+        await fake.wait_sent_to(777, 1)
+        fake.push_callback(777, "lang:ru")
+        await fake.wait_sent_to(777, 4)
+        fake.push_text(777, "/operator")
+        sent = await fake.wait_sent_to(777, 5)
+        assert "ZP-0001" in sent[-1].text
+
+        async with playwright_api.async_playwright() as pw:
+            browser = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+            try:
+                page = await browser.new_page()
+                page.set_default_timeout(10_000)
+                await page.goto(app.base_url + "/console")
+                await page.fill("input[name=name]", "aida")
+                await page.fill("input[name=password]", PASSWORD)
+                await page.click("button[type=submit]")
+                await page.wait_for_url("**/console")
+                row = page.locator("tr[data-ticket='ZP-0001']")
+                await row.wait_for()
+                await row.locator("a").click()
+                await page.wait_for_url("**/console/tickets/1")
+                await page.click("#claim")
+                await page.wait_for_selector("#notice")
+
+                # A new message from the user appears without a reload (the page polls its feed).
+                fake.push_text(777, "Сколько длится обучение?")
+                await page.locator(".msg.in .text", has_text="Сколько длится обучение?").wait_for()
+
+                # A canned answer fills the box; the operator edits it and sends.
+                await page.select_option("#canned", index=1)
+                assert "Здравствуйте" in await page.input_value("#reply-text")
+                await page.fill("#reply-text", "Обучение длится 3 месяца.")
+                await page.click("#send-reply")
+                await page.wait_for_selector("#notice.ok")
+                await page.locator(".msg.out.operator .text", has_text="Обучение длится 3 месяца.").wait_for()
+            finally:
+                await browser.close()
+
+        sent = await fake.wait_sent_to(777, 6)
+        assert sent[-1].text == "Обучение длится 3 месяца."
+        async with app.db.sessions() as session:
+            ticket = await session.get(Ticket, 1)
+        assert ticket.status == "assigned" and ticket.first_reply_at is not None
