@@ -24,22 +24,34 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench._common import (  # noqa: E402
-    control, env_with_root, peak_rss_mb, percentile, start_fake_telegram, wait_for_line,
+    ROOT, control, env_with_root, peak_rss_mb, percentile, start_fake_telegram, wait_for_line,
 )
 
 TOKEN = "123456:BENCH"
-QUESTIONS = [
-    ("ru", "Какие документы нужны для подачи заявки?"),
-    ("ru", "до какого числа принимают заявки"),
-    ("ru", "сколько денег дают на проект"),
-    ("kk", "Грант қанша береді?"),
-    ("kk", "құжаттар тізімі қандай"),
-    ("kk", "otinim qalay beremin"),
-    ("en", "How do I apply?"),
-    ("en", "who can take part in the programme"),
-    ("ru", "как проходит жеребьевка"),
-    ("kk", "жоба не туралы"),
-]
+ACTION_INTENTS = {"human", "check_eligibility", "my_status"}
+
+
+def load_questions() -> list[tuple[str, str]]:
+    """(language, question) from the FAQ's held-out set: hundreds of different questions,
+    as people type them. Questions that start a flow (operator, eligibility, status) are left
+    out, so every message gets exactly one reply and latencies can be matched."""
+    from faq.matcher import Matcher
+
+    matcher = Matcher.from_directory()
+    questions = []
+    for line in (ROOT / "bench" / "data" / "faq_heldout.tsv").read_text(encoding="utf-8").splitlines():
+        if not line or line.startswith("#"):
+            continue
+        variant, expected, text = line.split("\t", 2)
+        if variant == "oos" or expected in ACTION_INTENTS:
+            continue
+        if matcher.match(text).topic in ACTION_INTENTS:
+            continue
+        questions.append((variant.split("_")[0], text))
+    return questions
+
+
+QUESTIONS: list[tuple[str, str]] = []  # filled by the driver only, not by the bot processes
 
 
 # --- the bots (run in a child process) ------------------------------------------------
@@ -77,7 +89,7 @@ async def serve_full(api: str, workdir: str, users: int) -> None:
     async with app.db.unit_of_work() as uow:
         for user in range(1, users + 1):
             uow.session.add(Contact(channel="telegram", external_id=str(user),
-                                    language=QUESTIONS[user % len(QUESTIONS)][0], state={}))
+                                    language=("ru", "kk", "en")[user % 3], state={}))
     await app.start()
     print("ready", flush=True)
     await asyncio.Event().wait()
@@ -89,8 +101,8 @@ def push(api: str, items: list[dict]) -> None:
         control(api, "/_fake/push", items[start:start + 500])
 
 
-def message(user: int) -> dict:
-    lang, text = QUESTIONS[user % len(QUESTIONS)]
+def message(user: int, index: int = 0) -> dict:
+    lang, text = QUESTIONS[(user * 7 + index) % len(QUESTIONS)]
     return {"user_id": user, "text": text, "language_code": lang}
 
 
@@ -129,7 +141,7 @@ def measure(mode: str, args: argparse.Namespace) -> dict:
 
         # Burst: every message at once; the rate until the last reply.
         users = list(range(1, args.users + 1))
-        burst = [message(users[i % len(users)]) for i in range(args.messages)]
+        burst = [message(users[i % len(users)], i) for i in range(args.messages)]
         started = time.monotonic()
         push(api, burst)
         expected = args.messages * replies_per_message
@@ -150,7 +162,7 @@ def measure(mode: str, args: argparse.Namespace) -> dict:
                 time.sleep(delay)
             user = random.Random(index).choice(users)
             pushed_at[user].append(time.monotonic())
-            push(api, [message(user)])
+            push(api, [message(user, index)])
         paced = settle(api, paced_count * replies_per_message)
         by_chat: dict[int, list[float]] = defaultdict(list)
         for item in paced:
@@ -194,7 +206,8 @@ def main() -> None:
         asyncio.run(serve_full(args.api, args.workdir, args.users))
         return
 
-    print(f"{args.messages} messages from {args.users} users; paced latency run at {args.paced_rate:.0f}/s")
+    QUESTIONS.extend(load_questions())
+    print(f"{len(QUESTIONS)} different questions; {args.messages} messages from {args.users} users; paced latency run at {args.paced_rate:.0f}/s")
     echo = measure("echo", args)
     full = measure("full", args)
     for result in (echo, full):

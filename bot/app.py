@@ -7,11 +7,15 @@ from dataclasses import dataclass, field
 
 from aiohttp import web
 
+from bot.core.call_centre import load_call_centre
 from bot.core.i18n import Translator
 from bot.core.messages import Address, Channel
 from bot.core.privacy import mask_iins
 from bot.core.programme import load_programme
+from bot.console.accounts import Accounts
 from bot.engine import ConversationEngine, Reply, SendResult
+from bot.feedback.surveys import load_surveys
+from bot.handoff_service import HandoffService
 from bot.messenger import Messenger, load_templates
 from bot.settings import Settings
 from bot.web.server import build_web_app
@@ -38,6 +42,10 @@ class ZhasBot:
     engine: ConversationEngine
     channels: dict[Channel, object] = field(default_factory=dict)
     messenger: Messenger | None = None
+    handoff: "HandoffService | None" = None  # operators' side of the hand-off (bot/handoff_service.py)
+    accounts: "Accounts | None" = None  # operator console accounts (bot/console/accounts.py)
+    notifications: "Notifications | None" = None  # outbox sender + reminders (bot/notify/service.py)
+    feedback: "Feedback | None" = None  # CSAT, surveys, idle closer (bot/feedback/service.py)
     runner: web.AppRunner | None = None
 
     @classmethod
@@ -47,6 +55,8 @@ class ZhasBot:
         services = Services(
             translator=translator, programme=load_programme(settings.programme_file),
             default_language=settings.default_language, faq=load_faq() if with_faq else None,
+            secret_key=settings.secret_key.get_secret_value().encode(),
+            call_centre=load_call_centre(settings.call_centre_file, settings.timezone),
         )
         engine = ConversationEngine(db, services, idle_minutes=settings.consultation_idle_minutes,
                                     masker=mask_iins)
@@ -54,6 +64,21 @@ class ZhasBot:
         app._build_channels()
         app.messenger = Messenger(db, app.channels, default_language=settings.default_language,
                                   templates=load_templates(settings.whatsapp_templates_file))
+        app.handoff = HandoffService(db, app.messenger, translator, services.call_centre,
+                                     default_language=settings.default_language)
+        app.accounts = Accounts(db)
+        if settings.notifications_enabled:
+            from bot.notify.service import Notifications
+
+            app.notifications = Notifications(settings, db, app.channels, translator,
+                                              load_templates(settings.whatsapp_templates_file))
+        from bot.feedback.service import Feedback
+
+        services.surveys = load_surveys(zone=settings.zone)
+        app.feedback = Feedback(db, translator, surveys=services.surveys, templates=app.messenger.templates,
+                                default_language=settings.default_language,
+                                idle_minutes=settings.consultation_idle_minutes, wake=app._wake_outbox)
+        app.handoff.on_ticket_resolved(app.feedback.on_ticket_resolved)
         return app
 
     def _build_channels(self) -> None:
@@ -84,7 +109,12 @@ class ZhasBot:
             )
 
     def web_app(self) -> web.Application:
-        return build_web_app([channel.routes() for channel in self.channels.values()])
+        from bot.console import console_routes
+
+        from bot.feedback.console import reports_routes
+
+        return build_web_app([channel.routes() for channel in self.channels.values()]
+                             + [console_routes(self), reports_routes(self)])
 
     async def start(self) -> None:
         await self.db.upgrade()
@@ -95,6 +125,11 @@ class ZhasBot:
         await site.start()
         for channel in self.channels.values():
             await channel.start()
+        if self.notifications is not None:
+            # After the channels: the sender needs their clients (Twilio's is made in start).
+            await self.notifications.start()
+        if self.feedback is not None:
+            await self.feedback.start()  # closes idle consultations (CSAT), sends due surveys
 
     @property
     def bound_port(self) -> int:
@@ -106,7 +141,16 @@ class ZhasBot:
                 return server.sockets[0].getsockname()[1]
         return self.settings.http_port
 
+    def _wake_outbox(self) -> None:
+        if self.notifications is not None:
+            self.notifications.sender.wake()
+
     async def stop(self) -> None:
+        if self.feedback is not None:
+            await self.feedback.stop()
+        if self.notifications is not None:
+            # Before the channels close: requests in flight finish and are recorded.
+            await self.notifications.stop()
         for channel in self.channels.values():
             try:
                 await channel.stop()

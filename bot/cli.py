@@ -58,30 +58,6 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_journal_export(args: argparse.Namespace) -> int:
-    from bot.exports import export_journal
-    from storage.unit_of_work import Database
-
-    if args.date_to < args.date_from:
-        print("error: --to is before --from", file=sys.stderr)
-        return 2
-    settings = load_settings()
-
-    async def main() -> int:
-        db = Database(settings.database_url)
-        try:
-            await db.upgrade()
-            return await export_journal(
-                db, start=args.date_from, end=args.date_to, zone=settings.zone, by=args.by,
-                fmt=args.format, path=Path(args.output), channel=args.channel)
-        finally:
-            await db.dispose()
-
-    count = asyncio.run(main())
-    print(f"{count} rows written to {args.output}")
-    return 0
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="zhasbot", description="ZHAS PROJECT call-centre bot")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -100,15 +76,13 @@ def build_parser() -> argparse.ArgumentParser:
     journal = commands.add_parser("journal", help="the consultation journal")
     journal_commands = journal.add_subparsers(dest="journal_command", required=True)
     export = journal_commands.add_parser("export", help="export the journal to CSV or XLSX")
-    export.add_argument("--from", dest="date_from", type=_date, required=True)
-    export.add_argument("--to", dest="date_to", type=_date, required=True)
-    export.add_argument("--channel", choices=["telegram", "whatsapp", "webchat", "phone"])
-    export.add_argument("--by", choices=["consultation", "message"], default="consultation")
-    export.add_argument("--format", choices=["csv", "xlsx"], required=True)
-    export.add_argument("-o", "--output", required=True)
-    export.set_defaults(func=cmd_journal_export)
+    from bot.feedback.cli import add_export_arguments, run_export
 
-    for module in ("faq.cli", "eligibility.cli"):
+    add_export_arguments(export)  # --from --to --channel --format -o --unmasked --operator
+    export.add_argument("--by", choices=["consultation", "message"], default="consultation")
+    export.set_defaults(func=lambda args: run_export(args, "journal"))
+
+    for module in ("faq.cli", "eligibility.cli", "bot.console.cli", "bot.notify.cli", "bot.feedback.cli"):
         try:
             plugin = __import__(module, fromlist=["register"])
         except ImportError:

@@ -157,10 +157,19 @@ class ConversationEngine:
             uow.journal.record(
                 contact_id=contact.id, consultation_id=consultation.id, channel=inbound.channel.value,
                 direction="in", content_type=inbound.content_type.value,
-                text=self.masker(inbound.text), payload=inbound.payload, event_id=inbound.event_id,
-                channel_message_id=inbound.channel_message_id, author="user", created_at=now,
+                text=self._journal_text(inbound, contact), payload=inbound.payload,
+                event_id=inbound.event_id, channel_message_id=inbound.channel_message_id,
+                author="user", created_at=now,
             )
         return accepted
+
+    def _journal_text(self, inbound: Inbound, contact: Contact) -> str:
+        # A flow that asked for personal data it must not keep (a birth date) leaves a
+        # placeholder in the contact's state; the typed answer is never written.
+        placeholder = (contact.state or {}).get("redact_inbound")
+        if placeholder and inbound.content_type == ContentType.text:
+            return placeholder
+        return self.masker(inbound.text)
 
     @staticmethod
     def _resolve_typed_button(turn: Turn) -> None:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from enum import Enum
 from pathlib import Path
+from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AnyHttpUrl, Field, SecretStr, ValidationError, field_validator, model_validator
@@ -42,6 +43,22 @@ class Settings(BaseSettings):
     programme_file: Path | None = None
     # Twilio Content templates for WhatsApp outside the 24-hour window (config/whatsapp_templates.yaml).
     whatsapp_templates_file: Path | None = None
+    # Working hours, holidays, SLAs, canned answers of the call centre. Default: config/call_centre.yaml
+    call_centre_file: Path | None = None
+    # Notifications and reminders (bot/notify): the outbox sender's limits and the scheduler.
+    notifications_enabled: bool = True
+    telegram_notify_rate: float = Field(30.0, gt=0, le=1000)
+    notify_per_chat_interval: float = Field(1.0, ge=0)
+    twilio_rate_per_second: float = Field(10.0, gt=0)
+    outbox_max_attempts: int = Field(6, ge=1)
+    outbox_retry_base_seconds: float = Field(2.0, gt=0)  # 5xx/network: base·2^(attempt-1), ±20 %
+    outbox_ambiguous_policy: Literal["resend", "fail"] = "resend"
+    outbox_poll_seconds: float = Field(1.0, gt=0)
+    # Local append-only log of confirmed sends, read after a crash (bot/notify/sender.py).
+    outbox_sent_log: Path | None = None
+    reminders_enabled: bool = True
+    reminders_file: Path | None = None
+    scheduler_jobstore_url: str | None = None
     # Keyed hashes of IINs (duplicate detection) use this; change it and old hashes stop matching.
     secret_key: SecretStr = SecretStr("change-me-in-production")
     log_level: str = "INFO"

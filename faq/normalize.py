@@ -67,12 +67,91 @@ much many any some have has had get apply application money
 """.split())
 
 
+# Chat spelling, mapped after folding (keys and values are folded: "сколько" → "сколко").
+# Only unambiguous forms: each key is a word nobody writes with another meaning.
+SLANG = {
+    # Russian
+    "скока": "сколко", "скоко": "сколко", "сколка": "сколко", "скок": "сколко",
+    "че": "что", "чо": "что", "шо": "что", "што": "что", 
+    "щас": "сеичас", "ща": "сеичас", "счас": "сеичас",
+    "плиз": "пожалуиста", "плз": "пожалуиста", "пжл": "пожалуиста", "пж": "пожалуиста",
+    "пжлст": "пожалуиста", "пожалста": "пожалуиста", "пожалуста": "пожалуиста",
+    "спс": "спасибо", "пасиб": "спасибо", "пасибо": "спасибо", "спасиб": "спасибо",
+    "сяп": "спасибо", "сяб": "спасибо", "спасибочки": "спасибо", "спасибки": "спасибо",
+    "сенкс": "спасибо", "сенкю": "спасибо", "мерси": "спасибо",
+    "доки": "документы", "доков": "документы", "докам": "документы", "доку": "документы",
+    "доками": "документы", "докум": "документы",
+    "бабло": "денги", "бабла": "денги", "бабки": "денги", "бабок": "денги", "бабосы": "денги",
+    "лаве": "денги", "бабос": "денги",
+    "инфа": "информация", "инфу": "информация", "инфы": "информация",
+    "лям": "миллион", "ляма": "миллион", "лимон": "миллион", "млн": "миллион",
+    "тыщ": "тысяч", "тыс": "тысяч", "тг": "тенге", "тнг": "тенге",
+    "када": "когда", "кагда": "когда", "ваще": "вообще", "вобще": "вообще", "тока": "толко",
+    "прив": "привет", "приветик": "привет", "приветики": "привет", "здарова": "привет",
+    "здаров": "привет", "здорова": "привет", "здрасти": "здрасте", "драсте": "здрасте",
+    "здрасьте": "здрасте", "дратути": "здрасте", "хеллоу": "привет",
+    "чел": "человек", "опер": "оператор",
+    "заява": "заявка", "заяву": "заявку", "заявы": "заявки",
+    "инст": "инстаграм", "инста": "инстаграм", "инсте": "инстаграм", "инсту": "инстаграм",
+    "ватсап": "вотсап", "вацап": "вотсап", "уатсап": "вотсап", "вотсапп": "вотсап",
+    "тел": "телефон", "номерок": "номер",
+    # Kazakh (folded)
+    "ракмет": "рахмет", "рахмат": "рахмет", "рахмед": "рахмет", "рахметт": "рахмет",
+    "рахметик": "рахмет", "рахмеет": "рахмет", "салам": "салем", "саламатсыз": "салеметсиз",
+    "саламатсызба": "салеметсиз ба", "салеметсизбе": "салеметсиз бе",
+    # English
+    "pls": "please", "plz": "please", "plez": "please", "pleas": "please", "pleeze": "please",
+    "thx": "thanks", "thnx": "thanks", "thanx": "thanks", "tnx": "thanks", "tq": "thanks",
+    "tysm": "thanks", "thanku": "thanks", "thankyou": "thank you",
+    "u": "you", "ur": "your", "r": "are", "pple": "people", "ppl": "people",
+    "whats": "what is", "wats": "what is", "wat": "what", "im": "i am", "ive": "i have",
+    "dont": "do not", "cant": "can not", "cannot": "can not", "wont": "will not",
+    "doesnt": "does not", "didnt": "did not", "isnt": "is not", "arent": "are not",
+    "wanna": "want to", "gonna": "going to", "gotta": "have to", "hows": "how is",
+    "wheres": "where is", "whens": "when is", "whos": "who is", "theres": "there is",
+    "yo": "hey", "heya": "hey", "hii": "hi", "helo": "hello", "hallo": "hello",
+    "info": "information", "docs": "documents", "doc": "document", "app": "application",
+    "govt": "government", "tel": "phone", "num": "number",
+}
+_SLANG_SPLIT = {key: tuple(value.split()) for key, value in SLANG.items()}
+
+# English contractions, expanded before tokenising so "what's" is not "what" + "s".
+_CONTRACTIONS = (
+    (re.compile(r"\b(can|won|ain)['’`]t\b"), lambda m: {"can": "can not", "won": "will not", "ain": "is not"}[m.group(1)]),
+    (re.compile(r"([a-z])n['’`]t\b"), lambda m: m.group(1) + " not"),
+    (re.compile(r"([a-z])['’`](s|m|re|ve|ll|d)\b"),
+     lambda m: m.group(1) + " " + {"s": "is", "m": "am", "re": "are", "ve": "have", "ll": "will", "d": "would"}[m.group(2)]),
+)
+# Kazakh Latin of the 2017 alphabet marks letters with an apostrophe: o'tinim, s'ar, g'ana.
+_APOSTROPHE_LETTERS = {
+    "a": "á", "o": "ó", "u": "ú", "g": "ǵ", "n": "ń", "s": "sh", "c": "ch", "i": "ı", "y": "ý",
+}
+_APOSTROPHE_RE = re.compile(r"([aougnsciy])['’`](?=[a-záäǵğıíńñóöşúüūý])")
+# "рахмееет", "плиииз", "hellooo": a letter repeated three times or more is one letter.
+_REPEAT_RE = re.compile(r"([^\W\d_])\1{2,}")
+
+
 def clean(text: str) -> str:
-    """Lower-case, NFC, cut to MAX_INPUT_CHARS; no folding."""
+    """Lower-case, NFC, cut to MAX_INPUT_CHARS; contractions expanded, letter runs cut."""
     if not text:
         return ""
-    text = unicodedata.normalize("NFC", str(text)[:MAX_INPUT_CHARS])
-    return text.lower()
+    text = unicodedata.normalize("NFC", str(text)[:MAX_INPUT_CHARS]).lower()
+    if "'" in text or "’" in text or "`" in text:
+        for pattern, repl in _CONTRACTIONS:
+            text = pattern.sub(repl, text)
+        text = _APOSTROPHE_RE.sub(lambda m: _APOSTROPHE_LETTERS[m.group(1)], text)
+    return _REPEAT_RE.sub(r"\1", text)
+
+
+def _unslang(tokens: list[str]) -> list[str]:
+    out: list[str] = []
+    for token in tokens:
+        mapped = _SLANG_SPLIT.get(token)
+        if mapped:
+            out.extend(mapped)
+        else:
+            out.append(token)
+    return out
 
 
 def raw_tokens(text: str) -> list[str]:
@@ -179,9 +258,12 @@ def fold_tokens(
             out.append(_fold_mixed(word))
         elif script == "lat":
             plain = _strip_accents(word)
+            if plain in _SLANG_SPLIT and not any(ch in _KAZAKH_LATIN_LETTERS for ch in word):
+                out.extend(_SLANG_SPLIT[plain])  # "pls", "whats", "thx": chat English
+                continue
             translit = transliterate_latin(word)
             is_en = plain in english_vocab and not any(ch in _KAZAKH_LATIN_LETTERS for ch in word)
-            is_kk = looks_kazakh_latin(word) or translit in cyrillic_vocab
+            is_kk = looks_kazakh_latin(word) or translit in cyrillic_vocab or translit in _SLANG_SPLIT
             if is_en and is_kk:
                 if sentence_lang == "en":
                     out.append(plain)
@@ -197,7 +279,7 @@ def fold_tokens(
                 out.append(plain)
         else:
             out.append(word)
-    return out
+    return _unslang(out)
 
 
 def normalize(text: str) -> str:
@@ -229,7 +311,9 @@ def detect_language_tokens(
                 ru += 0.2  # Cyrillic without other evidence: Russian is the likelier
         elif script == "lat":
             plain = _strip_accents(word)
-            if looks_kazakh_latin(word):
+            if plain in _SLANG_SPLIT and not any(ch in _KAZAKH_LATIN_LETTERS for ch in word):
+                en += 1  # "pls", "whats", "thx": chat English
+            elif looks_kazakh_latin(word):
                 kk += 2
             elif plain in EN_MARKERS:
                 en += 1.5

@@ -18,6 +18,10 @@ class Services:
     programme: dict[str, Any]
     default_language: str = "kk"
     faq: Any = None  # faq.matcher.Matcher once the FAQ is loaded
+    call_centre: Any = None  # bot.core.call_centre.CallCentre: working hours, SLAs (hand-off)
+    surveys: Any = None  # bot.feedback.surveys.SurveyCatalogue (config/surveys.yaml)
+    # HMAC key for iin_hash; bot/app.py passes settings.secret_key in production.
+    secret_key: bytes = b"dev-only-key"
 
 
 @dataclass

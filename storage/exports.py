@@ -1,18 +1,28 @@
-"""Streaming reads of the journal for exports: memory stays flat whatever the size."""
+"""Streaming reads for exports: memory stays flat whatever the size.
+
+Rows are plain column tuples (SQLAlchemy Core rows with named attributes), not ORM
+objects: nothing enters a session's identity map, so a million rows cost what one chunk
+costs. (Streaming ORM entities and calling `expunge_all()` between chunks breaks the
+loader's identity map after the first chunk.)
+"""
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
-from typing import AsyncIterator
+from typing import Any, AsyncIterator
 
-from sqlalchemy import case, func, select
+from sqlalchemy import String, case, cast, func, literal, select
+from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import lazyload
 
 from storage.models import Consultation, ConsultationTopic, Contact, Message
 
 CHUNK = 1000
+
+# Who the row is about: enough to show (masked) name and phone, nothing more.
+CONTACT_COLUMNS = (Contact.id.label("contact_id"), Contact.display_name, Contact.phone, Contact.external_id,
+                   Contact.channel.label("contact_channel"))
 
 
 @dataclass
@@ -22,46 +32,49 @@ class JournalFilter:
     channel: str | None = None
 
 
-async def stream_messages(session: AsyncSession, flt: JournalFilter) -> AsyncIterator[tuple[Message, Contact]]:
+async def _rows(session: AsyncSession, query) -> AsyncIterator[list[Row]]:
+    result = await session.stream(query.execution_options(yield_per=CHUNK))
+    async for partition in result.partitions(CHUNK):
+        yield partition
+
+
+async def stream_messages(session: AsyncSession, flt: JournalFilter) -> AsyncIterator[Row]:
     query = (
-        select(Message, Contact)
+        select(Message.id, Message.created_at, Message.channel, Message.direction, Message.content_type,
+               Message.text, Message.consultation_id, Message.delivery_status, *CONTACT_COLUMNS)
         .join(Contact, Contact.id == Message.contact_id)
         .where(Message.created_at >= flt.start, Message.created_at < flt.end)
         .order_by(Message.id)
-        .execution_options(yield_per=CHUNK)
     )
     if flt.channel:
         query = query.where(Message.channel == flt.channel)
-    result = await session.stream(query)
-    async for partition in result.partitions(CHUNK):
-        for message, contact in partition:
-            yield message, contact
-        session.expunge_all()  # identity map would otherwise keep every row alive
+    async for partition in _rows(session, query):
+        for row in partition:
+            yield row
 
 
 @dataclass
 class ConsultationRow:
-    consultation: Consultation
-    contact: Contact
+    consultation: Row  # Consultation's columns and the contact's (CONTACT_COLUMNS)
     topics: list[str]
     messages_in: int
     messages_out: int
 
 
 async def stream_consultations(session: AsyncSession, flt: JournalFilter) -> AsyncIterator[ConsultationRow]:
+    c = Consultation
     query = (
-        select(Consultation, Contact)
-        .join(Contact, Contact.id == Consultation.contact_id)
-        .where(Consultation.opened_at >= flt.start, Consultation.opened_at < flt.end)
-        .order_by(Consultation.id)
-        .execution_options(yield_per=CHUNK)
+        select(c.id, c.opened_at, c.closed_at, c.channel, c.language, c.human_involved, c.outcome, c.region,
+               c.duration_seconds, *CONTACT_COLUMNS)
+        .join(Contact, Contact.id == c.contact_id)
+        .where(c.opened_at >= flt.start, c.opened_at < flt.end)
+        .order_by(c.id)
     )
     if flt.channel:
-        query = query.where(Consultation.channel == flt.channel)
-    # Topics come per chunk below, not through the relationship's eager load.
-    result = await session.stream(query.options(lazyload(Consultation.topics)))
-    async for partition in result.partitions(CHUNK):
-        ids = [consultation.id for consultation, _ in partition]
+        query = query.where(c.channel == flt.channel)
+    async for partition in _rows(session, query):
+        # Topics and message counts per chunk: two queries per thousand consultations.
+        ids = [row.id for row in partition]
         topics: defaultdict[int, list[str]] = defaultdict(list)
         for consultation_id, topic in (await session.execute(
             select(ConsultationTopic.consultation_id, ConsultationTopic.topic)
@@ -79,7 +92,76 @@ async def stream_consultations(session: AsyncSession, flt: JournalFilter) -> Asy
                 ).where(Message.consultation_id.in_(ids)).group_by(Message.consultation_id)
             )
         }
-        for consultation, contact in partition:
-            inbound, outbound = counts.get(consultation.id, (0, 0))
-            yield ConsultationRow(consultation, contact, topics.get(consultation.id, []), inbound, outbound)
-        session.expunge_all()
+        for row in partition:
+            inbound, outbound = counts.get(row.id, (0, 0))
+            yield ConsultationRow(row, topics.get(row.id, []), inbound, outbound)
+
+
+# --- tickets, CSAT and survey answers (issue 7), streamed the same way ------------------
+async def _stream(session: AsyncSession, query) -> AsyncIterator[Row]:
+    async for partition in _rows(session, query):
+        for row in partition:
+            yield row
+
+
+async def stream_tickets(session: AsyncSession, flt: JournalFilter) -> AsyncIterator[Row]:
+    """Tickets opened in the period, with the contact's columns and the assignee's name."""
+    from storage.tickets import Operator, Ticket
+
+    t = Ticket
+    query = (select(t.id, t.kind, t.status, t.channel, t.language, t.anonymous, t.opened_at, t.first_reply_at,
+                    t.resolved_at, t.sla_due_at, t.reopened_at, t.reopened_count, t.resolution,
+                    Operator.name.label("assignee"), *CONTACT_COLUMNS)
+             .join(Contact, Contact.id == t.contact_id)
+             .outerjoin(Operator, Operator.id == t.assignee_id)
+             .where(t.opened_at >= flt.start, t.opened_at < flt.end).order_by(t.id))
+    if flt.channel:
+        query = query.where(t.channel == flt.channel)
+    async for row in _stream(session, query):
+        yield row
+
+
+async def stream_csat(session: AsyncSession, flt: JournalFilter) -> AsyncIterator[Row]:
+    """CSAT polls queued or skipped in the period, with the outbox state of the question."""
+    from storage.feedback import CsatRequest
+    from storage.outbox import OutboxMessage
+
+    r = CsatRequest
+    key = literal("csat:") + cast(r.consultation_id, String)
+    query = (select(r.consultation_id, r.created_at, r.channel, r.language, r.trigger, r.ticket_id, r.status,
+                    r.skip_reason, r.score, r.score_changes, r.comment, r.answered_at,
+                    OutboxMessage.state.label("delivery"), *CONTACT_COLUMNS)
+             .join(Contact, Contact.id == r.contact_id)
+             .outerjoin(OutboxMessage, OutboxMessage.dedup_key == key)
+             .where(r.created_at >= flt.start, r.created_at < flt.end)
+             .order_by(r.id))
+    if flt.channel:
+        query = query.where(r.channel == flt.channel)
+    async for row in _stream(session, query):
+        yield row
+
+
+async def stream_survey_answers(session: AsyncSession, flt: JournalFilter,
+                                survey_id: str | None = None) -> AsyncIterator[Row]:
+    """One row per answer; a response with no answers yet gives one row with empty answer
+    columns, so sent-but-unanswered shows too."""
+    from storage.feedback import SurveyAnswer, SurveyResponse
+
+    s, a = SurveyResponse, SurveyAnswer
+    query = (select(s.survey_id, s.id.label("response_id"), s.channel, s.language, s.created_at, s.completed_at,
+                    a.question_id, a.kind, a.score, a.value, a.answered_at, *CONTACT_COLUMNS)
+             .join(Contact, Contact.id == s.contact_id)
+             .outerjoin(a, a.response_id == s.id)
+             .where(s.created_at >= flt.start, s.created_at < flt.end)
+             .order_by(s.id, a.answered_at))
+    if survey_id:
+        query = query.where(s.survey_id == survey_id)
+    if flt.channel:
+        query = query.where(s.channel == flt.channel)
+    async for row in _stream(session, query):
+        yield row
+
+
+def contact_phone(row: Any) -> str | None:
+    """The stored phone, or the external id where that is a phone number (WhatsApp, calls)."""
+    return row.phone or (row.external_id if row.contact_channel in ("whatsapp", "phone") else None)

@@ -40,6 +40,12 @@ class Contact(Base):
     opted_out: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_inbound_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Derived from the eligibility check; the IIN and the birth date themselves are never
+    # stored. iin_hash is a keyed HMAC (Services.secret_key) to spot repeated applicants.
+    birth_year: Mapped[int | None] = mapped_column(Integer)
+    age_band: Mapped[str | None] = mapped_column(String(16))
+    sex: Mapped[str | None] = mapped_column(String(8))  # male | female (from the IIN)
+    iin_hash: Mapped[str | None] = mapped_column(String(64), index=True)
 
 
 class Consultation(Base):
@@ -61,6 +67,10 @@ class Consultation(Base):
     region: Mapped[str | None] = mapped_column(String(32))
     notes: Mapped[str | None] = mapped_column(Text)
     duration_seconds: Mapped[int | None] = mapped_column(Integer)
+    # The last eligibility check in this consultation: eligible | not_eligible |
+    # needs_documents, and the failed criteria (eligibility.rules.CRITERIA).
+    eligibility_verdict: Mapped[str | None] = mapped_column(String(32))
+    eligibility_failed: Mapped[list[str] | None] = mapped_column(JSON)
 
     contact: Mapped[Contact] = relationship(lazy="raise")
     topics: Mapped[list[ConsultationTopic]] = relationship(

@@ -3,3 +3,7 @@
 A feature that adds a model module adds its import here.
 """
 from storage.models import Base  # noqa: F401
+import storage.tickets  # noqa: F401,E402  (hand-off: tickets, operators, audit)
+import storage.applications  # noqa: F401,E402  (notifications: applications, links)
+import storage.outbox  # noqa: F401,E402  (notifications: outbox)
+import storage.feedback  # noqa: F401,E402  (CSAT, survey responses and answers)

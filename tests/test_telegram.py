@@ -51,9 +51,10 @@ def inline_payloads(sent):
 
 async def test_commands_registered_in_three_languages(polling_bot, fake):
     await fake.wait_for_calls("setMyCommands", 4)
+    assert fake.commands["kk"][2]["description"] == "Өтінім бере аламын ба?"
     for lang in ("kk", "ru", "en"):
         names = [command["command"] for command in fake.commands[lang]]
-        assert names == ["start", "menu", "language", "operator", "help"]
+        assert names == ["start", "menu", "check", "status", "operator", "language", "help"]
     assert fake.commands["ru"][1]["description"] == "Главное меню"
     assert fake.calls_of("deleteWebhook"), "polling must delete any webhook first"
 

@@ -111,7 +111,7 @@ async def test_media_and_location_get_polite_text(bot, fake):
     await post_signed(bot, fake, inbound_whatsapp_params(USER, "", latitude=43.6, longitude=51.2))
     await post_signed(bot, fake, inbound_whatsapp_params(
         USER, "", media=[("https://api.twilio.com/media/2", "audio/ogg")]))
-    sent = await fake.wait_for_sent(10)
+    sent = await fake.wait_for_sent(7)
     assert sum("only read text" in s.body for s in sent) == 3
     kinds = [m.content_type for m in await journal(bot, "in")]
     assert kinds[-3:] == ["photo", "location", "voice"]

@@ -1,6 +1,7 @@
 """What every channel adapter offers the rest of the bot."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Protocol
 
 from bot.core.messages import Channel, Outbound
@@ -16,6 +17,18 @@ class ChannelAdapter(Protocol):
     async def start(self) -> None: ...
 
     async def stop(self) -> None: ...
+
+
+@dataclass
+class SendOutcome:
+    """One delivery attempt, exactly as the channel answered (for the outbox sender, which
+    does its own pacing and retries): sent | rate_limited (retry_after) | forbidden (the user
+    blocked the bot) | bad_request | window_closed (WhatsApp 63016) | server_error | network_error."""
+
+    kind: str
+    channel_message_id: str | None = None
+    retry_after: float | None = None
+    error: str | None = None
 
 
 def split_text(text: str, limit: int) -> list[str]:

@@ -37,7 +37,7 @@ from aiogram.types import (
 from aiohttp import web
 from pydantic import ValidationError
 
-from bot.channels.base import split_text
+from bot.channels.base import SendOutcome, split_text
 from bot.core.i18n import LANGUAGES, Translator
 from bot.core.messages import Channel, ContentType, Inbound
 from bot.engine import ConversationEngine, Reply, SendResult
@@ -47,7 +47,7 @@ log = logging.getLogger(__name__)
 TEXT_LIMIT = 4096
 POLL_TIMEOUT = 25
 ALLOWED_UPDATES = ["message", "callback_query"]
-COMMANDS = ("start", "menu", "language", "operator", "help")
+COMMANDS = ("start", "menu", "check", "status", "operator", "language", "help")
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 
 
@@ -274,6 +274,28 @@ class TelegramChannel:
                 return result
             message_id = result
         return SendResult(reply.message_id, str(message_id), "sent")
+
+    async def send_once(self, reply: Reply) -> SendOutcome:
+        """One attempt, no sleeping or retrying: the outbox sender paces and retries itself."""
+        markup = _keyboard(reply)
+        chunks = split_text(reply.outbound.text, TEXT_LIMIT)
+        message_id = None
+        try:
+            for index, chunk in enumerate(chunks):
+                sent = await self.bot.send_message(reply.address.user_id, chunk,
+                                                   reply_markup=markup if index == len(chunks) - 1 else None)
+                message_id = message_id or sent.message_id
+        except TelegramRetryAfter as exc:
+            return SendOutcome("rate_limited", retry_after=float(exc.retry_after), error="429")
+        except TelegramForbiddenError:
+            return SendOutcome("forbidden", error="403")
+        except TelegramBadRequest as exc:
+            return SendOutcome("bad_request", error=f"400 {exc.message}"[:200])
+        except TelegramServerError as exc:
+            return SendOutcome("server_error", error=f"5xx {exc.message}"[:200])
+        except (TelegramNetworkError, OSError, asyncio.TimeoutError) as exc:
+            return SendOutcome("network_error", error=type(exc).__name__)
+        return SendOutcome("sent", channel_message_id=str(message_id))
 
     async def _send_chunk(self, reply: Reply, text: str, markup: Any) -> int | SendResult:
         delay = 0.5

@@ -16,7 +16,7 @@ from twilio.http.async_http_client import AsyncTwilioHttpClient
 from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
-from bot.channels.base import numbered_options, split_text
+from bot.channels.base import SendOutcome, numbered_options, split_text
 from bot.core.i18n import Translator
 from bot.core.messages import Channel, ContentType, Inbound
 from bot.engine import ConversationEngine, Reply, SendResult
@@ -181,6 +181,34 @@ class WhatsAppChannel:
                 return result
             sid = result
         return SendResult(reply.message_id, sid, "sent")
+
+    async def send_once(self, reply: Reply) -> SendOutcome:
+        """One attempt of one message (a template, or text up to 1,600 characters), no retries:
+        the outbox sender paces and retries itself."""
+        assert self.client is not None, "WhatsAppChannel.start() was not awaited"
+        template = reply.outbound.template
+        if template is not None:
+            content = {"content_sid": template.content_sid,
+                       "content_variables": json.dumps(template.variables, ensure_ascii=False)}
+        else:
+            body = numbered_options(reply.outbound, self.translator.t(reply.lang, "buttons.numbered_hint"))
+            content = {"body": body[:TEXT_LIMIT]}
+        try:
+            message = await self.client.messages.create_async(
+                from_=self.whatsapp_from, to=f"whatsapp:{reply.address.user_id}",
+                status_callback=self.public_url(STATUS_PATH), **content)
+        except TwilioRestException as exc:
+            error = str(exc.code or exc.status)
+            if exc.status == 429:
+                return SendOutcome("rate_limited", retry_after=1.0, error=error)
+            if exc.code == 63016:
+                return SendOutcome("window_closed", error=error)
+            if exc.status >= 500:
+                return SendOutcome("server_error", error=error)
+            return SendOutcome("bad_request", error=error)
+        except (OSError, asyncio.TimeoutError) as exc:
+            return SendOutcome("network_error", error=type(exc).__name__)
+        return SendOutcome("sent", channel_message_id=message.sid)
 
     async def _send_chunk(self, reply: Reply, body: str | None) -> str | SendResult:
         assert self.client is not None, "WhatsAppChannel.start() was not awaited"

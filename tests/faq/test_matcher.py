@@ -98,3 +98,39 @@ def test_matcher_from_given_topics(tmp_path):
     )
     matcher = Matcher.from_directory(tmp_path)
     assert matcher.match("where can I rent a bicycle").topic == "bikes"
+
+
+@pytest.mark.parametrize("text, topic", [
+    ("Здравствуйте! Какие документы нужны?", "documents"),   # greeting + question: the question
+    ("сәлем, грант қанша береді", "grant_amount"),
+    ("hi, how do I apply?", "how_to_apply"),
+    ("спасибо, а когда дедлайн", "deadline"),
+    ("привет", "greeting"),                                   # greeting alone stays a greeting
+    ("рахмет, түсінікті", "thanks"),
+    ("thank you so much", "thanks"),                           # "much" alone is no question
+])
+def test_greeting_or_thanks_around_a_question(matcher, text, topic):
+    assert matcher.match(text).topic == topic
+
+
+@pytest.mark.parametrize("text", [
+    "мне 27, живу в Актау, можно участвовать?",
+    "маған 23 жас, Маңғыстауда тұрамын, бола ма",
+    "I'm 26 and unemployed, can I apply?",
+])
+def test_stating_own_age_asks_for_the_eligibility_check(matcher, text):
+    assert matcher.match(text).topic == "check_eligibility"
+
+
+@pytest.mark.parametrize("text", ["I live in Pavlodar, can I apply?", "Павлодардан қатысуға бола ма"])
+def test_naming_a_city_outside_the_programme_answers_regions(matcher, text):
+    assert matcher.match(text).topic == "regions"
+
+
+def test_glued_question_particle_is_split(matcher):
+    assert matcher.match("катысу тегинбе").topic == "fee"
+
+
+def test_multiword_keyword_with_a_short_word_declines(matcher):
+    # "Жасыл ел" names another programme; "ел" is too short for a stem but must count.
+    assert matcher.match("Жасыл ел жобасына қалай қатысамын").topic is None

@@ -62,3 +62,27 @@ def test_detect_language(text, lang):
 
 def test_huge_input_is_cut():
     assert len(normalize("а" * 20000)) <= 1000
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("скока бабла", "сколко денги"),                 # Russian chat spelling
+    ("чё по докам плиз", "что по документы пожалуиста"),
+    ("спс", "спасибо"),
+    ("рахмееет", "рахмет"),                          # a letter held down
+    ("thx pls", "thanks please"),
+    ("whats the deadline", "what is the deadline"),
+])
+def test_chat_spelling_maps_to_the_plain_word(text, expected):
+    assert normalize(text) == expected
+
+
+def test_english_contractions_are_expanded():
+    assert normalize("what's the fee? I'm 22, don't know") == "what is the fee i am 22 do not know"
+
+
+def test_apostrophe_latin_of_the_2017_alphabet():
+    assert normalize("o'tinim qalai beremin") == "отиним калаи беремин"
+
+
+def test_repeated_letters_keep_numbers_and_double_letters():
+    assert normalize("1000000 тенге, программа, apply") == "1000000 тенге программа apply"

@@ -1,0 +1,78 @@
+"""The satisfaction poll after a consultation: a 1–5 rating, then an optional comment.
+
+The question arrives through the outbox (bot.feedback.service) with buttons
+`csat:<consultation id>:<1-5>`. A late answer still counts; a rating may be changed once;
+the comment is the free text right after the rating, or the Skip button.
+"""
+from __future__ import annotations
+
+from bot.core.privacy import mask_iins
+from bot.feedback.polls import awaited_text, csat_comment_buttons
+from bot.feedback.surveys import SCALE
+from handlers import menu
+from handlers.turn import Turn
+from storage.feedback import FEEDBACK_OUTCOME, MAX_SCORE_CHANGES, CsatRequest, CsatRequests
+from storage.types import utcnow
+
+MAX_COMMENT = 2000
+
+
+def mark_feedback(turn: Turn) -> None:
+    """A consultation that is only an answer to a poll gets no poll of its own."""
+    if turn.consultation.outcome is None:
+        turn.set_outcome(FEEDBACK_OUTCOME)
+
+
+def _back(turn: Turn):
+    return [turn.button("menu.back", "menu:main")]
+
+
+async def _request(turn: Turn, consultation_id: str) -> CsatRequest | None:
+    if not consultation_id.isdigit():
+        return None
+    request = await CsatRequests(turn.uow.session).for_consultation(int(consultation_id))
+    # Only the person asked may answer: payloads can be typed by anyone.
+    return request if request is not None and request.contact_id == turn.contact.id else None
+
+
+async def on_button(turn: Turn, payload: str) -> None:
+    _kind, consultation_id, value = (payload.split(":") + ["", ""])[:3]
+    request = await _request(turn, consultation_id)
+    if request is None or not (value == "skip" or value.isdigit() and int(value) in SCALE):
+        await menu.show_menu(turn)
+        return
+    mark_feedback(turn)
+    if value == "skip":
+        turn.say_key("csat.thanks", _back(turn))
+        return
+    score = int(value)
+    now = turn.contact.last_inbound_at or utcnow()
+    comment_buttons = csat_comment_buttons(turn.services.translator, turn.lang, request.consultation_id)
+    if request.score is None:
+        request.score, request.status, request.answered_at = score, "answered", now
+        turn.say_key("csat.ask_comment", comment_buttons)
+    elif request.score == score:
+        turn.say_key("csat.thanks", _back(turn))
+    elif request.score_changes < MAX_SCORE_CHANGES:
+        request.score, request.answered_at = score, now
+        request.score_changes += 1
+        if request.comment:
+            turn.say_key("csat.changed", _back(turn))
+        else:
+            turn.say_key("csat.changed_ask_comment", comment_buttons)
+    else:
+        turn.say_key("csat.change_limit", _back(turn))
+
+
+def awaited_comment(turn: Turn) -> str | None:
+    return awaited_text(turn.state.get("buttons"), "csat:")
+
+
+async def on_comment(turn: Turn, skip_payload: str) -> None:
+    request = await _request(turn, skip_payload.split(":")[1])
+    if request is None:
+        await menu.show_menu(turn)
+        return
+    mark_feedback(turn)
+    request.comment = mask_iins(turn.inbound.text.strip())[:MAX_COMMENT] or None
+    turn.say_key("csat.thanks_comment", _back(turn))

@@ -1,0 +1,157 @@
+""""What is my application's status?": link an application (number + phone), then show it.
+
+The phone proves the application is the user's: on Telegram it comes from the "share
+contact" button (only the sender's own contact counts), on WhatsApp it is the sender's
+number, on the web chat it is typed. Entry points: `start(turn)` (FAQ intent `my_status`,
+menu button `menu:status`, command /status), buttons `status:*`, free text while active.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from bot.core.messages import Button, Channel, ContentType
+from bot.notify.phones import normalise_phone
+from bot.notify.texts import status_text
+from handlers.turn import Turn
+from storage.applications import Application, Applications, normalise_number
+from storage.types import utcnow
+
+FLOW = "status"
+MAX_FAILURES = 3
+FAILURE_WINDOW = timedelta(hours=1)
+
+
+def is_active(turn: Turn) -> bool:
+    return turn.state.get("flow") == FLOW
+
+
+def _applications(turn: Turn) -> Applications:
+    return Applications(turn.uow.session)
+
+
+async def start(turn: Turn) -> None:
+    """Show the contact's linked applications, or start linking one."""
+    turn.add_topic("my_status")
+    linked = await _applications(turn).for_contact(turn.contact.id)
+    if linked:
+        _end(turn)
+        show(turn, linked)
+        return
+    ask_number(turn)
+
+
+def show(turn: Turn, applications: list[Application]) -> None:
+    for index, application in enumerate(applications):
+        buttons = None
+        if index == len(applications) - 1:
+            buttons = [turn.button("status.link_another", "status:link"), turn.button("menu.back", "menu:main")]
+        turn.say(status_text(turn.services.translator, turn.lang, number=application.number,
+                             status=application.status, reason=application.reason, changed=False), buttons)
+    turn.set_outcome("answered")
+
+
+def ask_number(turn: Turn) -> None:
+    turn.update_state(flow=FLOW, step="number", status=None)
+    turn.say_key("status.ask_number", [turn.button("menu.back", "menu:main")])
+
+
+async def on_button(turn: Turn, payload: str) -> None:
+    if payload == "status:link":
+        turn.add_topic("my_status")
+        ask_number(turn)
+    else:
+        await start(turn)
+
+
+async def on_text(turn: Turn) -> None:
+    step = turn.state.get("step")
+    if step == "phone":
+        await _on_phone(turn)
+    else:
+        await _on_number(turn)
+
+
+async def _on_number(turn: Turn) -> None:
+    text = turn.inbound.text.strip()
+    number = normalise_number(text)
+    if not number or len(number) > 32 or not any(ch.isdigit() for ch in number):
+        turn.say_key("status.bad_number", [turn.button("menu.back", "menu:main")])
+        return
+    turn.update_state(step="phone", status={"number": number})
+    contact = turn.contact
+    channel = Channel(contact.channel)
+    if channel == Channel.whatsapp or (channel == Channel.telegram and contact.phone):
+        # The channel already vouches for this phone: WhatsApp's sender, a shared Telegram contact.
+        await _verify(turn, contact.phone)
+    else:
+        _ask_phone(turn)
+
+
+def _ask_phone(turn: Turn) -> None:
+    if turn.contact.channel == Channel.telegram.value:
+        turn.say(turn.t("status.ask_phone_telegram"), [Button(turn.t("status.share_button"), "status:share")],
+                 request_contact=True)
+    else:
+        turn.say_key("status.ask_phone_typed", [turn.button("menu.back", "menu:main")])
+
+
+async def _on_phone(turn: Turn) -> None:
+    inbound = turn.inbound
+    if turn.contact.channel == Channel.telegram.value:
+        if inbound.content_type == ContentType.contact and inbound.shared_phone:
+            await _verify(turn, inbound.shared_phone)
+        elif inbound.content_type == ContentType.contact:
+            turn.say(turn.t("status.own_contact"), [Button(turn.t("status.share_button"), "status:share")],
+                     request_contact=True)
+        else:
+            _ask_phone(turn)
+        return
+    phone = normalise_phone(inbound.shared_phone or inbound.text)
+    if phone is None:
+        turn.say_key("status.bad_phone", [turn.button("menu.back", "menu:main")])
+        return
+    await _verify(turn, phone)
+
+
+def _failures(turn: Turn, now: datetime) -> int:
+    record = turn.state.get("status_failures") or {}
+    since = record.get("since")
+    if not since or now - datetime.fromisoformat(since) > FAILURE_WINDOW:
+        return 0
+    return int(record.get("count", 0))
+
+
+async def _verify(turn: Turn, raw_phone: str | None) -> None:
+    now = utcnow()
+    number = (turn.state.get("status") or {}).get("number", "")
+    if _failures(turn, now) >= MAX_FAILURES:
+        _end(turn)
+        turn.say_key("status.too_many", [turn.button("menu.back", "menu:main")])
+        turn.set_outcome("not_understood")
+        return
+    phone = normalise_phone(raw_phone)
+    application = await _applications(turn).get_by_number(number) if number else None
+    if application is None or phone is None or application.phone != phone:
+        failures = _failures(turn, now) + 1
+        record = turn.state.get("status_failures") or {}
+        turn.update_state(status_failures={"count": failures, "since": record.get("since") if failures > 1
+                                           else now.isoformat()})
+        if failures >= MAX_FAILURES:
+            _end(turn)
+            turn.say_key("status.too_many", [turn.button("menu.back", "menu:main")])
+            return
+        turn.update_state(step="number", status=None)
+        key = "status.not_found_whatsapp" if turn.contact.channel == Channel.whatsapp.value else "status.not_found"
+        turn.say_key(key, [turn.button("menu.back", "menu:main")])
+        return
+    turn.contact.phone = phone
+    await _applications(turn).link(application, turn.contact.id, now=now)
+    _end(turn)
+    turn.update_state(status_failures=None)
+    turn.say_key("status.linked", number=application.number)
+    show(turn, await _applications(turn).for_contact(turn.contact.id))
+
+
+def _end(turn: Turn) -> None:
+    if is_active(turn):
+        turn.update_state(flow=None, step=None, status=None)

@@ -1,0 +1,93 @@
+"""Stage surveys in the conversation: one question at a time, buttons or free text.
+
+The first question arrives through the outbox (bot.feedback.service.send_survey); each
+answer is stored at once (a partly answered survey keeps what was given) and the next
+question follows. Payloads: `survey:<survey>:<question>:<value|skip>`; a free-text
+question takes the next message (its Skip button marks it as awaited).
+"""
+from __future__ import annotations
+
+from bot.core.privacy import mask_iins
+from bot.feedback.polls import awaited_text, survey_question
+from bot.feedback.surveys import SCALE, Question, Survey, SurveyCatalogue, load_surveys
+from handlers import menu
+from handlers.csat import mark_feedback
+from handlers.turn import Turn
+from storage.feedback import SurveyResponse, Surveys
+from storage.types import utcnow
+
+MAX_TEXT = 2000
+
+
+def catalogue(turn: Turn) -> SurveyCatalogue:
+    found = getattr(turn.services, "surveys", None)
+    if found is None:
+        found = turn.services.surveys = load_surveys()
+    return found
+
+
+async def _find(turn: Turn, survey_id: str, question_id: str
+                ) -> tuple[Survey, Question, SurveyResponse] | None:
+    survey = catalogue(turn).get(survey_id)
+    question = survey.question(question_id) if survey else None
+    if question is None:
+        return None
+    response = await Surveys(turn.uow.session).response(survey_id, turn.contact.id)
+    return (survey, question, response) if response is not None else None
+
+
+async def on_button(turn: Turn, payload: str) -> None:
+    _kind, survey_id, question_id, value = (payload.split(":") + ["", "", ""])[:4]
+    found = await _find(turn, survey_id, question_id)
+    if found is None:
+        turn.say_key("survey.unavailable")
+        await menu.show_menu(turn)
+        return
+    survey, question, response = found
+    now = turn.contact.last_inbound_at or utcnow()
+    if value != "skip":
+        if question.kind == "scale" and value.isdigit() and int(value) in SCALE:
+            await Surveys(turn.uow.session).save_answer(response, question.id, "scale", score=int(value),
+                                                        value=value, now=now)
+        elif question.kind == "choice" and question.choice(value) is not None:
+            await Surveys(turn.uow.session).save_answer(response, question.id, "choice", score=None,
+                                                        value=value, now=now)
+        else:  # a stale or hand-typed payload: ask this question again
+            _ask(turn, survey, question)
+            return
+    mark_feedback(turn)
+    _ask_next(turn, survey, question, response, now)
+
+
+def awaited_answer(turn: Turn) -> str | None:
+    return awaited_text(turn.state.get("buttons"), "survey:")
+
+
+async def on_text(turn: Turn, skip_payload: str) -> None:
+    _kind, survey_id, question_id, _skip = skip_payload.split(":")
+    found = await _find(turn, survey_id, question_id)
+    if found is None or found[1].kind != "text":
+        await menu.show_menu(turn)
+        return
+    survey, question, response = found
+    now = turn.contact.last_inbound_at or utcnow()
+    text = mask_iins(turn.inbound.text.strip())[:MAX_TEXT]
+    if text:
+        await Surveys(turn.uow.session).save_answer(response, question.id, "text", score=None, value=text, now=now)
+    mark_feedback(turn)
+    _ask_next(turn, survey, question, response, now)
+
+
+def _ask(turn: Turn, survey: Survey, question: Question) -> None:
+    text, buttons = survey_question(turn.services.translator, turn.lang, survey, question)
+    turn.say(text, buttons)
+
+
+def _ask_next(turn: Turn, survey: Survey, question: Question, response: SurveyResponse, now) -> None:
+    following = survey.after(question.id)
+    if following is not None:
+        _ask(turn, survey, following)
+        return
+    if response.completed_at is None:
+        response.completed_at = now
+    turn.say_key("survey.thanks", [turn.button("menu.back", "menu:main")])

@@ -1,0 +1,256 @@
+"""Programme indicators for a period, computed with SQL aggregates (GROUP BY).
+
+Only durations for the ticket percentiles leave the database row by row (one float each,
+already ordered); everything else is counted by the database. A period is [start, end) in
+UTC; consultations count by opened_at, tickets by opened_at, polls by when they were queued,
+notifications by when they were queued.
+"""
+from __future__ import annotations
+
+import math
+import statistics
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Date, Float, and_, case, cast, func, literal, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.feedback import CsatRequest, SurveyAnswer, SurveyResponse
+from storage.models import Consultation, ConsultationTopic, Contact
+from storage.outbox import OutboxMessage
+from storage.tickets import ACTIVE_STATUSES, Ticket
+
+WITHDRAWN_PREFIX = "withdrawn"
+SATISFIED_MIN = 4
+GRIEVANCE_KINDS = ("complaint", "suggestion")
+
+
+@dataclass(frozen=True)
+class Period:
+    start: datetime  # UTC, inclusive
+    end: datetime  # UTC, exclusive
+    zone: str = "Asia/Almaty"  # days are counted in this zone
+    utc_offset_minutes: int = 300  # the zone's offset, for SQLite (which has no time zones)
+
+
+def _dialect(session: AsyncSession) -> str:
+    return session.bind.dialect.name if session.bind else "sqlite"
+
+
+def _seconds_between(session: AsyncSession, later, earlier):
+    if _dialect(session) == "postgresql":
+        return func.extract("epoch", later - earlier)
+    return (func.julianday(later) - func.julianday(earlier)) * 86400.0
+
+
+def _local_day(session: AsyncSession, column, period: Period):
+    if _dialect(session) == "postgresql":
+        return cast(func.timezone(period.zone, column), Date)
+    return func.date(column, f"{period.utc_offset_minutes:+d} minutes")
+
+
+def _pct(part: float, whole: float) -> float | None:
+    return round(100.0 * part / whole, 1) if whole else None
+
+
+def percentiles(ordered: list[float]) -> dict[str, float | None]:
+    """Median (mean of the middle two for an even count) and p90 by nearest rank, in minutes."""
+    if not ordered:
+        return {"count": 0, "median_minutes": None, "p90_minutes": None}
+    p90 = ordered[max(math.ceil(0.9 * len(ordered)) - 1, 0)]
+    return {"count": len(ordered), "median_minutes": round(statistics.median(ordered) / 60, 1),
+            "p90_minutes": round(p90 / 60, 1)}
+
+
+# Upper bounds in hours of the response-time chart's bars (the last bar is "more").
+RESPONSE_BUCKETS = (1, 4, 8, 24, 72)
+
+
+def buckets(ordered_seconds: list[float]) -> dict[str, int]:
+    labels = [f"<{RESPONSE_BUCKETS[0]}h"] + [f"{a}-{b}h" for a, b in zip(RESPONSE_BUCKETS, RESPONSE_BUCKETS[1:])]
+    counts = dict.fromkeys(labels + [f">{RESPONSE_BUCKETS[-1]}h"], 0)
+    keys = list(counts)
+    for seconds in ordered_seconds:
+        index = next((i for i, bound in enumerate(RESPONSE_BUCKETS) if seconds < bound * 3600), len(RESPONSE_BUCKETS))
+        counts[keys[index]] += 1
+    return counts
+
+
+async def _grouped(session: AsyncSession, key, query) -> dict[str, int]:
+    return {str(k if k is not None else ""): int(n) for k, n in await session.execute(query.group_by(key))}
+
+
+async def _durations(session: AsyncSession, expression, *conditions) -> list[float]:
+    seconds = cast(expression, Float).label("seconds")
+    result = await session.stream(select(seconds).where(*conditions).order_by(seconds))
+    return [float(value) async for (value,) in result]
+
+
+async def consultations(session: AsyncSession, period: Period) -> dict[str, Any]:
+    c = Consultation
+    in_period = and_(c.opened_at >= period.start, c.opened_at < period.end)
+    total, contacts, human = (await session.execute(
+        select(func.count(c.id), func.count(func.distinct(c.contact_id)),
+               func.coalesce(func.sum(case((c.human_involved.is_(True), 1), else_=0)), 0)).where(in_period))).one()
+    day = _local_day(session, c.opened_at, period).label("day")
+    per_day: dict[str, dict[str, int]] = {}
+    for day_value, channel, count in await session.execute(
+            select(day, c.channel, func.count(c.id)).where(in_period).group_by(day, c.channel).order_by(day)):
+        per_day.setdefault(str(day_value), {})[channel] = int(count)
+    topic = ConsultationTopic.topic
+    return {
+        "total": int(total), "unique_contacts": int(contacts),
+        "by_person": int(human), "by_bot": int(total) - int(human),
+        "by_channel": await _grouped(session, c.channel, select(c.channel, func.count(c.id)).where(in_period)),
+        "by_language": await _grouped(session, c.language, select(c.language, func.count(c.id)).where(in_period)),
+        "by_region": await _grouped(session, c.region, select(c.region, func.count(c.id)).where(in_period)),
+        "by_topic": dict(sorted((await _grouped(session, topic, select(topic, func.count(topic)).join(
+            c, c.id == ConsultationTopic.consultation_id).where(in_period))).items(), key=lambda kv: (-kv[1], kv[0]))),
+        "per_day": per_day,
+    }
+
+
+async def demographics(session: AsyncSession, period: Period) -> dict[str, Any]:
+    seen = select(Consultation.contact_id).where(Consultation.opened_at >= period.start,
+                                                 Consultation.opened_at < period.end)
+    people = Contact.id.in_(seen)
+    sex = func.coalesce(Contact.sex, "unknown")
+    band = func.coalesce(Contact.age_band, "unknown")
+    return {"sex": await _grouped(session, sex, select(sex, func.count(Contact.id)).where(people)),
+            "age_band": await _grouped(session, band, select(band, func.count(Contact.id)).where(people))}
+
+
+async def tickets(session: AsyncSession, period: Period, now: datetime) -> dict[str, Any]:
+    t = Ticket
+    in_period = and_(t.opened_at >= period.start, t.opened_at < period.end)
+    withdrawn = func.coalesce(t.resolution, "").like(WITHDRAWN_PREFIX + "%")
+    since = func.coalesce(t.reopened_at, t.opened_at)
+    # SLA: answered in time, against answered late or still unanswered after the due time.
+    met = and_(t.first_reply_at.is_not(None), t.first_reply_at <= t.sla_due_at)
+    missed = or_(t.first_reply_at > t.sla_due_at,
+                 and_(t.first_reply_at.is_(None), t.sla_due_at < now, t.status.in_(ACTIVE_STATUSES)))
+    total, sla_met, sla_missed, resolved, withdrawn_count = (await session.execute(select(
+        func.count(t.id),
+        func.coalesce(func.sum(case((met, 1), else_=0)), 0),
+        func.coalesce(func.sum(case((missed, 1), else_=0)), 0),
+        func.coalesce(func.sum(case((and_(t.status == "resolved", ~withdrawn), 1), else_=0)), 0),
+        func.coalesce(func.sum(case((withdrawn, 1), else_=0)), 0),
+    ).where(in_period))).one()
+    first = await _durations(session, _seconds_between(session, t.first_reply_at, since),
+                             in_period, t.first_reply_at.is_not(None))
+    resolution = await _durations(session, _seconds_between(session, t.resolved_at, t.opened_at),
+                                  in_period, t.status == "resolved", ~withdrawn)
+    return {"total": int(total), "resolved": int(resolved), "withdrawn": int(withdrawn_count),
+            "by_kind": await _grouped(session, t.kind, select(t.kind, func.count(t.id)).where(in_period)),
+            "first_response": percentiles(first), "resolution": percentiles(resolution),
+            "sla_met": int(sla_met), "sla_missed": int(sla_missed),
+            "sla_met_pct": _pct(int(sla_met), int(sla_met) + int(sla_missed)),
+            "first_response_buckets": buckets(first)}
+
+
+async def grievances(session: AsyncSession, period: Period) -> dict[str, Any]:
+    t = Ticket
+    in_period = and_(t.opened_at >= period.start, t.opened_at < period.end, t.kind.in_(GRIEVANCE_KINDS))
+    withdrawn = func.coalesce(t.resolution, "").like(WITHDRAWN_PREFIX + "%")
+    received, resolved, on_time = (await session.execute(select(
+        func.count(t.id),
+        func.coalesce(func.sum(case((and_(t.status == "resolved", ~withdrawn), 1), else_=0)), 0),
+        func.coalesce(func.sum(case((and_(t.first_reply_at.is_not(None), t.first_reply_at <= t.sla_due_at), 1),
+                                    else_=0)), 0),
+    ).where(in_period))).one()
+    return {"received": int(received), "resolved": int(resolved), "on_time": int(on_time),
+            "on_time_pct": _pct(int(on_time), int(received)),
+            "by_kind": await _grouped(session, t.kind, select(t.kind, func.count(t.id)).where(in_period))}
+
+
+async def csat(session: AsyncSession, period: Period) -> dict[str, Any]:
+    r = CsatRequest
+    in_period = and_(r.created_at >= period.start, r.created_at < period.end)
+    requests, responses, satisfied, average, comments = (await session.execute(select(
+        func.count(r.id), func.count(r.score),
+        func.coalesce(func.sum(case((r.score >= SATISFIED_MIN, 1), else_=0)), 0),
+        func.avg(r.score), func.count(r.comment)).where(in_period))).one()
+    skipped = await _grouped(session, r.skip_reason, select(r.skip_reason, func.count(r.id))
+                             .where(in_period, r.status == "skipped"))
+    distribution = {str(score): 0 for score in range(1, 6)}
+    distribution.update(await _grouped(session, r.score, select(r.score, func.count(r.id))
+                                       .where(in_period, r.score.is_not(None))))
+    o = OutboxMessage
+    delivery = await _grouped(session, o.state, select(o.state, func.count(o.id)).where(
+        o.kind == "csat", o.created_at >= period.start, o.created_at < period.end))
+    return {"requests": int(requests), "queued": int(requests) - sum(skipped.values()),
+            "sent": delivery.get("sent", 0), "delivery": delivery, "skipped": skipped,
+            "responses": int(responses), "satisfied": int(satisfied),
+            "satisfied_pct": _pct(int(satisfied), int(responses)),
+            "average": round(float(average), 2) if average is not None else None,
+            "comments": int(comments), "distribution": distribution}
+
+
+async def surveys(session: AsyncSession, period: Period) -> dict[str, Any]:
+    s, a = SurveyResponse, SurveyAnswer
+    in_period = and_(s.created_at >= period.start, s.created_at < period.end)
+    per_survey: dict[str, dict[str, Any]] = {}
+    for survey_id, sent, answered, completed in await session.execute(
+            select(s.survey_id, func.count(s.id), func.count(s.started_at), func.count(s.completed_at))
+            .where(in_period).group_by(s.survey_id).order_by(s.survey_id)):
+        per_survey[survey_id] = {"sent": int(sent), "answered": int(answered), "completed": int(completed),
+                                 "scale_answers": 0, "satisfied": 0, "satisfied_pct": None}
+    for survey_id, answers, satisfied in await session.execute(
+            select(s.survey_id, func.count(a.score),
+                   func.coalesce(func.sum(case((a.score >= SATISFIED_MIN, 1), else_=0)), 0))
+            .join(a, a.response_id == s.id).where(in_period, a.kind == "scale").group_by(s.survey_id)):
+        entry = per_survey[survey_id]
+        entry.update(scale_answers=int(answers), satisfied=int(satisfied),
+                     satisfied_pct=_pct(int(satisfied), int(answers)))
+    o = OutboxMessage
+    for survey_id, delivered in await session.execute(
+            select(o.topic, func.count(o.id)).where(o.kind == "survey", o.state == "sent",
+                                                    o.created_at >= period.start, o.created_at < period.end)
+            .group_by(o.topic)):
+        if survey_id in per_survey:
+            per_survey[survey_id]["delivered"] = int(delivered)
+    answers = sum(e["scale_answers"] for e in per_survey.values())
+    satisfied = sum(e["satisfied"] for e in per_survey.values())
+    return {"count": len(per_survey), "per_survey": per_survey,
+            "sent": sum(e["sent"] for e in per_survey.values()),
+            "answered": sum(e["answered"] for e in per_survey.values()),
+            "scale_answers": answers, "satisfied": satisfied, "satisfied_pct": _pct(satisfied, answers)}
+
+
+async def eligibility(session: AsyncSession, period: Period) -> dict[str, Any]:
+    c = Consultation
+    in_period = and_(c.opened_at >= period.start, c.opened_at < period.end, c.eligibility_verdict.is_not(None))
+    verdicts = await _grouped(session, c.eligibility_verdict,
+                              select(c.eligibility_verdict, func.count(c.id)).where(in_period))
+    checks = sum(verdicts.values())
+    return {"checks": checks, "verdicts": verdicts,
+            "verdict_pct": {verdict: _pct(count, checks) for verdict, count in verdicts.items()}}
+
+
+async def notifications(session: AsyncSession, period: Period) -> dict[str, Any]:
+    o = OutboxMessage
+    in_period = and_(o.created_at >= period.start, o.created_at < period.end)
+    states = await _grouped(session, o.state, select(o.state, func.count(o.id)).where(in_period))
+    by_kind: dict[str, dict[str, int]] = {}
+    for kind, state, count in await session.execute(
+            select(o.kind, o.state, func.count(o.id)).where(in_period).group_by(o.kind, o.state)):
+        by_kind.setdefault(kind, {})[state] = int(count)
+    return {"total": sum(states.values()), "sent": states.get("sent", 0), "failed": states.get("failed", 0),
+            "unreachable": states.get("unreachable", 0), "needs_template": states.get("needs_template", 0),
+            "queued": states.get("queued", 0) + states.get("sending", 0), "by_kind": by_kind}
+
+
+async def indicators(session: AsyncSession, period: Period, now: datetime) -> dict[str, Any]:
+    """Every indicator of the period, as plain numbers, lists and dicts (JSON-ready)."""
+    return {
+        "period": {"start": period.start.isoformat(), "end": period.end.isoformat(), "zone": period.zone},
+        "consultations": await consultations(session, period),
+        "demographics": await demographics(session, period),
+        "tickets": await tickets(session, period, now),
+        "grievances": await grievances(session, period),
+        "csat": await csat(session, period),
+        "surveys": await surveys(session, period),
+        "eligibility": await eligibility(session, period),
+        "notifications": await notifications(session, period),
+    }

@@ -1,0 +1,55 @@
+"""Feedback fixtures: the hand-off environment (one clock) plus the CSAT/survey service."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from bot.core.messages import Channel
+from bot.feedback.service import Feedback
+from bot.feedback.surveys import parse_surveys
+from storage.feedback import CsatRequest, SurveyAnswer, SurveyResponse
+from storage.outbox import OutboxMessage
+from tests.conftest import translator
+from tests.handoff.conftest import ALMATY, env  # noqa: F401 — the fixture, re-used
+from tests.support.conversation import BotClient
+
+SURVEYS = {"surveys": [{
+    "id": "s1", "title": {"kk": "Сауалнама", "ru": "Опрос", "en": "Survey"},
+    "intro": {"kk": "Кіріспе", "ru": "Вступление", "en": "Intro"},
+    "audience": {"statuses": ["winner"], "eligibility_checked": True},
+    "questions": [
+        {"id": "ease", "type": "scale", "text": {"kk": "Оңай ма?", "ru": "Легко?", "en": "Easy?"}},
+        {"id": "src", "type": "choice", "text": {"kk": "Қайдан?", "ru": "Откуда?", "en": "Where from?"},
+         "choices": [{"id": "insta", "text": "Instagram"}, {"id": "friends", "text": {"kk": "Достар", "ru": "Друзья", "en": "Friends"}}]},
+        {"id": "idea", "type": "text", "text": {"kk": "Ұсыныс?", "ru": "Предложения?", "en": "Ideas?"}},
+    ]}]}
+
+
+@pytest.fixture
+def feedback(env):  # noqa: F811
+    # The handlers read the same catalogue the service sends from (as ZhasBot.build wires it).
+    env.services.surveys = parse_surveys(SURVEYS, ALMATY)
+    return Feedback(env.db, translator(), surveys=env.services.surveys, default_language="kk",
+                    idle_minutes=30, clock=env.clock, templates={})
+
+
+def client(env, user_id: str, channel: Channel = Channel.webchat) -> BotClient:  # noqa: F811
+    return BotClient(env.engine, channel=channel, user_id=user_id)
+
+
+def later(env, **delta) -> None:  # noqa: F811
+    env.clock.now = env.clock.now + timedelta(**delta)
+
+
+async def rows(db, model, *where):
+    async with db.sessions() as session:
+        return list(await session.scalars(select(model).where(*where).order_by(*model.__table__.primary_key.columns)))
+
+
+async def outbox(db, kind=None):
+    return await rows(db, OutboxMessage, *( [OutboxMessage.kind == kind] if kind else []))
+
+
+__all__ = ["CsatRequest", "SurveyAnswer", "SurveyResponse", "client", "later", "rows", "outbox", "env"]

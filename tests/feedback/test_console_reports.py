@@ -1,0 +1,89 @@
+"""/console/reports: managers only; indicators, SVG charts, downloads and audited exports."""
+import openpyxl
+import pytest
+from sqlalchemy import select
+
+from storage.tickets import AuditEntry
+from tests.conftest import sqlite_url
+from tests.feedback.test_reporting import seed
+from tests.handoff.conftest import PASSWORD
+from tests.handoff.console_client import ConsoleClient
+from tests.support.app import running_bot
+
+SPAN = "from=2026-03-02&to=2026-03-03"
+
+
+@pytest.fixture
+async def app(tmp_path):
+    async with running_bot(sqlite_url(tmp_path), notifications_enabled=False) as bot:
+        await bot.accounts.add("aida", "operator", PASSWORD)
+        await bot.accounts.add("zhanna", "manager", PASSWORD)
+        await seed(bot.db)
+        yield bot
+
+
+@pytest.fixture
+async def console(app):
+    client = ConsoleClient(app.base_url)
+    yield client
+    await client.close()
+
+
+async def test_reports_page_for_managers_only(app, console):
+    status, _ = await console.get(f"/console/reports?{SPAN}", allow_redirects=False)
+    assert status in (302, 303)
+    await console.login("aida", PASSWORD)
+    status, body = await console.get(f"/console/reports?{SPAN}")
+    assert status == 403
+    status, _body, _ = await console.post("/console/reports/export", {"kind": "tickets", "format": "csv",
+                                                                     "date_from": "2026-03-02", "date_to": "2026-03-03"})
+    assert status == 403
+    manager = ConsoleClient(app.base_url)
+    try:
+        await manager.login("zhanna", PASSWORD)
+        await manager.get("/console/lang/ru")
+        status, body = await manager.get(f"/console/reports?{SPAN}")
+        assert status == 200
+        assert "Количество консультаций колл-центра" in body and "Колл-орталық кеңестерінің саны" in body
+        assert body.count("<svg") == 4 and 'href="/console/reports"' in body
+        async with manager.http.get(f"{app.base_url}/console/reports/download?{SPAN}&format=xlsx") as response:
+            assert response.status == 200
+            data = await response.read()
+        assert data[:2] == b"PK"
+    finally:
+        await manager.close()
+
+
+async def test_exports_masked_and_unmasked_with_audit(app, tmp_path):
+    manager = ConsoleClient(app.base_url)
+    try:
+        await manager.login("zhanna", PASSWORD)
+        await manager.get(f"/console/reports?{SPAN}")
+        form = {"kind": "csat", "format": "xlsx", "date_from": "2026-03-02", "date_to": "2026-03-03",
+                "csrf_token": manager.csrf}
+        async with manager.http.post(f"{app.base_url}/console/reports/export", data=form) as response:
+            assert response.status == 200
+            assert "attachment" in response.headers["Content-Disposition"]
+            path = tmp_path / "csat.xlsx"
+            path.write_bytes(await response.read())
+        assert len(list(openpyxl.load_workbook(path)["csat"].iter_rows())) == 5
+        form.update(kind="journal_message", format="csv", unmasked="1")
+        async with manager.http.post(f"{app.base_url}/console/reports/export", data=form) as response:
+            assert response.status == 200
+            assert (await response.read()).startswith(b"\xef\xbb\xbfmessage_id,")
+        form["csrf_token"] = "wrong"
+        async with manager.http.post(f"{app.base_url}/console/reports/export", data=form) as response:
+            assert response.status == 403
+    finally:
+        await manager.close()
+    async with app.db.sessions() as session:
+        entries = [(e.actor, e.action, e.target) for e in await session.scalars(
+            select(AuditEntry).where(AuditEntry.action.like("export%")).order_by(AuditEntry.id))]
+    assert entries == [("zhanna", "export", "csat:2026-03-02..2026-03-03"),
+                       ("zhanna", "export_unmasked", "journal:2026-03-02..2026-03-03")]
+
+
+async def test_the_bot_wires_csat_and_the_idle_closer(app):
+    assert app.feedback is not None and app.feedback._task is not None and not app.feedback._task.done()
+    assert app.feedback.on_ticket_resolved in app.handoff._resolved_hooks
+    assert app.services.surveys.get("after_window") is not None

@@ -1,0 +1,121 @@
+"""FAQ in conversation: answers per language, folded and Latin Kazakh, honest fallback."""
+import pytest
+
+from bot.core.messages import Channel
+from bot.engine import ConversationEngine
+from tests.conftest import make_services, unique_user
+from tests.support.conversation import BotClient
+
+SERVICES = None
+
+
+@pytest.fixture
+def faq_engine(db):
+    global SERVICES
+    if SERVICES is None:
+        SERVICES = make_services(with_faq=True)
+    return ConversationEngine(db, SERVICES)
+
+
+async def consultation_topics(db, user):
+    from sqlalchemy import select
+
+    from storage.models import Consultation, Contact
+
+    async with db.sessions() as session:
+        contact = await session.scalar(select(Contact).where(Contact.external_id == user))
+        consultation = await session.scalar(select(Consultation).where(Consultation.contact_id == contact.id))
+        return consultation.topic_ids, consultation.outcome
+
+
+@pytest.mark.parametrize("channel", [Channel.webchat, Channel.whatsapp, Channel.telegram])
+@pytest.mark.parametrize("lang, question, expected_words", [
+    ("ru", "Какие документы нужны для подачи заявки?", ["удостоверяющий", "документ"]),
+    ("kk", "Өтінімге қандай құжаттар керек?", ["құжат"]),
+    ("en", "Which documents do I need to apply?", ["identity"]),
+])
+async def test_question_in_each_language_gets_the_answer(faq_engine, db, channel, lang, question, expected_words):
+    user = "+7701" + unique_user()[:7] if channel == Channel.whatsapp else unique_user()
+    client = BotClient(faq_engine, channel=channel, user_id=user)
+    await client.start(lang)
+    await client.send(question)
+    assert len(client.last) == 1
+    text = client.text.lower()
+    assert any(word in text for word in expected_words), text
+    topics, outcome = await consultation_topics(db, user)
+    assert topics == ["documents"] and outcome == "answered"
+
+
+@pytest.mark.parametrize("question", [
+    "отинимге кандай кужаттар керек",  # Kazakh typed on a Russian keyboard
+    "otinimge qandai qujattar kerek",  # Kazakh in Latin letters
+])
+async def test_folded_and_latin_kazakh_are_understood(faq_engine, db, question):
+    user = unique_user()
+    client = BotClient(faq_engine, user_id=user)
+    await client.start("kk")
+    await client.send(question)
+    topics, _ = await consultation_topics(db, user)
+    assert topics == ["documents"]
+    assert "құжат" in client.text.lower()
+
+
+async def test_answer_in_the_chosen_language_not_the_typed_one(faq_engine):
+    client = BotClient(faq_engine, user_id=unique_user())
+    await client.start("kk")
+    await client.send("How much money is the grant?")
+    assert "теңге" in client.text and "tenge" not in client.text
+
+
+async def test_out_of_scope_gets_fallback_and_never_a_topic(faq_engine, db):
+    user = unique_user()
+    client = BotClient(faq_engine, user_id=user)
+    await client.start("ru")
+    await client.send("какая завтра погода в Актау?")
+    assert "не понял" in client.text
+    assert client.buttons[-2:] == ["menu:operator", "menu:main"]
+    topics, outcome = await consultation_topics(db, user)
+    assert topics == [] and outcome == "not_understood"
+
+
+async def test_second_miss_puts_operator_first(faq_engine):
+    client = BotClient(faq_engine, user_id=unique_user())
+    await client.start("en")
+    await client.send("asdkjh qwe zzzz")
+    assert client.buttons[0] != "menu:operator"
+    await client.send("what's the dollar rate today")
+    assert client.buttons[0] == "menu:operator"
+    assert "operator" in client.text.lower()
+    await client.send("How do I apply?")  # a hit resets the count
+    await client.send("blorp florp")
+    assert client.buttons[0] != "menu:operator"
+
+
+async def test_fallback_offers_likely_topics_as_buttons(faq_engine):
+    client = BotClient(faq_engine, user_id=unique_user())
+    await client.start("ru")
+    await client.send("грант")
+    # One word is too little to answer, but related topics are offered (or it answers).
+    assert any(b.startswith("faq:") for b in client.buttons)
+
+
+async def test_browsing_the_menu_by_group(faq_engine, db):
+    user = unique_user()
+    client = BotClient(faq_engine, channel=Channel.whatsapp, user_id="+7702" + user[:7])
+    await client.start("ru")
+    await client.press("menu:faq")
+    assert "faqgroup:applying" in client.buttons
+    await client.press("faqgroup:applying")
+    assert "faq:deadline" in client.buttons
+    number = client.buttons.index("faq:deadline") + 1
+    await client.send(str(number))  # WhatsApp: the number picks the option
+    assert "2026" in client.text
+
+
+async def test_greeting_and_thanks(faq_engine):
+    client = BotClient(faq_engine, user_id=unique_user())
+    await client.start("ru")
+    await client.send("привет")
+    assert "menu:faq" in client.buttons
+    await client.send("спасибо большое")
+    assert "menu:faq" in client.buttons
