@@ -50,7 +50,7 @@ class ZhasBot:
 
     @classmethod
     def build(cls, settings: Settings, *, with_faq: bool = True) -> "ZhasBot":
-        db = Database(settings.database_url)
+        db = Database(settings.database_url, background_checkpoints=True)
         translator = Translator(default_language=settings.default_language)
         services = Services(
             translator=translator, programme=load_programme(settings.programme_file),
@@ -118,6 +118,7 @@ class ZhasBot:
 
     async def start(self) -> None:
         await self.db.upgrade()
+        self._checkpoints = self.db.start_checkpoints()
         app = self.web_app()
         self.runner = web.AppRunner(app, access_log=None)
         await self.runner.setup()
@@ -158,6 +159,10 @@ class ZhasBot:
                 log.exception("stopping %s failed", channel.channel.value)
         if self.runner is not None:
             await self.runner.cleanup()
+        checkpoints = getattr(self, "_checkpoints", None)
+        if checkpoints is not None:
+            checkpoints.cancel()
+            await asyncio.gather(checkpoints, return_exceptions=True)
         await self.db.dispose()
 
     async def send(self, address: Address, reply: Reply) -> SendResult:

@@ -71,6 +71,10 @@ class ConversationEngine:
             return await self._handle_locked(inbounds)
 
     async def _handle_locked(self, inbounds: list[Inbound]) -> list[Reply]:
+        async with self.db.write_lock:
+            return await self._handle_stored(inbounds)
+
+    async def _handle_stored(self, inbounds: list[Inbound]) -> list[Reply]:
         now = self.clock()
         async with self.db.sessions() as session:
             uow = UnitOfWork(session)
@@ -93,21 +97,23 @@ class ConversationEngine:
                 self._remember_buttons(turn)
                 replies.extend((contact, consultation, outbound) for outbound in turn.replies)
 
-            journal_rows = []
+            await uow.consultations.flush_topics(now)
+            rows = []
             for contact, consultation, outbound in replies:
-                consultation.last_activity_at = now
-                journal_rows.append(uow.journal.record(
+                rows.append(dict(
                     contact_id=contact.id, consultation_id=consultation.id, channel=contact.channel,
                     direction="out", content_type="text", text=self.masker(outbound.text),
                     buttons=[[b.title, b.payload] for b in outbound.buttons] or None,
                     delivery_status="pending", author="bot", created_at=now,
                 ))
+            await session.flush()
+            message_ids = await uow.journal.record_many(rows, return_ids=True)
             await session.commit()
             return [
-                Reply(message_id=row.id, contact_id=contact.id,
+                Reply(message_id=message_id, contact_id=contact.id,
                       address=Address(Channel(contact.channel), contact.external_id),
                       outbound=outbound, lang=contact.language or self.services.default_language)
-                for row, (contact, _consultation, outbound) in zip(journal_rows, replies)
+                for message_id, (contact, _consultation, outbound) in zip(message_ids, replies)
             ]
 
     async def _record_inbound(self, uow: UnitOfWork, inbounds: list[Inbound], now: datetime):
@@ -153,14 +159,14 @@ class ConversationEngine:
             consultation.last_activity_at = now
             accepted.append((inbound, contact, consultation))
         await uow.flush()  # consultation ids for the journal rows below
-        for inbound, contact, consultation in accepted:
-            uow.journal.record(
-                contact_id=contact.id, consultation_id=consultation.id, channel=inbound.channel.value,
-                direction="in", content_type=inbound.content_type.value,
-                text=self._journal_text(inbound, contact), payload=inbound.payload,
-                event_id=inbound.event_id, channel_message_id=inbound.channel_message_id,
-                author="user", created_at=now,
-            )
+        await uow.journal.record_many([
+            dict(contact_id=contact.id, consultation_id=consultation.id, channel=inbound.channel.value,
+                 direction="in", content_type=inbound.content_type.value,
+                 text=self._journal_text(inbound, contact), payload=inbound.payload,
+                 event_id=inbound.event_id, channel_message_id=inbound.channel_message_id,
+                 author="user", created_at=now)
+            for inbound, contact, consultation in accepted
+        ])
         return accepted
 
     def _journal_text(self, inbound: Inbound, contact: Contact) -> str:

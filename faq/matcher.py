@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import math
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Sequence
@@ -24,6 +24,9 @@ from faq.stopwords import STOPWORDS
 
 THRESHOLD = 0.18
 KEYWORD_BOOST = 0.12
+# Cache of recent questions: size in entries, and the longest text worth caching.
+CACHE_SIZE = 4096
+CACHE_MAX_TEXT = 300
 PROPER_NAME_FACTOR = 2.0  # boost of a capitalised keyword (a place, a programme), see below
 FUZZY_CUTOFF = 80
 MAX_FUZZY_WORDS = 6  # unknown words snapped per question: fuzzy search is the costly part
@@ -111,6 +114,7 @@ class Matcher:
     """Built once at start-up from the topics; `match` is then cheap and never raises."""
 
     def __init__(self, topics: Iterable[Topic], threshold: float = THRESHOLD) -> None:
+        self._cache: OrderedDict[str, MatchResult] = OrderedDict()
         self.topics = [t for t in topics]
         self.threshold = threshold
         self._answerable = {t.id for t in self.topics if t.answerable}
@@ -391,7 +395,25 @@ class Matcher:
         return min(1.0, (known + snapped) / len(content))
 
     def match(self, text: str) -> MatchResult:
-        """The topic to answer `text` with, or topic None when nothing is close enough."""
+        """The topic to answer `text` with, or topic None when nothing is close enough.
+
+        People ask the same few questions in the same words all day ("документы?",
+        "оператор", "рахмет"), so results are kept in a small LRU cache keyed by the text.
+        """
+        key = text.strip().casefold() if isinstance(text, str) else None
+        if key is not None and len(key) <= CACHE_MAX_TEXT:
+            cached = self._cache.get(key)
+            if cached is not None:
+                self._cache.move_to_end(key)
+                return cached
+        result = self._match(text)
+        if key is not None and len(key) <= CACHE_MAX_TEXT:
+            self._cache[key] = result
+            if len(self._cache) > CACHE_SIZE:
+                self._cache.popitem(last=False)
+        return result
+
+    def _match(self, text: str) -> MatchResult:
         try:
             text = text if isinstance(text, str) else str(text or "")
             scores, lang = self.scores(text)

@@ -1,6 +1,8 @@
 """Engine, sessions and schema migrations for SQLite (default) and PostgreSQL."""
 from __future__ import annotations
 
+import asyncio
+import logging
 from pathlib import Path
 
 from alembic import command
@@ -12,26 +14,52 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 
-def _sqlite_pragmas(dbapi_connection, _record) -> None:
-    cursor = dbapi_connection.cursor()
-    # WAL lets the web console read while the bot writes; the busy timeout makes a
-    # second writer wait for the lock instead of failing at once.
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=10000")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.close()
+def _sqlite_pragmas(autocheckpoint: bool):
+    def apply(dbapi_connection, _record) -> None:
+        cursor = dbapi_connection.cursor()
+        # WAL lets the web console read while the bot writes; the busy timeout makes a
+        # second writer wait for the lock instead of failing at once.
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        if not autocheckpoint:
+            # The commit that crosses the WAL limit would otherwise copy the WAL into the
+            # database and fsync it while users wait (hundreds of ms); the running bot
+            # checkpoints in the background instead (checkpoint_forever).
+            cursor.execute("PRAGMA wal_autocheckpoint=0")
+        cursor.close()
+
+    return apply
 
 
-def create_engine(database_url: str) -> AsyncEngine:
+def create_engine(database_url: str, *, autocheckpoint: bool = True) -> AsyncEngine:
     url = make_url(database_url)
     if url.get_backend_name() == "sqlite":
         if url.database and url.database != ":memory:":
             Path(url.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_async_engine(url)
-        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        event.listen(engine.sync_engine, "connect", _sqlite_pragmas(autocheckpoint))
         return engine
     return create_async_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
+
+
+async def checkpoint_forever(engine: AsyncEngine, interval: float = 2.0) -> None:
+    """SQLite only: move the WAL into the database every `interval` seconds.
+
+    PASSIVE checkpoints never wait for writers and writers never wait for them, so the
+    fsync happens beside the conversation instead of inside someone's commit.
+    """
+    log = logging.getLogger(__name__)
+    while True:
+        await asyncio.sleep(interval)
+        try:
+            async with engine.connect() as connection:
+                await connection.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # a busy or locked database: next round
+            log.info("WAL checkpoint skipped: %s", exc)
 
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

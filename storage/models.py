@@ -81,6 +81,12 @@ class Consultation(Base):
     def topic_ids(self) -> list[str]:
         return [topic.topic for topic in self.topics]
 
+    def topic_clock(self, now: datetime) -> int:
+        """A position for topics noted now: seconds since opening × 100, so topics sort in
+        the order they came up (up to 100 per message) without reading the stored ones.
+        Capped to fit a 32-bit column; a consultation closes after minutes of silence."""
+        return min(max(0, int((now - self.opened_at).total_seconds())) * 100, 2_000_000_000)
+
 
 class ConsultationTopic(Base):
     __tablename__ = "consultation_topics"

@@ -4,8 +4,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any, Iterable
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import lazyload
 
 from storage.models import Consultation, ConsultationTopic, Contact, Message
 
@@ -63,6 +64,7 @@ class Contacts:
 class Consultations:
     def __init__(self, session: AsyncSession):
         self.session = session
+        self._new_topics: dict[int, tuple[Consultation, list[str]]] = {}
 
     async def current(self, contact_id: int) -> Consultation | None:
         return await self.session.scalar(
@@ -80,6 +82,8 @@ class Consultations:
             select(Consultation)
             .where(Consultation.contact_id.in_(contact_ids), Consultation.closed_at.is_(None))
             .order_by(Consultation.id)
+            # Topics are only ever added here (flush_topics), never read: don't load them.
+            .options(lazyload(Consultation.topics))
         )
         return {consultation.contact_id: consultation for consultation in rows}
 
@@ -92,10 +96,28 @@ class Consultations:
         return consultation
 
     def add_topic(self, consultation: Consultation, topic: str) -> None:
-        if topic not in consultation.topic_ids:
-            consultation.topics.append(
-                ConsultationTopic(topic=topic, position=len(consultation.topics))
-            )
+        """Note that `topic` came up; written by `flush_topics`, at most once per consultation."""
+        pending = self._new_topics.setdefault(consultation.id, (consultation, []))[1]
+        if topic not in pending:
+            pending.append(topic)
+
+    async def flush_topics(self, now: datetime) -> None:
+        """Write the noted topics without loading the ones already stored (a duplicate is
+        ignored by the primary key). Positions keep the order topics came up in."""
+        rows = []
+        for consultation, topics in self._new_topics.values():
+            base = consultation.topic_clock(now)
+            rows.extend({"consultation_id": consultation.id, "topic": topic, "position": base + index}
+                        for index, topic in enumerate(topics))
+        self._new_topics.clear()
+        if not rows:
+            return
+        table = ConsultationTopic.__table__
+        if self.session.bind.dialect.name == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert as dialect_insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert as dialect_insert
+        await self.session.execute(dialect_insert(table).on_conflict_do_nothing(), rows)
 
     async def close_idle(self, *, now: datetime, idle: timedelta) -> list[int]:
         """Close consultations idle for `idle`; return their ids (CSAT hooks in here later)."""
@@ -132,6 +154,32 @@ class Journal:
         message = Message(**fields)
         self.session.add(message)
         return message
+
+    async def record_many(self, rows: list[dict[str, Any]], *, return_ids: bool = False) -> list[int]:
+        """Insert many journal rows in one statement; their ids, in order, if asked.
+
+        The ORM inserts rows one by one on SQLite when it needs their ids back, which is the
+        slowest part of a busy batch. PostgreSQL returns ids in parameter order; on SQLite
+        the rows of one executemany get consecutive rowids (the write lock is ours from the
+        first row on, and a rowid table without AUTOINCREMENT takes max(rowid) + 1).
+        """
+        if not rows:
+            return []
+        table = Message.__table__
+        for row in rows:
+            for column in ("payload", "buttons", "event_id", "channel_message_id",
+                           "delivery_status", "error_code", "consultation_id"):
+                row.setdefault(column, None)
+        if not return_ids:
+            await self.session.execute(insert(table), rows)
+            return []
+        if self.session.bind.dialect.name == "postgresql":
+            result = await self.session.execute(
+                insert(table).returning(table.c.id, sort_by_parameter_order=True), rows)
+            return [row[0] for row in result]
+        await self.session.execute(insert(table), rows)
+        last = await self.session.scalar(select(func.max(table.c.id)))
+        return list(range(last - len(rows) + 1, last + 1))
 
     async def set_delivery(
         self, channel: str, channel_message_id: str, status: str, error_code: str | None = None

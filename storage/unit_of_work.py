@@ -1,9 +1,11 @@
 """One transaction per use case: state change and journal writes commit together."""
 from __future__ import annotations
 
+import asyncio
+
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from storage.database import create_engine, make_sessionmaker, upgrade_schema
+from storage.database import checkpoint_forever, create_engine, make_sessionmaker, upgrade_schema
 from storage.repositories import Consultations, Contacts, Journal
 
 
@@ -18,21 +20,64 @@ class UnitOfWork:
         await self.session.flush()
 
 
+class TaskReentrantLock:
+    """An asyncio lock that the task holding it may take again (nested units of work)."""
+
+    def __init__(self) -> None:
+        self._lock = asyncio.Lock()
+        self._owner: asyncio.Task | None = None
+        self._depth = 0
+
+    async def __aenter__(self) -> None:
+        task = asyncio.current_task()
+        if self._owner is task and task is not None:
+            self._depth += 1
+            return
+        await self._lock.acquire()
+        self._owner, self._depth = task, 1
+
+    async def __aexit__(self, *exc) -> None:
+        self._depth -= 1
+        if self._depth == 0:
+            self._owner = None
+            self._lock.release()
+
+
+class _NoLock:
+    async def __aenter__(self) -> None:
+        return None
+
+    async def __aexit__(self, *exc) -> None:
+        return None
+
+
 class Database:
-    def __init__(self, url: str):
+    def __init__(self, url: str, *, background_checkpoints: bool = False):
         self.url = url
-        self.engine: AsyncEngine = create_engine(url)
+        # A long-running process checkpoints SQLite's WAL in the background (see
+        # storage.database.checkpoint_forever); short commands keep SQLite's automatic one.
+        self.background_checkpoints = background_checkpoints
+        self.engine: AsyncEngine = create_engine(url, autocheckpoint=not background_checkpoints)
         self.sessions: async_sessionmaker[AsyncSession] = make_sessionmaker(self.engine)
+        # SQLite has one writer at a time, and a second writer waits in SQLite's busy
+        # handler, which sleeps in steps of up to 100 ms. Taking turns in-process first
+        # turns that sleep into an orderly queue. PostgreSQL needs no such thing.
+        self.write_lock = TaskReentrantLock() if self.dialect == "sqlite" else _NoLock()
 
     @property
     def dialect(self) -> str:
         return self.engine.dialect.name
 
     def unit_of_work(self) -> "_UnitOfWorkContext":
-        return _UnitOfWorkContext(self.sessions)
+        return _UnitOfWorkContext(self.sessions, self.write_lock)
 
     async def upgrade(self) -> None:
         await upgrade_schema(self.engine)
+
+    def start_checkpoints(self) -> asyncio.Task | None:
+        if not (self.background_checkpoints and self.dialect == "sqlite"):
+            return None
+        return asyncio.create_task(checkpoint_forever(self.engine), name="sqlite-checkpoints")
 
     async def dispose(self) -> None:
         await self.engine.dispose()
@@ -41,13 +86,19 @@ class Database:
 class _UnitOfWorkContext:
     """`async with db.unit_of_work() as uow:` commits on success, rolls back on error."""
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]):
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], lock):
         self._sessions = sessions
+        self._lock = lock
         self._session: AsyncSession | None = None
 
     async def __aenter__(self) -> UnitOfWork:
-        self._session = self._sessions()
-        await self._session.__aenter__()
+        await self._lock.__aenter__()
+        try:
+            self._session = self._sessions()
+            await self._session.__aenter__()
+        except BaseException:
+            await self._lock.__aexit__(None, None, None)
+            raise
         return UnitOfWork(self._session)
 
     async def __aexit__(self, exc_type, exc, tb) -> None:
@@ -58,4 +109,7 @@ class _UnitOfWorkContext:
             else:
                 await self._session.rollback()
         finally:
-            await self._session.__aexit__(exc_type, exc, tb)
+            try:
+                await self._session.__aexit__(exc_type, exc, tb)
+            finally:
+                await self._lock.__aexit__(exc_type, exc, tb)

@@ -35,6 +35,8 @@ def split_text(text: str, limit: int) -> list[str]:
     """Split `text` into chunks of at most `limit` characters, at paragraph or line
     breaks or spaces where possible, so long answers survive channel limits."""
     text = text or " "
+    if len(text) <= limit:
+        return [text]
     chunks = []
     while len(text) > limit:
         cut = -1

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import hmac
+from functools import lru_cache
 import json
 import logging
 from collections import defaultdict
@@ -110,10 +111,36 @@ def _keyboard(reply: Reply) -> InlineKeyboardMarkup | ReplyKeyboardMarkup | None
         )
     if not outbound.buttons:
         return None
+    return _inline_keyboard(tuple((button.title, button.payload) for button in outbound.buttons))
+
+
+@lru_cache(maxsize=2048)
+def _inline_keyboard(buttons: tuple[tuple[str, str], ...]) -> InlineKeyboardMarkup:
+    # The same few keyboards (menu, topic links, yes/no) go out all day: build each once.
     return InlineKeyboardMarkup(inline_keyboard=[
-        [InlineKeyboardButton(text=button.title, callback_data=button.payload)]
-        for button in outbound.buttons
+        [InlineKeyboardButton(text=title, callback_data=payload)] for title, payload in buttons
     ])
+
+
+def _without_none(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _without_none(item) for key, item in value.items() if item is not None}
+    if isinstance(value, list):
+        return [_without_none(item) for item in value if item is not None]
+    return value
+
+
+class _BotSession(AiohttpSession):
+    """aiogram's session with a one-pass serialiser for keyboards.
+
+    aiogram prepares every request field recursively in Python; for a keyboard (plain
+    nested dicts of strings) that is most of the cost of sending a message with buttons.
+    """
+
+    def prepare_value(self, value: Any, bot: Any, files: dict[str, Any], _dumps_json: bool = True) -> Any:
+        if _dumps_json and isinstance(value, dict) and ("inline_keyboard" in value or "keyboard" in value):
+            return self.json_dumps(_without_none(value))
+        return super().prepare_value(value, bot=bot, files=files, _dumps_json=_dumps_json)
 
 
 class TelegramChannel:
@@ -131,7 +158,7 @@ class TelegramChannel:
         self.webhook_secret = webhook_secret
         self.max_retries = max_retries
         self.api_server = api_server
-        self.bot = Bot(token, session=AiohttpSession(api=TelegramAPIServer.from_base(api_server)))
+        self.bot = Bot(token, session=_BotSession(api=TelegramAPIServer.from_base(api_server)))
         self.dispatcher = Dispatcher()
         self.dispatcher.include_router(build_router())
         self._chat_locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)

@@ -1,0 +1,145 @@
+"""Report and journal-export benchmark on SQLite: 200,000 messages in 50,000 consultations.
+
+    .venv/bin/python bench/export.py [--messages 200000] [--consultations 50000]
+
+Seeds a temporary SQLite file with bulk inserts (executemany through SQLAlchemy Core),
+then runs `report` and the CSV/XLSX journal exports (by message and by consultation), each
+in a child process that prints its own time and peak RSS (VmHWM). Targets: each export
+≤ 30 s and ≤ 200 MB. The child imports only the report/export code (no aiogram/twilio).
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench._common import env_with_root  # noqa: E402
+
+CHANNELS = ("telegram", "whatsapp", "webchat")
+TOPICS = ("deadline", "documents", "grant_amount", "eligibility", "mentors", "region")
+START = datetime(2026, 10, 1, 4, 0, tzinfo=timezone.utc)
+DAYS = 30
+
+CHILD = r"""
+import asyncio, json, sys, time
+from datetime import date
+from pathlib import Path
+from zoneinfo import ZoneInfo
+start = time.perf_counter()
+url, job, out = sys.argv[1], sys.argv[2], Path(sys.argv[3])
+from storage.unit_of_work import Database
+zone = ZoneInfo("Asia/Almaty")
+async def main():
+    db = Database(url)
+    try:
+        if job == "report":
+            from bot.core.i18n import Translator
+            from bot.feedback.report import build_report, write_xlsx
+            report = await build_report(db, date(2026, 10, 1), date(2026, 10, 31), zone)
+            write_xlsx(report, out, Translator(), "ru")
+            return report.values["consultations"]["total"]
+        from bot.exports import export_journal
+        by, fmt = job.split(":")
+        return await export_journal(db, start=date(2026, 10, 1), end=date(2026, 10, 31), zone=zone, by=by,
+                                    fmt=fmt, path=out)
+    finally:
+        await db.dispose()
+rows = asyncio.run(main())
+hwm = next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmHWM:"))
+heavy = sorted(m for m in sys.modules if m.split(".")[0] in ("aiogram", "twilio"))
+print(json.dumps({"rows": rows, "seconds": time.perf_counter() - start, "peak_rss_mb": hwm / 1024,
+                  "heavy_imports": heavy, "bytes": out.stat().st_size}))
+"""
+
+
+async def seed(url: str, messages: int, consultations: int) -> float:
+    from sqlalchemy import insert
+
+    from storage.models import Consultation, ConsultationTopic, Contact, Message
+    from storage.unit_of_work import Database
+
+    began = time.perf_counter()
+    db = Database(url)
+    await db.upgrade()
+    rng = random.Random(7)
+    contacts = consultations // 2
+    per = messages // consultations
+    async with db.engine.begin() as conn:
+        await conn.execute(insert(Contact), [
+            {"id": i, "channel": CHANNELS[i % 3], "external_id": f"+7701{i:07d}", "display_name": f"Пользователь {i}",
+             "phone": f"+7701{i:07d}", "language": ("kk", "ru", "en")[i % 3], "state": {}, "mode": "bot",
+             "opted_out": False, "created_at": START, "sex": ("male", "female", None)[i % 3],
+             "age_band": ("18-24", "25-29", "30-35")[i % 3]} for i in range(1, contacts + 1)])
+        batch_c, batch_t, batch_m = [], [], []
+        message_id = 0
+        for cid in range(1, consultations + 1):
+            contact = (cid - 1) % contacts + 1
+            opened = START + timedelta(seconds=rng.randrange(DAYS * 86400))
+            batch_c.append({"id": cid, "contact_id": contact, "channel": CHANNELS[contact % 3],
+                            "language": ("kk", "ru", "en")[contact % 3], "opened_at": opened,
+                            "last_activity_at": opened + timedelta(minutes=5), "closed_at": opened + timedelta(minutes=5),
+                            "human_involved": cid % 7 == 0, "outcome": "answered",
+                            "region": ("almaty", "mangystau")[cid % 2],
+                            "eligibility_verdict": ("eligible", "not_eligible", None)[cid % 3]})
+            batch_t.append({"consultation_id": cid, "topic": TOPICS[cid % len(TOPICS)], "position": 0})
+            for n in range(per):
+                message_id += 1
+                batch_m.append({"id": message_id, "contact_id": contact, "consultation_id": cid,
+                                "channel": CHANNELS[contact % 3], "direction": "in" if n % 2 == 0 else "out",
+                                "content_type": "text", "author": "user" if n % 2 == 0 else "bot",
+                                "text": f"Сообщение {n}: когда заканчивается приём заявок? Мой номер +7701{contact:07d}",
+                                "created_at": opened + timedelta(seconds=n * 20), "delivery_status": "delivered"})
+            if len(batch_m) >= 20000:
+                await conn.execute(insert(Consultation), batch_c)
+                await conn.execute(insert(ConsultationTopic), batch_t)
+                await conn.execute(insert(Message), batch_m)
+                batch_c, batch_t, batch_m = [], [], []
+        if batch_c:
+            await conn.execute(insert(Consultation), batch_c)
+            await conn.execute(insert(ConsultationTopic), batch_t)
+        if batch_m:
+            await conn.execute(insert(Message), batch_m)
+    await db.dispose()
+    return time.perf_counter() - began
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--messages", type=int, default=200_000)
+    parser.add_argument("--consultations", type=int, default=50_000)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        url = f"sqlite+aiosqlite:///{Path(folder) / 'bench.db'}"
+        seconds = asyncio.run(seed(url, args.messages, args.consultations))
+        print(f"seeded {args.messages:,} messages in {args.consultations:,} consultations in {seconds:.1f} s")
+        print(f"{'job':<28} {'rows':>8} {'seconds':>8} {'peak RSS MB':>12} {'file MB':>8}  ok")
+        failed = False
+        for job in ("report", "message:csv", "message:xlsx", "consultation:csv", "consultation:xlsx"):
+            out = Path(folder) / ("report.xlsx" if job == "report" else job.replace(":", "."))
+            result = subprocess.run([sys.executable, "-c", CHILD, url, job, str(out)], cwd=ROOT, env=env_with_root(),
+                                    capture_output=True, text=True)
+            if result.returncode != 0:
+                print(f"{job}: failed\n{result.stderr}")
+                failed = True
+                continue
+            figures = json.loads(result.stdout.strip().splitlines()[-1])
+            ok = figures["seconds"] <= 30 and figures["peak_rss_mb"] <= 200 and not figures["heavy_imports"]
+            failed |= not ok
+            print(f"{job:<28} {figures['rows']:>8} {figures['seconds']:>8.1f} {figures['peak_rss_mb']:>12.0f} "
+                  f"{figures['bytes'] / 2**20:>8.1f}  {'yes' if ok else 'NO'}"
+                  + (f"  (imported {figures['heavy_imports'][:3]})" if figures["heavy_imports"] else ""))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
