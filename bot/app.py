@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 from dataclasses import dataclass, field
 
@@ -131,6 +132,10 @@ class ZhasBot:
             await self.notifications.start()
         if self.feedback is not None:
             await self.feedback.start()  # closes idle consultations (CSAT), sends due surveys
+        # What start-up built (aiogram's API models alone are over a million objects) lives
+        # as long as the process: keep it out of every later garbage-collection pass.
+        gc.collect()
+        gc.freeze()
 
     @property
     def bound_port(self) -> int:
@@ -159,6 +164,7 @@ class ZhasBot:
                 log.exception("stopping %s failed", channel.channel.value)
         if self.runner is not None:
             await self.runner.cleanup()
+        gc.unfreeze()
         checkpoints = getattr(self, "_checkpoints", None)
         if checkpoints is not None:
             checkpoints.cancel()

@@ -208,6 +208,14 @@ class ConversationEngine:
         last = offered[-1] if offered else []
         turn.update_state(buttons=[[b.title, b.payload] for b in last] or None)
 
+    async def record_results_logged(self, results: list[SendResult]) -> None:
+        """record_results for a background delivery: a failure is logged, not raised, as
+        the messages have gone out already and nobody is waiting for the answer."""
+        try:
+            await self.record_results(results)
+        except Exception:
+            log.exception("could not record delivery results")
+
     async def record_results(self, results: list[SendResult]) -> None:
         if not results:
             return

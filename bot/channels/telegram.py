@@ -159,7 +159,9 @@ class TelegramChannel:
         self.max_retries = max_retries
         self.api_server = api_server
         self.bot = Bot(token, session=_BotSession(api=TelegramAPIServer.from_base(api_server)))
-        self.dispatcher = Dispatcher()
+        # Conversation state lives in our database, so aiogram's FSM stays off (one
+        # middleware less on every update).
+        self.dispatcher = Dispatcher(disable_fsm=True)
         self.dispatcher.include_router(build_router())
         self._chat_locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
         self._poller: asyncio.Task | None = None
@@ -284,10 +286,7 @@ class TelegramChannel:
 
         per_chat = await asyncio.gather(*(one_chat(r) for r in by_chat.values()))
         results = [result for chat_results in per_chat for result in chat_results]
-        try:
-            await self.engine.record_results(results)
-        except Exception:
-            log.exception("could not record delivery results")
+        await self.engine.record_results_logged(results)
         return results
 
     async def send(self, reply: Reply) -> SendResult:

@@ -162,10 +162,7 @@ class WhatsAppChannel:
         for reply in replies:
             async with self._user_locks[reply.address.user_id]:
                 results.append(await self.send(reply))
-        try:
-            await self.engine.record_results(results)
-        except Exception:
-            log.exception("could not record delivery results")
+        await self.engine.record_results_logged(results)
         return results
 
     async def send(self, reply: Reply) -> SendResult:
