@@ -113,8 +113,10 @@ class _Doc:
 class Matcher:
     """Built once at start-up from the topics; `match` is then cheap and never raises."""
 
-    def __init__(self, topics: Iterable[Topic], threshold: float = THRESHOLD) -> None:
+    def __init__(self, topics: Iterable[Topic], threshold: float = THRESHOLD,
+                 cache_size: int = CACHE_SIZE) -> None:
         self._cache: OrderedDict[str, MatchResult] = OrderedDict()
+        self._cache_size = cache_size
         self.topics = [t for t in topics]
         self.threshold = threshold
         self._answerable = {t.id for t in self.topics if t.answerable}
@@ -400,7 +402,7 @@ class Matcher:
         People ask the same few questions in the same words all day ("документы?",
         "оператор", "рахмет"), so results are kept in a small LRU cache keyed by the text.
         """
-        key = text.strip().casefold() if isinstance(text, str) else None
+        key = text.strip().casefold() if isinstance(text, str) and self._cache_size else None
         if key is not None and len(key) <= CACHE_MAX_TEXT:
             cached = self._cache.get(key)
             if cached is not None:
@@ -409,7 +411,7 @@ class Matcher:
         result = self._match(text)
         if key is not None and len(key) <= CACHE_MAX_TEXT:
             self._cache[key] = result
-            if len(self._cache) > CACHE_SIZE:
+            if len(self._cache) > self._cache_size:
                 self._cache.popitem(last=False)
         return result
 

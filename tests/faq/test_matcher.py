@@ -134,3 +134,14 @@ def test_glued_question_particle_is_split(matcher):
 def test_multiword_keyword_with_a_short_word_declines(matcher):
     # "Жасыл ел" names another programme; "ел" is too short for a stem but must count.
     assert matcher.match("Жасыл ел жобасына қалай қатысамын").topic is None
+
+
+def test_result_cache_returns_the_same_answer_and_can_be_off():
+    from faq.matcher import Matcher
+
+    cached = Matcher.from_directory()
+    first = cached.match("Какие документы нужны?")
+    assert cached.match("  какие документы нужны?") is first  # same text, same result object
+    uncached = Matcher.from_directory(cache_size=0)
+    assert uncached.match("Какие документы нужны?") == first
+    assert uncached.match("Какие документы нужны?") is not uncached.match("Какие документы нужны?")
