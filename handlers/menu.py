@@ -17,11 +17,6 @@ async def show_menu(turn: Turn, *, intro_key: str = "menu.title", intro_text: st
     turn.say(intro_text if intro_text is not None else turn.t(intro_key), buttons)
 
 
-async def coming_soon(turn: Turn) -> None:
-    """Say plainly that a feature is not available yet, never pretend it works."""
-    turn.say_key("feature.coming_soon", [turn.button("menu.back", "menu:main")])
-
-
 async def show_help(turn: Turn) -> None:
     turn.say_key("help.text")
     await show_menu(turn)

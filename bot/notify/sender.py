@@ -129,7 +129,9 @@ class OutboxSender:
         self._wake = asyncio.Event()
         # The sender's own transactions take turns: on SQLite two writers of one process would
         # otherwise meet the file lock and sleep in its busy handler, spoiling the pacing.
-        self._write = asyncio.Lock()
+        # On SQLite that is the database's process-wide write lock, shared with the
+        # conversation engine, so a broadcast never makes a user's reply wait in SQLite.
+        self._write = self.db.write_lock if self.db.dialect == "sqlite" else asyncio.Lock()
         self._stopping = asyncio.Event()
 
     # --- lifecycle ------------------------------------------------------------------------
