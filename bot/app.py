@@ -5,6 +5,7 @@ import asyncio
 import gc
 import logging
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from aiohttp import web
 
@@ -22,6 +23,10 @@ from bot.settings import Settings
 from bot.web.server import build_web_app
 from handlers.turn import Services
 from storage.unit_of_work import Database
+
+if TYPE_CHECKING:
+    from bot.feedback.service import Feedback
+    from bot.notify.service import Notifications
 
 log = logging.getLogger(__name__)
 

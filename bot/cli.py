@@ -5,7 +5,6 @@ import argparse
 import asyncio
 import sys
 from datetime import date
-from pathlib import Path
 
 from bot.settings import SettingsError, load_settings
 
@@ -44,16 +43,12 @@ def cmd_chat(args: argparse.Namespace) -> int:
 
 
 def cmd_db_upgrade(args: argparse.Namespace) -> int:
-    from storage.unit_of_work import Database
+    from bot.cli_support import with_database
 
-    async def main() -> None:
-        db = Database(load_settings().database_url)
-        try:
-            await db.upgrade()
-        finally:
-            await db.dispose()
+    async def nothing_more(_db, _settings) -> None:
+        return None
 
-    asyncio.run(main())
+    with_database(nothing_more)
     print("database schema is up to date")
     return 0
 

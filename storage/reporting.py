@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Date, Float, and_, case, cast, func, literal, or_, select
+from sqlalchemy import Date, Float, and_, case, cast, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.feedback import CsatRequest, SurveyAnswer, SurveyResponse

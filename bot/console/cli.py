@@ -2,24 +2,14 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import getpass
 import sys
 
 
 def _run(coroutine_factory):
-    from bot.settings import load_settings
-    from storage.unit_of_work import Database
+    from bot.cli_support import with_database
 
-    async def main():
-        db = Database(load_settings().database_url)
-        try:
-            await db.upgrade()
-            return await coroutine_factory(db)
-        finally:
-            await db.dispose()
-
-    return asyncio.run(main())
+    return with_database(lambda db, _settings: coroutine_factory(db))
 
 
 def cmd_add(args: argparse.Namespace) -> int:

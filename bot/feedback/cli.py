@@ -6,7 +6,6 @@ exports and the report code.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
 from pathlib import Path
 
@@ -18,20 +17,9 @@ def _date(text: str):
 
 
 def _run(work):
-    from bot.settings import load_settings
-    from storage.unit_of_work import Database
+    from bot.cli_support import with_database
 
-    settings = load_settings()
-
-    async def main():
-        db = Database(settings.database_url)
-        try:
-            await db.upgrade()
-            return await work(db, settings)
-        finally:
-            await db.dispose()
-
-    return asyncio.run(main())
+    return with_database(work)
 
 
 def _check_dates(args) -> bool:

@@ -2,27 +2,15 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 
 
 def cmd_import(args: argparse.Namespace) -> int:
+    from bot.cli_support import with_database
     from bot.notify.importer import import_applications
-    from bot.settings import load_settings
-    from storage.unit_of_work import Database
-
-    settings = load_settings()
-
-    async def main():
-        db = Database(settings.database_url)
-        try:
-            await db.upgrade()
-            return await import_applications(db, args.file, dry_run=args.dry_run,
-                                             default_language=settings.default_language)
-        finally:
-            await db.dispose()
 
     try:
-        report = asyncio.run(main())
+        report = with_database(lambda db, settings: import_applications(
+            db, args.file, dry_run=args.dry_run, default_language=settings.default_language))
     except FileNotFoundError:
         print(f"error: {args.file}: no such file")
         return 2
@@ -31,21 +19,11 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
+    from bot.cli_support import with_database
     from bot.notify.report import delivery_report
-    from bot.settings import load_settings
-    from storage.unit_of_work import Database
 
-    settings = load_settings()
-
-    async def main():
-        db = Database(settings.database_url)
-        try:
-            await db.upgrade()
-            return await delivery_report(db, args.batch, limit=args.limit)
-        finally:
-            await db.dispose()
-
-    print("\n".join(asyncio.run(main()).lines()))
+    report = with_database(lambda db, _settings: delivery_report(db, args.batch, limit=args.limit))
+    print("\n".join(report.lines()))
     return 0
 
 

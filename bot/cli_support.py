@@ -1,0 +1,29 @@
+"""What every `zhasbot` subcommand that touches the database shares."""
+from __future__ import annotations
+
+import asyncio
+from typing import Awaitable, Callable, TypeVar
+
+T = TypeVar("T")
+
+
+def with_database(work: Callable[..., Awaitable[T]]) -> T:
+    """Open the configured database, bring its schema up to date, run `work(db, settings)`.
+
+    Imports stay inside so a command that needs only the database never loads aiogram or
+    twilio (they cost ~150 MB of memory).
+    """
+    from bot.settings import load_settings
+    from storage.unit_of_work import Database
+
+    settings = load_settings()
+
+    async def main() -> T:
+        db = Database(settings.database_url)
+        try:
+            await db.upgrade()
+            return await work(db, settings)
+        finally:
+            await db.dispose()
+
+    return asyncio.run(main())
