@@ -52,7 +52,8 @@ class Settings(BaseSettings):
     twilio_rate_per_second: float = Field(10.0, gt=0)
     outbox_max_attempts: int = Field(6, ge=1)
     outbox_retry_base_seconds: float = Field(2.0, gt=0)  # 5xx/network: base·2^(attempt-1), ±20 %
-    outbox_ambiguous_policy: Literal["resend", "fail"] = "resend"
+    # The issue asks for "at most once": an unconfirmed send is failed and shown, not repeated.
+    outbox_ambiguous_policy: Literal["resend", "fail"] = "fail"
     outbox_poll_seconds: float = Field(1.0, gt=0)
     # Local append-only log of confirmed sends, read after a crash (bot/notify/sender.py).
     outbox_sent_log: Path | None = None

@@ -19,8 +19,9 @@ remains ambiguous is a request the API had processed but whose answer we had not
 so when it starts every `sending` row belongs to a dead sender and is recovered at once (no
 waiting period is needed: the leader lock is the proof the old sender is gone): in the sent
 log → `sent`; otherwise the policy
-(OUTBOX_AMBIGUOUS_POLICY): `resend` (default, at-least-once: a status message missed is worse
-than one repeated) or `fail` (at-most-once: marked failed, shown to managers).
+(OUTBOX_AMBIGUOUS_POLICY): `fail` (default, at-most-once as the programme asks: each status is
+notified at most once; the row is marked failed "interrupted mid-send (may have arrived)" and
+shown to managers in the delivery report) or `resend` (at-least-once: may repeat one message).
 
 Limits: Telegram — `telegram_rate` messages/s overall, evenly spaced, and one message per
 `per_chat_interval` per chat; a 429 pauses every Telegram send for retry_after. Twilio — the
@@ -67,7 +68,7 @@ class SenderConfig:
     max_in_flight: int = 16
     poll_interval: float = 1.0
     batch_size: int = 200
-    ambiguous_policy: str = "resend"  # resend | fail
+    ambiguous_policy: str = "fail"  # fail (at most once) | resend (at least once)
 
 
 class SentLog:
