@@ -11,11 +11,11 @@ from aiohttp import web
 
 from bot.core.call_centre import load_call_centre
 from bot.core.i18n import Translator
-from bot.core.messages import Address, Channel
+from bot.core.messages import Channel
 from bot.core.privacy import mask_iins
 from bot.core.programme import load_programme
 from bot.console.accounts import Accounts
-from bot.engine import ConversationEngine, Reply, SendResult
+from bot.engine import ConversationEngine
 from bot.feedback.surveys import load_surveys
 from bot.handoff_service import HandoffService
 from bot.messenger import Messenger, load_templates
@@ -175,15 +175,6 @@ class ZhasBot:
             checkpoints.cancel()
             await asyncio.gather(checkpoints, return_exceptions=True)
         await self.db.dispose()
-
-    async def send(self, address: Address, reply: Reply) -> SendResult:
-        """Proactive delivery keyed by the stored address (operator replies, notifications)."""
-        channel = self.channels.get(address.channel)
-        if channel is None:
-            return SendResult(reply.message_id, None, "failed", "channel-off")
-        result = await channel.send(reply)
-        await self.engine.record_results([result])
-        return result
 
     def describe(self) -> list[str]:
         base = f"http://{self.settings.http_host}:{self.settings.http_port}"

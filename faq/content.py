@@ -134,6 +134,17 @@ def _topics_by_id(directory: str | None) -> dict[str, Topic]:
     return {t.id: t for t in load_topics(directory)}
 
 
+def shipped_topics() -> list[Topic]:
+    """The shipped topics, read once per process (the bot's menus ask for them often)."""
+    return list(_topics_by_id(None).values())
+
+
+@lru_cache(maxsize=1)
+def shipped_groups() -> tuple[Group, ...]:
+    """The shipped menu groups, read once per process."""
+    return tuple(load_groups())
+
+
 def get_topic(topic_id: str, directory: str | Path | None = None) -> Topic:
     topics = _topics_by_id(str(directory) if directory else None)
     try:

@@ -11,7 +11,7 @@ from bot.feedback.polls import awaited_text, csat_comment_buttons
 from bot.feedback.surveys import SCALE
 from handlers import menu
 from handlers.turn import Turn
-from storage.feedback import FEEDBACK_OUTCOME, MAX_SCORE_CHANGES, CsatRequest, CsatRequests
+from storage.feedback import FEEDBACK_OUTCOME, MAX_SCORE_CHANGES, CsatRequest
 from storage.types import utcnow
 
 MAX_COMMENT = 2000
@@ -30,7 +30,7 @@ def _back(turn: Turn):
 async def _request(turn: Turn, consultation_id: str) -> CsatRequest | None:
     if not consultation_id.isdigit():
         return None
-    request = await CsatRequests(turn.uow.session).for_consultation(int(consultation_id))
+    request = await turn.uow.csat_requests.for_consultation(int(consultation_id))
     # Only the person asked may answer: payloads can be typed by anyone.
     return request if request is not None and request.contact_id == turn.contact.id else None
 

@@ -110,24 +110,21 @@ async def on_text(turn: Turn) -> None:
         _answer_birth(turn, text)
     elif step == "documents":
         _answer_documents_text(turn, text)
-    elif step in YES_NO_STEPS:
-        answer = parse_yes_no(text)
+    elif step in _TYPED_ANSWERS:
+        parse, retry_key = _TYPED_ANSWERS[step]
+        answer = parse(text)
         if answer is None:
-            _retry(turn, step, "elig.retry.yes_no")
+            _retry(turn, step, retry_key)
         else:
             _record(turn, step, answer)
-    elif step == "region":
-        region = parse_region(text)
-        if region is None:
-            _retry(turn, step, "elig.retry.region")
-        else:
-            _record(turn, step, region)
-    elif step == "studying":
-        studying = parse_studying(text)
-        if studying is None:
-            _retry(turn, step, "elig.retry.studying")
-        else:
-            _record(turn, step, studying)
+
+
+# Typed answers of the button steps: how to read them, and the re-ask when that fails.
+_TYPED_ANSWERS = {
+    **{step: (parse_yes_no, "elig.retry.yes_no") for step in YES_NO_STEPS},
+    "region": (parse_region, "elig.retry.region"),
+    "studying": (parse_studying, "elig.retry.studying"),
+}
 
 
 def is_active(turn: Turn) -> bool:

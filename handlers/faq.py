@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 
-from faq.content import ContentError, get_topic, load_groups, load_topics, render_answer
+from faq.content import ContentError, get_topic, render_answer, shipped_groups, shipped_topics
 
 from bot.core.messages import Button
 from handlers import menu
@@ -96,14 +96,15 @@ async def not_understood(turn: Turn, likely: list[str]) -> None:
 
 
 async def show_groups(turn: Turn) -> None:
-    buttons = [Button(group.title_for(turn.lang), f"faqgroup:{group.id}") for group in load_groups()
-               if any(t.group == group.id and t.kind == "topic" for t in load_topics())]
+    answerable_groups = {t.group for t in shipped_topics() if t.kind == "topic"}
+    buttons = [Button(group.title_for(turn.lang), f"faqgroup:{group.id}") for group in shipped_groups()
+               if group.id in answerable_groups]
     buttons.append(turn.button("menu.back", "menu:main"))
     turn.say_key("faq.groups", buttons)
 
 
 async def show_group(turn: Turn, group_id: str) -> None:
-    topics = [t for t in load_topics() if t.group == group_id and t.kind == "topic"]
+    topics = [t for t in shipped_topics() if t.group == group_id and t.kind == "topic"]
     if not topics:
         await show_groups(turn)
         return

@@ -23,7 +23,7 @@ from datetime import datetime
 from bot.core.call_centre import TICKET_KINDS, CallCentre, default_call_centre
 from bot.core.messages import Button, ContentType
 from handlers.turn import Turn
-from storage.tickets import Ticket, Tickets
+from storage.tickets import Ticket
 from storage.types import utcnow
 
 WITHDRAWN = "withdrawn: the user went back to the bot before an operator answered"
@@ -74,7 +74,7 @@ async def escalate(turn: Turn, kind: str = "question", *, anonymous: bool = Fals
     """Open a ticket for the contact (or remind them of the open one) and step aside."""
     if kind not in TICKET_KINDS:
         raise ValueError(f"unknown ticket kind {kind!r}")
-    tickets = Tickets(turn.uow.session)
+    tickets = turn.uow.tickets
     centre = call_centre(turn)
     now = _now(turn)
 
@@ -129,7 +129,7 @@ async def _reopen(turn: Turn, ticket: Ticket, now: datetime) -> Ticket:
 
 async def while_human(turn: Turn) -> bool:
     """A message while an operator has the conversation; False if the bot should answer it."""
-    tickets = Tickets(turn.uow.session)
+    tickets = turn.uow.tickets
     ticket = await tickets.active_for(turn.contact.id)
     if ticket is None:
         turn.contact.mode = "bot"  # the ticket was closed elsewhere: the bot is back
@@ -200,7 +200,7 @@ async def on_button(turn: Turn, payload: str) -> None:
 
 
 async def reopen_last(turn: Turn) -> None:
-    tickets = Tickets(turn.uow.session)
+    tickets = turn.uow.tickets
     if await tickets.active_for(turn.contact.id) is not None:
         await escalate(turn)
         return

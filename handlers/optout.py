@@ -6,7 +6,6 @@ own application still come. Handled by the router before any flow.
 from __future__ import annotations
 
 from handlers.turn import Turn
-from storage.applications import Applications
 
 STOP_WORDS = frozenset({"stop", "стоп", "тоқтату", "токтату", "отписаться", "unsubscribe"})
 START_WORDS = frozenset({"start", "старт", "бастау"})
@@ -24,7 +23,7 @@ def keyword(turn: Turn) -> str | None:
 
 async def handle(turn: Turn, word: str) -> None:
     opted_out = word == "stop"
-    for contact in await Applications(turn.uow.session).related_contacts(turn.contact):
+    for contact in await turn.uow.applications.related_contacts(turn.contact):
         contact.opted_out = opted_out
     turn.contact.opted_out = opted_out
     turn.set_outcome("opted_out" if opted_out else "opted_in")

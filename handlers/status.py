@@ -13,7 +13,7 @@ from bot.core.messages import Button, Channel, ContentType
 from bot.notify.phones import normalise_phone
 from bot.notify.texts import status_text
 from handlers.turn import Turn
-from storage.applications import Application, Applications, normalise_number
+from storage.applications import Application, normalise_number
 from storage.types import utcnow
 
 FLOW = "status"
@@ -25,14 +25,10 @@ def is_active(turn: Turn) -> bool:
     return turn.state.get("flow") == FLOW
 
 
-def _applications(turn: Turn) -> Applications:
-    return Applications(turn.uow.session)
-
-
 async def start(turn: Turn) -> None:
     """Show the contact's linked applications, or start linking one."""
     turn.add_topic("my_status")
-    linked = await _applications(turn).for_contact(turn.contact.id)
+    linked = await turn.uow.applications.for_contact(turn.contact.id)
     if linked:
         _end(turn)
         show(turn, linked)
@@ -130,7 +126,7 @@ async def _verify(turn: Turn, raw_phone: str | None) -> None:
         turn.set_outcome("not_understood")
         return
     phone = normalise_phone(raw_phone)
-    application = await _applications(turn).get_by_number(number) if number else None
+    application = await turn.uow.applications.get_by_number(number) if number else None
     if application is None or phone is None or application.phone != phone:
         failures = _failures(turn, now) + 1
         record = turn.state.get("status_failures") or {}
@@ -145,11 +141,11 @@ async def _verify(turn: Turn, raw_phone: str | None) -> None:
         turn.say_key(key, [turn.button("menu.back", "menu:main")])
         return
     turn.contact.phone = phone
-    await _applications(turn).link(application, turn.contact.id, now=now)
+    await turn.uow.applications.link(application, turn.contact.id, now=now)
     _end(turn)
     turn.update_state(status_failures=None)
     turn.say_key("status.linked", number=application.number)
-    show(turn, await _applications(turn).for_contact(turn.contact.id))
+    show(turn, await turn.uow.applications.for_contact(turn.contact.id))
 
 
 def _end(turn: Turn) -> None:

@@ -13,7 +13,7 @@ from bot.feedback.surveys import SCALE, Question, Survey, SurveyCatalogue, load_
 from handlers import menu
 from handlers.csat import mark_feedback
 from handlers.turn import Turn
-from storage.feedback import SurveyResponse, Surveys
+from storage.feedback import SurveyResponse
 from storage.types import utcnow
 
 MAX_TEXT = 2000
@@ -32,7 +32,7 @@ async def _find(turn: Turn, survey_id: str, question_id: str
     question = survey.question(question_id) if survey else None
     if question is None:
         return None
-    response = await Surveys(turn.uow.session).response(survey_id, turn.contact.id)
+    response = await turn.uow.surveys.response(survey_id, turn.contact.id)
     return (survey, question, response) if response is not None else None
 
 
@@ -47,10 +47,10 @@ async def on_button(turn: Turn, payload: str) -> None:
     now = turn.contact.last_inbound_at or utcnow()
     if value != "skip":
         if question.kind == "scale" and value.isdigit() and int(value) in SCALE:
-            await Surveys(turn.uow.session).save_answer(response, question.id, "scale", score=int(value),
+            await turn.uow.surveys.save_answer(response, question.id, "scale", score=int(value),
                                                         value=value, now=now)
         elif question.kind == "choice" and question.choice(value) is not None:
-            await Surveys(turn.uow.session).save_answer(response, question.id, "choice", score=None,
+            await turn.uow.surveys.save_answer(response, question.id, "choice", score=None,
                                                         value=value, now=now)
         else:  # a stale or hand-typed payload: ask this question again
             _ask(turn, survey, question)
@@ -73,7 +73,7 @@ async def on_text(turn: Turn, skip_payload: str) -> None:
     now = turn.contact.last_inbound_at or utcnow()
     text = mask_iins(turn.inbound.text.strip())[:MAX_TEXT]
     if text:
-        await Surveys(turn.uow.session).save_answer(response, question.id, "text", score=None, value=text, now=now)
+        await turn.uow.surveys.save_answer(response, question.id, "text", score=None, value=text, now=now)
     mark_feedback(turn)
     _ask_next(turn, survey, question, response, now)
 

@@ -229,19 +229,9 @@ class Journal:
             query = query.where(Message.delivery_status.in_(list(statuses)))
         return list(await self.session.scalars(query.order_by(Message.id).limit(limit)))
 
-    async def consultation_messages(self, consultation_id: int) -> list[Message]:
-        return list(
-            await self.session.scalars(
-                select(Message).where(Message.consultation_id == consultation_id).order_by(Message.id)
-            )
-        )
-
     async def contact_messages(self, contact_id: int, limit: int = 500) -> list[Message]:
         return list(
             await self.session.scalars(
                 select(Message).where(Message.contact_id == contact_id).order_by(Message.id.desc()).limit(limit)
             )
         )[::-1]
-
-    async def count(self) -> int:
-        return await self.session.scalar(select(func.count(Message.id))) or 0

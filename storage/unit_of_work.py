@@ -6,7 +6,10 @@ import asyncio
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from storage.database import checkpoint_forever, create_engine, make_sessionmaker, upgrade_schema
+from storage.applications import Applications
+from storage.feedback import CsatRequests, Surveys
 from storage.repositories import Consultations, Contacts, Journal
+from storage.tickets import Tickets
 
 
 class UnitOfWork:
@@ -15,6 +18,23 @@ class UnitOfWork:
         self.contacts = Contacts(session)
         self.consultations = Consultations(session)
         self.journal = Journal(session)
+
+    # The features' repositories, on the same session (and so in the same transaction).
+    @property
+    def tickets(self) -> Tickets:
+        return Tickets(self.session)
+
+    @property
+    def applications(self) -> Applications:
+        return Applications(self.session)
+
+    @property
+    def surveys(self) -> Surveys:
+        return Surveys(self.session)
+
+    @property
+    def csat_requests(self) -> CsatRequests:
+        return CsatRequests(self.session)
 
     async def flush(self) -> None:
         await self.session.flush()

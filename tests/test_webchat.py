@@ -4,8 +4,6 @@ import asyncio
 import aiohttp
 import pytest
 
-from bot.core.messages import Address, Channel, Outbound
-from bot.engine import Reply
 from tests.conftest import sqlite_url
 from tests.support.app import running_bot
 
@@ -68,15 +66,11 @@ async def test_later_messages_arrive_by_long_poll(bot):
     waiting = asyncio.create_task(poll())
     await asyncio.sleep(0.2)
     assert not waiting.done()  # nothing proactive yet: the request waits
-    # A proactive message (as an operator reply will be): journal it, then send.
+    # A proactive message, as an operator reply is: journaled, then sent by the messenger.
     async with bot.db.unit_of_work() as uow:
         contact = await uow.contacts.find("webchat", "web-3")
-        row = uow.journal.record(contact_id=contact.id, channel="webchat", direction="out",
-                                 text="Оператор: здравствуйте!", delivery_status="pending", author="operator:aida")
-        await uow.flush()
-        message_id = row.id
-    await bot.send(Address(Channel.webchat, "web-3"),
-                   Reply(message_id, contact.id, Address(Channel.webchat, "web-3"), Outbound("x"), "ru"))
+    delivery = await bot.messenger.send(contact.id, "Оператор: здравствуйте!", author="operator:aida")
+    message_id = delivery.message_id
     result = await asyncio.wait_for(waiting, 5)
     assert [m["text"] for m in result["messages"]] == ["Оператор: здравствуйте!"]
     assert result["last_id"] == message_id

@@ -278,7 +278,8 @@ class Console:
                 duration_seconds=round(minutes * 60) if minutes is not None else None,
                 outcome=values["outcome"] or None)
         except (HandoffError, ValueError) as error:
-            reason = error.reason if isinstance(error, HandoffError) else "duration must be a number of minutes"
+            reason = (error.reason if isinstance(error, HandoffError)
+                      else self.translator.t(self.lang(request), "console.error.minutes"))
             return self.render(request, "call.html", status=400, error=reason, values=values, logged=None)
         raise self.redirect(f"/console/calls?logged={consultation_id}")
 
@@ -318,12 +319,14 @@ class Console:
             start = date.fromisoformat(str(form.get("date_from", "")))
             end = date.fromisoformat(str(form.get("date_to", "")))
         except ValueError:
-            return await self.manage.__wrapped__(self, request, error="dates must be YYYY-MM-DD", status=400)
+            return await self.manage.__wrapped__(
+                self, request, error=self.translator.t(self.lang(request), "console.error.dates"), status=400)
         by = "message" if form.get("by") == "message" else "consultation"
         fmt = "xlsx" if form.get("format") == "xlsx" else "csv"
         channel = str(form.get("channel", "")) or None
         if channel not in (None, "telegram", "whatsapp", "webchat", "phone") or end < start:
-            return await self.manage.__wrapped__(self, request, error="bad channel or date range", status=400)
+            return await self.manage.__wrapped__(
+                self, request, error=self.translator.t(self.lang(request), "console.error.export_range"), status=400)
         content_type = ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" if fmt == "xlsx"
                         else "text/csv")
         with tempfile.TemporaryDirectory() as folder:
