@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def start_fake_telegram(*args: str) -> tuple[subprocess.Popen, str]:
     process = subprocess.Popen(
-        [sys.executable, "-m", "tests.fakes.telegram_api", "--port", "0", *args],
+        [sys.executable, "-m", "fakes.telegram_api", "--port", "0", *args],
         cwd=ROOT, stdout=subprocess.PIPE, text=True,
     )
     url = process.stdout.readline().strip()

@@ -2,7 +2,7 @@
 
     python bench/broadcast.py [--count 10000] [--rate-limit 30] [--runs plain,kill]
 
-Starts the fake Bot API as its own process (`python -m tests.fakes.telegram_api --rate-limit
+Starts the fake Bot API as its own process (`python -m fakes.telegram_api --rate-limit
 30`: 429 with retry_after beyond 30 messages/s), imports a CSV that changes the status of
 `count` linked applications (so `count` notifications are queued), then starts the real bot
 (`python -m bot run`) and measures what the fake received:
@@ -48,7 +48,7 @@ def fetch(base: str, path: str, body: dict | None = None) -> dict:
 
 
 def start_fake(rate_limit: float) -> tuple[subprocess.Popen, str]:
-    process = subprocess.Popen([sys.executable, "-m", "tests.fakes.telegram_api", "--port", "0",
+    process = subprocess.Popen([sys.executable, "-m", "fakes.telegram_api", "--port", "0",
                                 "--rate-limit", str(rate_limit)], cwd=ROOT, stdout=subprocess.PIPE, text=True)
     base = process.stdout.readline().strip()
     if not base.startswith("http"):
@@ -66,7 +66,7 @@ def start_bot(workdir: Path, base: str, url: str) -> subprocess.Popen:
 
 
 async def prepare(workdir: Path, count: int) -> str:
-    from bot.notify.importer import import_applications
+    from notify.importer import import_applications
     from storage.unit_of_work import Database
     from tests.conftest import translator
     from tests.notify.helpers import csv_bytes, seed_linked, status_rows

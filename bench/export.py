@@ -43,12 +43,12 @@ async def main():
     db = Database(url)
     try:
         if job == "report":
-            from bot.core.i18n import Translator
-            from bot.feedback.report import build_report, write_xlsx
+            from core.i18n import Translator
+            from reports.indicators import build_report, write_xlsx
             report = await build_report(db, date(2026, 10, 1), date(2026, 10, 31), zone)
             write_xlsx(report, out, Translator(), "ru")
             return report.values["consultations"]["total"]
-        from bot.exports import export_journal
+        from reports.journal import export_journal
         by, fmt = job.split(":")
         return await export_journal(db, start=date(2026, 10, 1), end=date(2026, 10, 31), zone=zone, by=by,
                                     fmt=fmt, path=out)

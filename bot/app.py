@@ -9,24 +9,24 @@ from typing import TYPE_CHECKING
 
 from aiohttp import web
 
-from bot.core.call_centre import load_call_centre
-from bot.core.i18n import Translator
-from bot.core.messages import Channel
-from bot.core.privacy import mask_iins
-from bot.core.programme import load_programme
+from handoff.call_centre import load_call_centre
+from core.i18n import Translator
+from core.messages import Channel
+from core.privacy import mask_iins
+from core.programme import load_programme
 from bot.console.accounts import Accounts
 from bot.engine import ConversationEngine
-from bot.feedback.surveys import load_surveys
-from bot.handoff_service import HandoffService
-from bot.messenger import Messenger, load_templates
+from feedback.surveys import load_surveys
+from handoff.service import HandoffService
+from bot.delivery.messenger import Messenger, load_templates
 from bot.settings import Settings
 from bot.web.server import build_web_app
 from handlers.turn import Services
 from storage.unit_of_work import Database
 
 if TYPE_CHECKING:
-    from bot.feedback.service import Feedback
-    from bot.notify.service import Notifications
+    from feedback.service import Feedback
+    from bot.delivery.service import Notifications
 
 log = logging.getLogger(__name__)
 
@@ -48,10 +48,10 @@ class ZhasBot:
     engine: ConversationEngine
     channels: dict[Channel, object] = field(default_factory=dict)
     messenger: Messenger | None = None
-    handoff: "HandoffService | None" = None  # operators' side of the hand-off (bot/handoff_service.py)
+    handoff: "HandoffService | None" = None  # operators' side of the hand-off (handoff/service.py)
     accounts: "Accounts | None" = None  # operator console accounts (bot/console/accounts.py)
-    notifications: "Notifications | None" = None  # outbox sender + reminders (bot/notify/service.py)
-    feedback: "Feedback | None" = None  # CSAT, surveys, idle closer (bot/feedback/service.py)
+    notifications: "Notifications | None" = None  # outbox sender + reminders (bot/delivery/service.py)
+    feedback: "Feedback | None" = None  # CSAT, surveys, idle closer (feedback/service.py)
     runner: web.AppRunner | None = None
 
     @classmethod
@@ -74,11 +74,11 @@ class ZhasBot:
                                      default_language=settings.default_language)
         app.accounts = Accounts(db)
         if settings.notifications_enabled:
-            from bot.notify.service import Notifications
+            from bot.delivery.service import Notifications
 
             app.notifications = Notifications(settings, db, app.channels, translator,
                                               load_templates(settings.whatsapp_templates_file))
-        from bot.feedback.service import Feedback
+        from feedback.service import Feedback
 
         services.surveys = load_surveys(zone=settings.zone)
         app.feedback = Feedback(db, translator, surveys=services.surveys, templates=app.messenger.templates,
@@ -117,7 +117,7 @@ class ZhasBot:
     def web_app(self) -> web.Application:
         from bot.console import console_routes
 
-        from bot.feedback.console import reports_routes
+        from bot.console.reports import reports_routes
 
         return build_web_app([channel.routes() for channel in self.channels.values()]
                              + [console_routes(self), reports_routes(self)])

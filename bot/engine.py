@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Callable
 
-from bot.core.messages import PAYLOAD_PATTERN, Address, Channel, ContentType, Inbound, Outbound
+from core.messages import PAYLOAD_PATTERN, Address, Channel, ContentType, Inbound, Outbound, Reply, SendResult
 from handlers.router import dispatch
 from handlers.turn import Services, Turn
 from storage.models import Consultation, Contact
@@ -23,25 +23,6 @@ from storage.types import utcnow
 from storage.unit_of_work import Database, UnitOfWork
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class Reply:
-    """An outbound message already in the journal, waiting to be sent."""
-
-    message_id: int
-    contact_id: int
-    address: Address
-    outbound: Outbound
-    lang: str
-
-
-@dataclass
-class SendResult:
-    message_id: int
-    channel_message_id: str | None
-    status: str  # sent | failed | delivered
-    error_code: str | None = None
 
 
 class ConversationEngine:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 
-from bot.core.privacy import mask_text
+from core.privacy import mask_text
 
 
 class MaskPersonalData(logging.Filter):

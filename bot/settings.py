@@ -45,7 +45,7 @@ class Settings(BaseSettings):
     whatsapp_templates_file: Path | None = None
     # Working hours, holidays, SLAs, canned answers of the call centre. Default: config/call_centre.yaml
     call_centre_file: Path | None = None
-    # Notifications and reminders (bot/notify): the outbox sender's limits and the scheduler.
+    # Notifications and reminders (notify/, bot/delivery/): the outbox sender's limits and the scheduler.
     notifications_enabled: bool = True
     telegram_notify_rate: float = Field(30.0, gt=0, le=1000)
     notify_per_chat_interval: float = Field(1.0, ge=0)
@@ -55,7 +55,7 @@ class Settings(BaseSettings):
     # The issue asks for "at most once": an unconfirmed send is failed and shown, not repeated.
     outbox_ambiguous_policy: Literal["resend", "fail"] = "fail"
     outbox_poll_seconds: float = Field(1.0, gt=0)
-    # Local append-only log of confirmed sends, read after a crash (bot/notify/sender.py).
+    # Local append-only log of confirmed sends, read after a crash (bot/delivery/sender.py).
     outbox_sent_log: Path | None = None
     reminders_enabled: bool = True
     reminders_file: Path | None = None

@@ -3,7 +3,7 @@
 Pure Python (no aiogram, twilio or SQLAlchemy), so every channel, the CLI and reports
 share one implementation.
 """
-from eligibility.iin import IinError, IinInfo, age_band, find_iins, iin_hash, mask_iins, parse_iin
+from core.iin import IinError, IinInfo, age_band, find_iins, iin_hash, mask_iins, parse_iin
 from eligibility.rules import Answers, Reason, Rules, Verdict, age_on, evaluate
 from eligibility.texts import Step, next_steps, next_steps_keys, render_reason, render_step
 

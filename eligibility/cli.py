@@ -11,7 +11,7 @@ import sys
 from datetime import date
 from typing import Any
 
-from eligibility.iin import IinError, parse_iin
+from core.iin import IinError, parse_iin
 from eligibility.rules import DOCUMENTS, REGIONS, STUDYING, Answers, Rules, evaluate
 from eligibility.texts import next_steps, render_reason, render_step, verdict_header_key
 
@@ -68,8 +68,8 @@ def register(subparsers: Any) -> None:
 
 def run_check(args: argparse.Namespace) -> int:
     # Imported here so that `import eligibility.cli` stays cheap for the main CLI.
-    from bot.core.i18n import Translator
-    from bot.core.programme import load_programme
+    from core.i18n import Translator
+    from core.programme import load_programme
 
     if args.iin is not None:
         try:

@@ -49,7 +49,7 @@ def run_match(args: argparse.Namespace, stdin: TextIO | None = None, stdout: Tex
 
 
 def run_validate(args: argparse.Namespace, stdout: TextIO | None = None) -> int:
-    from bot.core.programme import ProgrammeConfigError, load_programme
+    from core.programme import ProgrammeConfigError, load_programme
     from faq.content import load_topics
     from faq.validate import validate
 

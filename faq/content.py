@@ -191,7 +191,7 @@ def render_answer(
     """The answer text of `topic_id` in `lang` with {placeholders} filled from `facts`.
 
     `facts` is the `facts:` mapping of config/programme.yaml
-    (`bot.core.programme.load_programme()["facts"]`). Raises ContentError for an unknown
+    (`core.programme.load_programme()["facts"]`). Raises ContentError for an unknown
     topic, a topic without an answer in `lang`, or a placeholder without a fact.
     """
     topic = get_topic(topic_id, directory)

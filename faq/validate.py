@@ -125,7 +125,7 @@ def validate(
     every topic and intent id of the public catalogue (faq-topics.md) is present.
     """
     if facts is None:
-        from bot.core.programme import load_programme
+        from core.programme import load_programme
         facts = load_programme()["facts"]
     issues: list[Issue] = []
     directory = Path(directory) if directory else DEFAULT_TOPICS_DIR

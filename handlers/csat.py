@@ -1,14 +1,14 @@
 """The satisfaction poll after a consultation: a 1–5 rating, then an optional comment.
 
-The question arrives through the outbox (bot.feedback.service) with buttons
+The question arrives through the outbox (feedback.service) with buttons
 `csat:<consultation id>:<1-5>`. A late answer still counts; a rating may be changed once;
 the comment is the free text right after the rating, or the Skip button.
 """
 from __future__ import annotations
 
-from bot.core.privacy import mask_iins
-from bot.feedback.polls import awaited_text, csat_comment_buttons
-from bot.feedback.surveys import SCALE
+from core.privacy import mask_iins
+from feedback.polls import awaited_text, csat_comment_buttons
+from feedback.surveys import SCALE
 from handlers import menu
 from handlers.turn import Turn
 from storage.feedback import FEEDBACK_OUTCOME, MAX_SCORE_CHANGES, CsatRequest

@@ -18,9 +18,9 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.core.messages import Button
+from core.messages import Button
 from eligibility.answers_parsing import parse_birth_date, parse_region, parse_studying, parse_yes_no
-from eligibility.iin import IinError, IinInfo, age_band, iin_hash, parse_iin
+from core.iin import IinError, IinInfo, age_band, iin_hash, parse_iin
 from eligibility.rules import DOCUMENTS, Answers, Reason, Rules, Verdict, age_on, anniversary, evaluate
 from eligibility.texts import next_steps, render_reason, render_step, verdict_header_key
 from handlers import menu

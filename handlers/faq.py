@@ -11,7 +11,7 @@ import logging
 
 from faq.content import ContentError, get_topic, render_answer, shipped_groups, shipped_topics
 
-from bot.core.messages import Button
+from core.messages import Button
 from handlers import menu
 from handlers.turn import Turn
 

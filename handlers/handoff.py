@@ -20,8 +20,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.core.call_centre import TICKET_KINDS, CallCentre, default_call_centre
-from bot.core.messages import Button, ContentType
+from handoff.call_centre import TICKET_KINDS, CallCentre, default_call_centre
+from core.messages import Button, ContentType
 from handlers.turn import Turn
 from storage.tickets import Ticket
 from storage.types import utcnow

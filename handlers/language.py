@@ -1,8 +1,8 @@
 """Choosing and switching the conversation language."""
 from __future__ import annotations
 
-from bot.core.i18n import LANGUAGES
-from bot.core.messages import Button
+from core.i18n import LANGUAGES
+from core.messages import Button
 from handlers.turn import Turn
 
 LANGUAGE_NAMES = {"kk": "Қазақша", "ru": "Русский", "en": "English"}

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 
-from bot.core.messages import MEDIA_TYPES, ContentType
+from core.messages import MEDIA_TYPES, ContentType
 from handlers import csat, eligibility, faq, handoff, language, media, menu, optout, status, survey
 from handlers.turn import Turn
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from bot.core.messages import Button, Channel, ContentType
-from bot.notify.phones import normalise_phone
-from bot.notify.texts import status_text
+from core.messages import Button, Channel, ContentType
+from notify.phones import normalise_phone
+from notify.texts import status_text
 from handlers.turn import Turn
 from storage.applications import Application, normalise_number
 from storage.types import utcnow

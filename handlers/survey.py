@@ -1,15 +1,15 @@
 """Stage surveys in the conversation: one question at a time, buttons or free text.
 
-The first question arrives through the outbox (bot.feedback.service.send_survey); each
+The first question arrives through the outbox (feedback.service.send_survey); each
 answer is stored at once (a partly answered survey keeps what was given) and the next
 question follows. Payloads: `survey:<survey>:<question>:<value|skip>`; a free-text
 question takes the next message (its Skip button marks it as awaited).
 """
 from __future__ import annotations
 
-from bot.core.privacy import mask_iins
-from bot.feedback.polls import awaited_text, survey_question
-from bot.feedback.surveys import SCALE, Question, Survey, SurveyCatalogue, load_surveys
+from core.privacy import mask_iins
+from feedback.polls import awaited_text, survey_question
+from feedback.surveys import SCALE, Question, Survey, SurveyCatalogue, load_surveys
 from handlers import menu
 from handlers.csat import mark_feedback
 from handlers.turn import Turn

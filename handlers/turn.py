@@ -4,8 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.core.i18n import Translator
-from bot.core.messages import Button, Inbound, Outbound
+from core.i18n import Translator
+from core.messages import Button, Inbound, Outbound
 from storage.models import Consultation, Contact
 from storage.unit_of_work import UnitOfWork
 
@@ -18,8 +18,8 @@ class Services:
     programme: dict[str, Any]
     default_language: str = "kk"
     faq: Any = None  # faq.matcher.Matcher once the FAQ is loaded
-    call_centre: Any = None  # bot.core.call_centre.CallCentre: working hours, SLAs (hand-off)
-    surveys: Any = None  # bot.feedback.surveys.SurveyCatalogue (config/surveys.yaml)
+    call_centre: Any = None  # handoff.call_centre.CallCentre: working hours, SLAs (hand-off)
+    surveys: Any = None  # feedback.surveys.SurveyCatalogue (config/surveys.yaml)
     # HMAC key for iin_hash; bot/app.py passes settings.secret_key in production.
     secret_key: bytes = b"dev-only-key"
 

@@ -1,6 +1,6 @@
 """Human hand-off: tickets, operators, their sessions and the audit log; and their repositories.
 
-Repositories never commit: the use case (bot.handoff_service, or the engine's unit of
+Repositories never commit: the use case (handoff.service, or the engine's unit of
 work for the bot's own turns) does.
 """
 from __future__ import annotations

@@ -5,9 +5,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from bot.core.i18n import Translator
-from bot.core.privacy import mask_iins
-from bot.core.programme import load_programme
+from core.i18n import Translator
+from core.privacy import mask_iins
+from core.programme import load_programme
 from bot.engine import ConversationEngine
 from handlers.turn import Services
 from storage.unit_of_work import Database

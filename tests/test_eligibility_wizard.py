@@ -7,14 +7,14 @@ import aiohttp
 import pytest
 from sqlalchemy import select
 
-from bot.core.messages import Channel
-from bot.core.privacy import mask_iins
+from core.messages import Channel
+from core.privacy import mask_iins
 from bot.engine import ConversationEngine
-from eligibility.iin import iin_hash
+from core.iin import iin_hash
 from storage.models import Consultation, Contact, Message
 from tests.conftest import sqlite_url, translator, unique_user
 from tests.eligibility.iin_vectors import make_iin
-from tests.fakes.telegram_api import FakeTelegramAPI
+from fakes.telegram_api import FakeTelegramAPI
 from tests.support.app import running_bot
 from tests.support.conversation import BotClient
 
@@ -575,7 +575,7 @@ async def test_migration_0002_downgrades_and_upgrades(db):
 
 def test_counting_date_of_the_season_is_what_the_ages_assume():
     # Ages asserted above (25 for 15.03.2001, 30-35 for 20.07.1995) count on this date.
-    from bot.core.programme import load_programme
+    from core.programme import load_programme
 
     assert load_programme()["eligibility"]["age_counted_on"] == date(2026, 10, 22)
 

@@ -7,9 +7,9 @@ from zoneinfo import ZoneInfo
 
 import openpyxl
 
-from bot.core.messages import Channel
+from core.messages import Channel
 from bot.engine import ConversationEngine
-from bot.exports import CONSULTATION_HEADER, MESSAGE_HEADER, export_journal, neutralise
+from reports.journal import CONSULTATION_HEADER, MESSAGE_HEADER, export_journal, neutralise
 from tests.support.conversation import BotClient
 
 ALMATY = ZoneInfo("Asia/Almaty")

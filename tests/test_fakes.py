@@ -36,9 +36,9 @@ from twilio.http.async_http_client import AsyncTwilioHttpClient
 from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
-from tests.fakes.telegram_api import FakeTelegramAPI
-from tests.fakes.twilio_api import FakeTwilioAPI
-from tests.fakes.twilio_sign import inbound_whatsapp_params, signed_post_params
+from fakes.telegram_api import FakeTelegramAPI
+from fakes.twilio_api import FakeTwilioAPI
+from fakes.twilio_sign import inbound_whatsapp_params, signed_post_params
 
 TOKEN = "123456789:AAFakeTokenForTests_abcdefghijklmno"
 REPO = Path(__file__).resolve().parents[1]
@@ -306,7 +306,7 @@ async def test_push_is_efficient_for_many_updates(tg, bot):
 async def test_subprocess_mode_and_control_api():
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "tests.fakes.telegram_api", "--port", "0", "--rate-limit", "30",
+        sys.executable, "-m", "fakes.telegram_api", "--port", "0", "--rate-limit", "30",
         cwd=REPO, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )
     try:

@@ -1,7 +1,7 @@
 """FAQ in conversation: answers per language, folded and Latin Kazakh, honest fallback."""
 import pytest
 
-from bot.core.messages import Channel
+from core.messages import Channel
 from bot.engine import ConversationEngine
 from tests.conftest import make_services, unique_user
 from tests.support.conversation import BotClient

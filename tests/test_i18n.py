@@ -1,7 +1,7 @@
 import re
 from pathlib import Path
 
-from bot.core.i18n import LANGUAGES, Translator
+from core.i18n import LANGUAGES, Translator
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -3,8 +3,8 @@ from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import func, select
 
-from bot.core.messages import Channel, ContentType, Inbound
-from bot.core.privacy import mask_iins
+from core.messages import Channel, ContentType, Inbound
+from core.privacy import mask_iins
 from bot.engine import ConversationEngine
 from storage.models import Consultation, Message
 from tests.conftest import unique_user

@@ -4,11 +4,12 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import select
 
-from bot.core.messages import Channel
-from bot.messenger import DeliveryRefused, Messenger
+from core.messages import Channel
+from bot.delivery.messenger import Messenger
+from core.delivery import DeliveryRefused
 from storage.models import Message
 from tests.conftest import sqlite_url
-from tests.fakes.twilio_api import FakeTwilioAPI
+from fakes.twilio_api import FakeTwilioAPI
 from tests.support.app import free_port, running_bot
 from tests.support.conversation import BotClient
 

@@ -1,6 +1,6 @@
 import logging
 
-from bot.core.privacy import mask_iins, mask_name, mask_phone, mask_text
+from core.privacy import mask_iins, mask_name, mask_phone, mask_text
 from bot.logs import MaskPersonalData
 
 

@@ -4,11 +4,11 @@ import pytest
 from sqlalchemy import select
 
 from bot.channels.telegram import TEXT_LIMIT
-from bot.core.messages import Address, Channel, Outbound
-from bot.engine import Reply
+from core.messages import Address, Channel, Outbound
+from core.messages import Reply
 from storage.models import Message
 from tests.conftest import sqlite_url
-from tests.fakes.telegram_api import FakeTelegramAPI
+from fakes.telegram_api import FakeTelegramAPI
 from tests.support.app import running_bot
 
 TOKEN = "123456:TEST-token"

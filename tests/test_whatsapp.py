@@ -5,12 +5,12 @@ import aiohttp
 import pytest
 from sqlalchemy import select
 
-from bot.core.messages import Address, Channel, Outbound
-from bot.engine import Reply
+from core.messages import Address, Channel, Outbound
+from core.messages import Reply
 from storage.models import Message
 from tests.conftest import sqlite_url
-from tests.fakes.twilio_api import FakeTwilioAPI
-from tests.fakes.twilio_sign import inbound_whatsapp_params, signed_post_params
+from fakes.twilio_api import FakeTwilioAPI
+from fakes.twilio_sign import inbound_whatsapp_params, signed_post_params
 from tests.support.app import free_port, running_bot
 
 USER = "whatsapp:+77011234567"

@@ -4,8 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
-from bot.core.messages import Channel, Outbound
-from bot.engine import Reply, SendResult
+from core.messages import Channel, Outbound
+from core.messages import Reply, SendResult
 
 
 class ChannelAdapter(Protocol):

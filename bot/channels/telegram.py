@@ -39,9 +39,10 @@ from aiohttp import web
 from pydantic import ValidationError
 
 from bot.channels.base import SendOutcome, split_text
-from bot.core.i18n import LANGUAGES, Translator
-from bot.core.messages import Channel, ContentType, Inbound
-from bot.engine import ConversationEngine, Reply, SendResult
+from core.i18n import LANGUAGES, Translator
+from core.messages import Channel, ContentType, Inbound
+from bot.engine import ConversationEngine
+from core.messages import Reply, SendResult
 
 log = logging.getLogger(__name__)
 

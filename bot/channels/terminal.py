@@ -5,8 +5,9 @@ import asyncio
 import sys
 
 from bot.channels.base import numbered_options
-from bot.core.messages import Channel, ContentType, Inbound
-from bot.engine import ConversationEngine, SendResult
+from core.messages import Channel, ContentType, Inbound
+from bot.engine import ConversationEngine
+from core.messages import SendResult
 
 
 async def chat(engine: ConversationEngine, *, user_id: str = "terminal", stdin=None, stdout=None) -> None:

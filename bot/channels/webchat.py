@@ -14,8 +14,9 @@ from collections import defaultdict
 
 from aiohttp import web
 
-from bot.core.messages import Channel, ContentType, Inbound
-from bot.engine import ConversationEngine, Reply, SendResult
+from core.messages import Channel, ContentType, Inbound
+from bot.engine import ConversationEngine
+from core.messages import Reply, SendResult
 from storage.unit_of_work import Database
 
 log = logging.getLogger(__name__)

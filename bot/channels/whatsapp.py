@@ -17,9 +17,10 @@ from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
 from bot.channels.base import SendOutcome, numbered_options, split_text
-from bot.core.i18n import Translator
-from bot.core.messages import Channel, ContentType, Inbound
-from bot.engine import ConversationEngine, Reply, SendResult
+from core.i18n import Translator
+from core.messages import Channel, ContentType, Inbound
+from bot.engine import ConversationEngine
+from core.messages import Reply, SendResult
 
 log = logging.getLogger(__name__)
 

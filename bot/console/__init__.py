@@ -8,7 +8,7 @@ def console_routes(bot) -> list[web.RouteDef]:
     """Routes of the console and the API for a built ZhasBot (bot/app.py `web_app`)."""
     from bot.console.api import Api
     from bot.console.routes import Console
-    from bot.exports import export_journal
+    from reports.journal import export_journal
 
     secure = str(bot.settings.public_base_url or "").startswith("https://")
     console = Console(handoff=bot.handoff, accounts=bot.accounts, translator=bot.services.translator,

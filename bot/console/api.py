@@ -12,7 +12,7 @@ from typing import Any, Awaitable, Callable
 from aiohttp import web
 
 from bot.console.accounts import Accounts
-from bot.handoff_service import HandoffError, HandoffService
+from handoff.service import HandoffError, HandoffService
 
 STATUS_BY_CODE = {"not_found": 404, "conflict": 409, "forbidden": 403, "invalid": 400}
 TICKET_STATUSES = ("open", "assigned", "resolved")

@@ -19,8 +19,8 @@ from aiohttp import web
 
 from bot.console.accounts import ROLES, AccountError, Accounts
 from bot.console.auth import same
-from bot.core.i18n import LANGUAGES, Translator
-from bot.handoff_service import HandoffError, HandoffService
+from core.i18n import LANGUAGES, Translator
+from handoff.service import HandoffError, HandoffService
 from storage.tickets import ACTIVE_STATUSES
 
 log = logging.getLogger(__name__)
@@ -348,5 +348,5 @@ class Console:
             await response.write_eof()
             return response
 
-    # Kept on the class so other console pages (bot/feedback/console.py) use the same checks.
+    # Kept on the class so other console pages (bot/console/reports.py) use the same checks.
     page = staticmethod(page)

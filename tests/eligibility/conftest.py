@@ -2,7 +2,7 @@ from datetime import date
 
 import pytest
 
-from bot.core.programme import load_programme
+from core.programme import load_programme
 from eligibility.rules import Answers, Rules
 
 COUNTED_ON = date(2026, 10, 22)

@@ -2,7 +2,7 @@ from datetime import date
 
 import pytest
 
-from eligibility.iin import IinError, age_band, find_iins, iin_hash, mask_iins, parse_iin
+from core.iin import IinError, age_band, find_iins, iin_hash, mask_iins, parse_iin
 from tests.eligibility.iin_vectors import W1, control, find_first11, make_iin
 
 

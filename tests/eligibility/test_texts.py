@@ -2,7 +2,7 @@ from datetime import date
 
 import pytest
 
-from bot.core.i18n import Translator
+from core.i18n import Translator
 from eligibility.rules import Reason, evaluate
 from eligibility.texts import format_day, next_steps, next_steps_keys, render_reason, render_step
 from tests.eligibility.conftest import answers

@@ -2,7 +2,7 @@ import datetime as dt
 
 import pytest
 
-from bot.core.programme import load_programme
+from core.programme import load_programme
 from faq.content import ContentError, load_groups, load_topics, render_answer, title
 from faq.validate import CATALOGUE_IDS, INTENT_IDS
 

@@ -6,9 +6,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from bot.core.messages import Channel
-from bot.feedback.service import Feedback
-from bot.feedback.surveys import parse_surveys
+from core.messages import Channel
+from feedback.service import Feedback
+from feedback.surveys import parse_surveys
 from storage.feedback import CsatRequest, SurveyAnswer, SurveyResponse
 from storage.outbox import OutboxMessage
 from tests.conftest import translator

@@ -2,9 +2,9 @@
 contacts or for a lone /start; rating changed once; late answers count; comments."""
 import asyncio
 
-from bot.core.messages import Channel
-from bot.handoff_service import TicketResolved
-from bot.notify.sender import OutboxSender
+from core.messages import Channel
+from handoff.service import TicketResolved
+from bot.delivery.sender import OutboxSender
 from storage.models import Consultation, Message
 from tests.feedback.conftest import CsatRequest, client, later, outbox, rows
 

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select, update
 
 from bot.console.accounts import Accounts
-from bot.feedback.exports import CSAT_HEADER, SURVEY_HEADER, TICKET_HEADER, NotAllowed, allow_unmasked, export
+from reports.exports import CSAT_HEADER, SURVEY_HEADER, TICKET_HEADER, NotAllowed, allow_unmasked, export
 from storage.models import Contact
 from storage.tickets import AuditEntry, Ticket
 from tests.feedback.test_reporting import ALMATY, seed
@@ -106,7 +106,7 @@ def test_cli_unmasked_needs_a_manager(tmp_path):
 
 
 def test_report_and_export_paths_do_not_import_aiogram_or_twilio(tmp_path):
-    code = ("import sys, bot.cli, bot.feedback.cli, bot.feedback.report, bot.feedback.exports, storage.reporting;"
+    code = ("import sys, bot.cli, bot.cli.feedback, reports.indicators, reports.exports, storage.reporting;"
             "bot.cli.build_parser();"
             "print(sorted(m for m in sys.modules if m.split('.')[0] in ('aiogram', 'twilio')))")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)

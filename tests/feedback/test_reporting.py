@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 import openpyxl
 
-from bot.feedback.report import build_report, render_markdown, write_xlsx
+from reports.indicators import build_report, render_markdown, write_xlsx
 from storage.feedback import CsatRequest, SurveyAnswer, SurveyResponse
 from storage.models import Consultation, ConsultationTopic, Contact
 from storage.outbox import OutboxMessage

@@ -3,7 +3,7 @@ partial answers kept."""
 import pytest
 from sqlalchemy import select
 
-from bot.feedback.surveys import SurveyConfigError, parse_surveys
+from feedback.surveys import SurveyConfigError, parse_surveys
 from storage.applications import Application, ApplicationLink
 from storage.models import Contact
 from storage.types import utcnow

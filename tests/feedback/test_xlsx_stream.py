@@ -1,7 +1,7 @@
 """The streaming XLSX writer: what openpyxl reads back is what was written."""
 import openpyxl
 
-from bot.xlsx_stream import SheetWriter, _column
+from reports.xlsx_stream import SheetWriter, _column
 
 
 def test_round_trip(tmp_path):

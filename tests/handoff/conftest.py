@@ -8,11 +8,12 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.console.accounts import Accounts
-from bot.core.call_centre import default_call_centre
-from bot.core.messages import Channel
-from bot.engine import ConversationEngine, Reply, SendResult
-from bot.handoff_service import HandoffService
-from bot.messenger import Messenger
+from handoff.call_centre import default_call_centre
+from core.messages import Channel
+from bot.engine import ConversationEngine
+from core.messages import Reply, SendResult
+from handoff.service import HandoffService
+from bot.delivery.messenger import Messenger
 from handlers.turn import Services
 from tests.conftest import make_services, translator
 

@@ -3,7 +3,7 @@ import aiohttp
 import pytest
 from sqlalchemy import select
 
-from bot.core.messages import Channel
+from core.messages import Channel
 from storage.models import Consultation
 from storage.tickets import AuditEntry
 from tests.conftest import sqlite_url
@@ -93,7 +93,7 @@ async def test_404_409_400_and_403(app):
 async def test_whatsapp_refusal_is_a_409_with_the_reason(app, monkeypatch):
     await open_ticket(app)
     # The messenger refuses as it does outside WhatsApp's 24-hour window with no template.
-    from bot.messenger import DeliveryRefused
+    from core.delivery import DeliveryRefused
 
     async def refuse(*args, **kwargs):
         raise DeliveryRefused("whatsapp_window_closed")

@@ -5,7 +5,7 @@ import aiohttp
 import pytest
 from sqlalchemy import select
 
-from bot.core.messages import Channel
+from core.messages import Channel
 from storage.tickets import AuditEntry
 from tests.conftest import sqlite_url
 from tests.handoff.conftest import PASSWORD

@@ -7,7 +7,7 @@ import pytest
 
 from storage.tickets import Ticket
 from tests.conftest import sqlite_url
-from tests.fakes.telegram_api import FakeTelegramAPI
+from fakes.telegram_api import FakeTelegramAPI
 from tests.handoff.conftest import PASSWORD
 from tests.support.app import running_bot
 

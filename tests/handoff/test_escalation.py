@@ -4,7 +4,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from bot.core.messages import Channel
+from core.messages import Channel
 from handlers import handoff
 from handlers.turn import Turn
 from storage.models import Consultation, Contact, Message
@@ -88,7 +88,7 @@ async def test_faq_human_intent_calls_escalate(env):
         uow = UnitOfWork(session)
         person = await uow.contacts.find("webchat", "faq-user")
         consultation = await uow.consultations.current(person.id)
-        from bot.core.messages import Inbound
+        from core.messages import Inbound
 
         turn = Turn(inbound=Inbound(Channel.webchat, "faq-user", "адаммен сөйлескім келеді"), contact=person,
                     consultation=consultation, uow=uow, services=env.services)

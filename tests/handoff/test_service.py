@@ -5,8 +5,8 @@ import pytest
 from sqlalchemy import select
 
 from bot.console.auth import hash_password, hash_token, verify_password
-from bot.core.messages import Channel
-from bot.handoff_service import HandoffError
+from core.messages import Channel
+from handoff.service import HandoffError
 from storage.models import Consultation, Contact, Message
 from storage.tickets import AuditEntry, Operator
 from tests.handoff.conftest import PASSWORD, at
@@ -102,7 +102,7 @@ async def test_failed_delivery_is_not_reported_as_sent(env):
     channel = env.channels[Channel.webchat]
 
     async def failing(reply):
-        from bot.engine import SendResult
+        from core.messages import SendResult
         return SendResult(reply.message_id, None, "failed", "403")
 
     channel.send = failing

@@ -4,8 +4,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.core.call_centre import CallCentreConfigError, load_call_centre, parse_call_centre
-from bot.core.working_hours import WorkingHours, sla_state
+from handoff.call_centre import CallCentreConfigError, load_call_centre, parse_call_centre
+from handoff.working_hours import WorkingHours, sla_state
 
 ALMATY = ZoneInfo("Asia/Almaty")
 CENTRE = load_call_centre()

@@ -4,7 +4,7 @@ from __future__ import annotations
 import csv
 import io
 
-from bot.notify.importer import import_applications
+from notify.importer import import_applications
 from storage.applications import Application, ApplicationLink
 from storage.models import Contact
 from storage.types import utcnow

@@ -5,8 +5,8 @@ import pytest
 from openpyxl import Workbook
 from sqlalchemy import func, select
 
-from bot.notify.importer import import_applications
-from bot.notify.phones import normalise_phone
+from notify.importer import import_applications
+from notify.phones import normalise_phone
 from storage.applications import Application
 from storage.outbox import OutboxMessage
 from tests.conftest import translator

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from storage.outbox import OutboxMessage
 from storage.unit_of_work import Database
 from tests.conftest import sqlite_url
-from tests.fakes.telegram_api import FakeTelegramAPI
+from fakes.telegram_api import FakeTelegramAPI
 from tests.notify.helpers import run_import, seed_linked, status_rows
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -2,11 +2,11 @@
 import pytest
 from sqlalchemy import select
 
-from bot.core.messages import Channel, ContentType
+from core.messages import Channel, ContentType
 from storage.applications import ApplicationLink
 from storage.models import Contact
 from tests.conftest import sqlite_url
-from tests.fakes.telegram_api import FakeTelegramAPI
+from fakes.telegram_api import FakeTelegramAPI
 from tests.notify.helpers import run_import
 from tests.support.app import running_bot
 from tests.support.conversation import BotClient

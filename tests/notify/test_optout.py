@@ -3,8 +3,8 @@ from datetime import date
 
 from sqlalchemy import select
 
-from bot.core.messages import Channel
-from bot.notify.reminders import Reminder, enqueue_occurrence
+from core.messages import Channel
+from notify.reminders import Reminder, enqueue_occurrence
 from storage.models import Contact
 from storage.outbox import OutboxMessage
 from tests.conftest import translator

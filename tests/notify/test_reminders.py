@@ -7,8 +7,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from bot.notify.leader import Leadership
-from bot.notify.reminders import Reminder, RemindersConfig, ReminderScheduler, load_reminders
+from bot.delivery.leader import Leadership
+from notify.reminders import Reminder, RemindersConfig, ReminderScheduler, load_reminders
 from bot.settings import load_settings
 from storage.models import Consultation, Contact
 from storage.outbox import OutboxMessage
@@ -82,7 +82,7 @@ async def test_missed_within_grace_runs_older_is_skipped(sqlite_db, tmp_path, ca
     recent = reminder_at(now - timedelta(hours=1), "recent")
     old = reminder_at(now - timedelta(hours=10), "old")
     scheduler = make(tmp_path, sqlite_db, [recent, old])
-    caplog.set_level(logging.INFO, logger="bot.notify.reminders")
+    caplog.set_level(logging.INFO, logger="notify.reminders")
     await scheduler.start()
     for _ in range(100):
         if scheduler.fired:

@@ -6,12 +6,12 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import func, select
 
-from bot.notify.report import delivery_report
+from notify.report import delivery_report
 from storage.models import Message
 from storage.outbox import OutboxMessage
 from tests.conftest import sqlite_url
-from tests.fakes.telegram_api import FakeTelegramAPI
-from tests.fakes.twilio_api import FakeTwilioAPI
+from fakes.telegram_api import FakeTelegramAPI
+from fakes.twilio_api import FakeTwilioAPI
 from tests.notify.helpers import run_import, seed_linked, status_rows
 from tests.support.app import free_port, running_bot
 

@@ -3,8 +3,8 @@ import re
 
 import pytest
 
-from bot.core.i18n import LANGUAGES
-from bot.notify.texts import reason_code, reason_text, reminder_text, status_text
+from core.i18n import LANGUAGES
+from notify.texts import reason_code, reason_text, reminder_text, status_text
 from storage.applications import STATUSES
 from tests.conftest import translator
 

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import itertools
 
-from bot.core.messages import Channel, ContentType, Inbound
-from bot.engine import ConversationEngine, Reply, SendResult
+from core.messages import Channel, ContentType, Inbound
+from bot.engine import ConversationEngine
+from core.messages import Reply, SendResult
 
 _event_ids = itertools.count(1)
 

@@ -1,0 +1,43 @@
+"""`zhasbot applications import FILE [--dry-run]` and `zhasbot notifications status [--batch ID]`."""
+from __future__ import annotations
+
+import argparse
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from bot.cli.support import with_database
+    from notify.importer import import_applications
+
+    try:
+        report = with_database(lambda db, settings: import_applications(
+            db, args.file, dry_run=args.dry_run, default_language=settings.default_language))
+    except FileNotFoundError:
+        print(f"error: {args.file}: no such file")
+        return 2
+    print("\n".join(report.lines()))
+    return 0 if report.ok else 1
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from bot.cli.support import with_database
+    from notify.report import delivery_report
+
+    report = with_database(lambda db, _settings: delivery_report(db, args.batch, limit=args.limit))
+    print("\n".join(report.lines()))
+    return 0
+
+
+def register(commands) -> None:
+    applications = commands.add_parser("applications", help="grant applications and their statuses")
+    sub = applications.add_subparsers(dest="applications_command", required=True)
+    importing = sub.add_parser("import", help="import applications and statuses from CSV or XLSX (all or nothing)")
+    importing.add_argument("file")
+    importing.add_argument("--dry-run", action="store_true", help="validate and count; change nothing")
+    importing.set_defaults(func=cmd_import)
+
+    notifications = commands.add_parser("notifications", help="status notifications and reminders")
+    sub = notifications.add_subparsers(dest="notifications_command", required=True)
+    status = sub.add_parser("status", help="delivery per batch; applications without a linked contact")
+    status.add_argument("--batch", help="only this batch id")
+    status.add_argument("--limit", type=int, default=20, help="newest batches shown (default 20)")
+    status.set_defaults(func=cmd_status)

@@ -1,1 +1,0 @@
-"""Channel-neutral core: message types, i18n, programme configuration."""

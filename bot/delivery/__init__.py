@@ -1,0 +1,1 @@
+"""The one outbound path: proactive sends, the notifications outbox sender, rate limits, leader election."""

@@ -1,0 +1,391 @@
+"""The outbox sender: paces, sends, records — and survives kill -9 without loss or repeat.
+
+One loop per channel picks due `queued` rows. For each row, in this order:
+
+1. claim: `queued → sending` (compare-and-set, so two senders never take one row) together
+   with its journal row (author "system:notify"), in **one commit of its own, just before the
+   request**;
+2. one HTTP request (the channel's `send_once`);
+3. record the outcome (`sent`, or back to `queued` with a next attempt time, or a final state)
+   in a commit right after the answer.
+
+Only a row whose request was out but whose outcome was not recorded can be ambiguous: it is
+still `sending`. Such rows exist only for requests in flight, never for rows merely fetched.
+To shrink the window further, a successful send is first appended to a local *sent log*
+(`<row id> <message id>` — one `write(2)`, microseconds, survives kill -9 as it is in the OS
+page cache) the instant the API answers, before the database commit; recovery reads it. What
+remains ambiguous is a request the API had processed but whose answer we had not yet read
+(about a millisecond per message). The sender runs only in the leader process (bot.delivery.leader),
+so when it starts every `sending` row belongs to a dead sender and is recovered at once (no
+waiting period is needed: the leader lock is the proof the old sender is gone): in the sent
+log → `sent`; otherwise the policy
+(OUTBOX_AMBIGUOUS_POLICY): `fail` (default, at-most-once as the programme asks: each status is
+notified at most once; the row is marked failed "interrupted mid-send (may have arrived)" and
+shown to managers in the delivery report) or `resend` (at-least-once: may repeat one message).
+
+Limits: Telegram — `telegram_rate` messages/s overall, evenly spaced, and one message per
+`per_chat_interval` per chat; a 429 pauses every Telegram send for retry_after. Twilio — the
+configured account rate. 5xx and network errors are retried with exponential backoff up to
+`max_attempts`; a 403 marks the contact unreachable (its other queued rows too).
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import random
+import uuid
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Callable
+
+from bot.channels.base import SendOutcome
+from core.messages import Address, Button, Channel, Outbound, Reply, Template
+from core.delivery import whatsapp_window_open
+from notify.enqueue import AUTHOR
+from bot.delivery.ratelimit import ChatSpacing, Pacer
+from sqlalchemy import select
+
+from storage.models import Consultation, Contact
+from storage.outbox import Outbox, OutboxMessage
+from storage.types import utcnow
+from storage.unit_of_work import Database, UnitOfWork
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class SenderConfig:
+    telegram_rate: float = 30.0  # per second, counted conservatively (see Pacer): ≈ 29.5/s sustained
+    twilio_rate: float = 10.0
+    per_chat_interval: float = 1.0
+    max_attempts: int = 6
+    backoff_base: float = 2.0
+    backoff_max: float = 600.0
+    max_in_flight: int = 16
+    poll_interval: float = 1.0
+    batch_size: int = 200
+    ambiguous_policy: str = "fail"  # fail (at most once) | resend (at least once)
+
+
+class SentLog:
+    """Append-only `<outbox id> <channel message id>` lines, written the instant a send succeeds."""
+
+    def __init__(self, path: Path | None):
+        self.path = path
+        self._fd: int | None = None
+
+    def open(self) -> None:
+        if self.path is not None and self._fd is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+
+    def append(self, row_id: int, channel_message_id: str | None) -> None:
+        if self._fd is not None:
+            os.write(self._fd, f"{row_id} {channel_message_id or '-'}\n".encode())
+
+    def read(self) -> dict[int, str | None]:
+        if self.path is None or not self.path.exists():
+            return {}
+        found: dict[int, str | None] = {}
+        for line in self.path.read_text(encoding="utf-8", errors="replace").splitlines():
+            row_id, _, message_id = line.partition(" ")
+            if row_id.isdigit():  # a torn last line is simply not there
+                found[int(row_id)] = None if message_id in ("", "-") else message_id
+        return found
+
+    def truncate(self) -> None:
+        if self.path is not None and self.path.exists():
+            os.truncate(self.path, 0)
+
+    def close(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+
+
+class OutboxSender:
+    def __init__(self, db: Database, channels: dict[Channel, object], *, config: SenderConfig | None = None,
+                 templates: dict[str, dict[str, str]] | None = None, default_language: str = "kk",
+                 clock: Callable[[], datetime] = utcnow, sent_log: Path | None = None):
+        self.db = db
+        self.sent_log = SentLog(sent_log)
+        self.channels = channels
+        self.config = config or SenderConfig()
+        self.templates = templates or {}
+        self.default_language = default_language
+        self.clock = clock
+        self.owner = uuid.uuid4().hex
+        self.pacers = {Channel.telegram: Pacer(self.config.telegram_rate),
+                       Channel.whatsapp: Pacer(self.config.twilio_rate)}
+        self.spacing = ChatSpacing(self.config.per_chat_interval)
+        self.stats: Counter[str] = Counter()
+        self._held: set[int] = set()
+        self._tasks: set[asyncio.Task] = set()
+        self._loops: list[asyncio.Task] = []
+        self._slots = asyncio.Semaphore(self.config.max_in_flight)
+        self._wake = asyncio.Event()
+        # The sender's own transactions take turns: on SQLite two writers of one process would
+        # otherwise meet the file lock and sleep in its busy handler, spoiling the pacing.
+        # On SQLite that is the database's process-wide write lock, shared with the
+        # conversation engine, so a broadcast never makes a user's reply wait in SQLite.
+        self._write = self.db.write_lock if self.db.dialect == "sqlite" else asyncio.Lock()
+        self._stopping = asyncio.Event()
+
+    # --- lifecycle ------------------------------------------------------------------------
+    async def start(self) -> None:
+        self._stopping.clear()
+        await self.recover()
+        for channel in (Channel.telegram, Channel.whatsapp, Channel.webchat):
+            if channel not in self.channels:
+                continue  # a channel switched off keeps its rows queued for when it is back
+            self._loops.append(asyncio.create_task(self._loop(channel), name=f"outbox-{channel.value}"))
+
+    async def stop(self) -> None:
+        """Stop taking rows; let requests in flight finish and be recorded (no ambiguity left)."""
+        self._stopping.set()
+        self._wake.set()
+        # The loops notice between rows (a pacer wait is short); cancelling one mid-claim
+        # would leave a `sending` row that was never sent.
+        if self._loops:
+            _done, stragglers = await asyncio.wait(self._loops, timeout=5)
+            for loop in stragglers:
+                loop.cancel()
+            await asyncio.gather(*self._loops, return_exceptions=True)
+        self._loops.clear()
+        if self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+        self.sent_log.close()
+
+    def wake(self) -> None:
+        """New rows were queued in this process: look now rather than at the next poll."""
+        self._wake.set()
+
+    async def recover(self) -> int:
+        """Settle `sending` rows left by a dead sender (see the module docstring)."""
+        now = self.clock()
+        sent = self.sent_log.read()
+        async with self.db.unit_of_work() as uow:
+            outbox = Outbox(uow.session)
+            rows = await outbox.in_flight_elsewhere(self.owner)
+            confirmed = [row for row in rows if row.id in sent]
+            for row in confirmed:
+                await outbox.finish(row.id, "sent", now=now, sent_at=now, channel_message_id=sent[row.id])
+                if row.message_id:
+                    await uow.journal.mark_sent(row.message_id, sent[row.id], "sent")
+            rows = [row for row in rows if row.id not in sent]
+            for row in rows:
+                if self.config.ambiguous_policy == "fail":
+                    await outbox.finish(row.id, "failed", now=now, last_error="interrupted mid-send (may have arrived)")
+                    if row.message_id:
+                        await uow.journal.mark_sent(row.message_id, None, "failed", "interrupted")
+                else:
+                    await outbox.release(row.id, now=now, next_attempt_at=now,
+                                         error="interrupted mid-send; resent (may repeat)")
+        # Only now, with the outcome committed, may the sent log forget.
+        self.sent_log.truncate()
+        self.sent_log.open()
+        if rows or confirmed:
+            log.warning("outbox: %d message(s) were in flight when the previous sender died: %d confirmed "
+                        "sent by the sent log, %d ambiguous (policy %s)", len(rows) + len(confirmed),
+                        len(confirmed), len(rows), self.config.ambiguous_policy)
+        self.stats["recovered_sent"] += len(confirmed)
+        self.stats["recovered_ambiguous"] += len(rows)
+        return len(rows)
+
+    # --- the loop per channel ------------------------------------------------------------
+    async def _loop(self, channel: Channel) -> None:
+        while not self._stopping.is_set():
+            try:
+                dispatched, wait = await self._pass(channel)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("outbox %s loop failed; retrying", channel.value)
+                dispatched, wait = 0, self.config.poll_interval
+            if not dispatched:
+                self._wake.clear()
+                try:
+                    await asyncio.wait_for(self._wake.wait(), wait)
+                except (asyncio.TimeoutError, TimeoutError):
+                    pass
+
+    async def _pass(self, channel: Channel) -> tuple[int, float]:
+        async with self.db.sessions() as session:
+            rows = await Outbox(session).due(self.clock(), self.config.batch_size,
+                                             exclude=self._held, channel=channel.value)
+            if not rows:
+                return 0, self.config.poll_interval
+            # Loaded once per batch so that a claim is one INSERT and one UPDATE.
+            ids = list({row.contact_id for row in rows})
+            contacts = {c.id: c for c in await session.scalars(select(Contact).where(Contact.id.in_(ids)))}
+            consultations = {c.contact_id: c.id for c in await session.scalars(
+                select(Consultation).where(Consultation.contact_id.in_(ids), Consultation.closed_at.is_(None))
+                .order_by(Consultation.id))}
+        dispatched = 0
+        soonest = self.config.poll_interval
+        pacer = self.pacers.get(channel)
+        for row in rows:
+            if self._stopping.is_set():
+                break
+            wait = self.spacing.ready_in(row.contact_id)
+            if wait > 0:
+                soonest = min(soonest, wait)
+                continue
+            await self._slots.acquire()
+            self._held.add(row.id)
+            ticket = None
+            try:
+                if pacer is not None:
+                    ticket = await pacer.acquire()
+                # Paced first, claimed second: a row is `sending` only from just before its
+                # request, so a crash leaves as few ambiguous rows as possible.
+                reply = await self._claim(row, channel, contacts.get(row.contact_id),
+                                          consultations.get(row.contact_id))
+            except asyncio.CancelledError:
+                if ticket is not None:
+                    pacer.cancel(ticket)
+                self._done(row.id)
+                raise
+            except Exception:
+                log.exception("outbox row %s could not be claimed", row.id)
+                reply = None
+            if reply is None:
+                if ticket is not None:
+                    pacer.cancel(ticket)
+                self._done(row.id)
+                continue
+            self.spacing.mark(row.contact_id)
+            task = asyncio.create_task(self._deliver(row, channel, reply, ticket))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+            dispatched += 1
+        return dispatched, soonest
+
+    def _done(self, row_id: int) -> None:
+        self._held.discard(row_id)
+        self._slots.release()
+
+    # --- one row ---------------------------------------------------------------------------
+    async def _deliver(self, row: OutboxMessage, channel: Channel, reply: Reply, ticket: int | None) -> None:
+        try:
+            try:
+                outcome = await self._attempt(channel, reply)
+            finally:
+                if ticket is not None:
+                    self.pacers[channel].done(ticket)
+            if outcome.kind == "sent":
+                self.sent_log.append(row.id, outcome.channel_message_id)  # before anything else
+            await self._record(row, channel, reply, outcome)
+        except Exception:
+            log.exception("outbox row %s failed unexpectedly", row.id)
+        finally:
+            self._done(row.id)
+
+    async def _claim(self, row: OutboxMessage, channel: Channel, contact: Contact | None,
+                     consultation_id: int | None) -> Reply | None:
+        async with self._write:
+            return await self._claim_locked(row, channel, contact, consultation_id)
+
+    async def _claim_locked(self, row: OutboxMessage, channel: Channel, contact: Contact | None,
+                            consultation_id: int | None) -> Reply | None:
+        now = self.clock()
+        async with self.db.sessions() as session:
+            uow = UnitOfWork(session)
+            outbox = Outbox(session)
+            adapter = self.channels.get(channel)
+            outbound = Outbound(text=row.text, buttons=[Button(t, p) for t, p in row.buttons or []])
+            settle = None
+            if contact is None or adapter is None:
+                settle = ("failed", "unknown contact" if contact is None else "channel is off")
+            elif channel == Channel.whatsapp and (row.last_error == "63016"
+                                                  or not whatsapp_window_open(contact.last_inbound_at, now)):
+                sid = self._template_sid(row.template_key, row.language)
+                if sid is None:
+                    settle = ("needs_template", f"no WhatsApp template '{row.template_key}' ({row.language})")
+                else:
+                    outbound.template = Template(sid, dict(row.template_variables or {"1": row.text}))
+            if settle is not None:
+                if await outbox.finish(row.id, settle[0], now=now, only_from="queued", last_error=settle[1]):
+                    self.stats[settle[0]] += 1
+                await session.commit()
+                return None
+            message_id = row.message_id
+            if message_id is None:
+                message = uow.journal.record(
+                    contact_id=contact.id, consultation_id=consultation_id,
+                    channel=channel.value, direction="out",
+                    content_type="template" if outbound.template else "text", text=row.text,
+                    buttons=row.buttons or None,
+                    delivery_status="pending", author=AUTHOR, created_at=now)
+                await session.flush()
+                message_id = message.id
+            if not await outbox.claim(row.id, owner=self.owner, now=now, message_id=message_id):
+                await session.rollback()  # another sender has it; drop our journal row too
+                return None
+            # Committed here, in its own transaction just before the request: from now on a
+            # crash leaves an ambiguous `sending` row (see the module docstring).
+            await session.commit()
+        return Reply(message_id, contact.id, Address(channel, contact.external_id), outbound, row.language)
+
+    async def _attempt(self, channel: Channel, reply: Reply) -> SendOutcome:
+        adapter = self.channels[channel]
+        if hasattr(adapter, "send_once"):
+            return await adapter.send_once(reply)
+        result = await adapter.send(reply)  # the web chat: the journal row is the delivery
+        return SendOutcome("sent" if result.status in ("sent", "delivered") else "server_error",
+                           channel_message_id=result.channel_message_id, error=result.error_code)
+
+    def _template_sid(self, key: str | None, lang: str) -> str | None:
+        sids = self.templates.get(key or "", {})
+        return sids.get(lang) or sids.get(self.default_language)
+
+    def _backoff(self, attempts: int) -> timedelta:
+        seconds = min(self.config.backoff_base * 2 ** max(attempts - 1, 0), self.config.backoff_max)
+        return timedelta(seconds=seconds * random.uniform(0.8, 1.2))
+
+    async def _record(self, row: OutboxMessage, channel: Channel, reply: Reply, outcome: SendOutcome) -> None:
+        async with self._write:
+            await self._record_locked(row, channel, reply, outcome)
+
+    async def _record_locked(self, row: OutboxMessage, channel: Channel, reply: Reply,
+                             outcome: SendOutcome) -> None:
+        now = self.clock()
+        attempts = row.attempts + 1
+        kind = outcome.kind
+        self.stats[kind] += 1
+        async with self.db.unit_of_work() as uow:
+            outbox = Outbox(uow.session)
+            journal_status = None
+            if kind == "sent":
+                await outbox.finish(row.id, "sent", now=now, sent_at=now,
+                                    channel_message_id=outcome.channel_message_id)
+                journal_status = "sent"
+            elif kind == "rate_limited":
+                pause = outcome.retry_after or 1.0
+                pacer = self.pacers.get(channel)
+                if pacer is not None:
+                    pacer.pause(pause)
+                log.warning("%s answered 429: pausing sends for %.1f s", channel.value, pause)
+                await outbox.release(row.id, now=now, next_attempt_at=now + timedelta(seconds=pause),
+                                     error=outcome.error or "429", count_attempt=False)
+            elif kind == "forbidden":
+                await outbox.finish(row.id, "unreachable", now=now, last_error="blocked")
+                await outbox.drop_queued_for_contact(row.contact_id, now=now, state="unreachable", error="blocked")
+                journal_status = "failed"
+            elif kind == "window_closed" and self._template_sid(row.template_key, row.language) is not None:
+                await outbox.release(row.id, now=now, next_attempt_at=now, error="63016")
+            elif kind == "window_closed":
+                await outbox.finish(row.id, "needs_template", now=now, last_error="63016: outside the 24-hour window")
+                journal_status = "failed"
+            elif kind == "bad_request" or attempts >= self.config.max_attempts:
+                await outbox.finish(row.id, "failed", now=now, last_error=(outcome.error or kind)[:200])
+                journal_status = "failed"
+            else:  # server_error, network_error: try again later
+                await outbox.release(row.id, now=now, next_attempt_at=now + self._backoff(attempts),
+                                     error=(outcome.error or kind)[:200])
+            if journal_status:
+                await uow.journal.mark_sent(reply.message_id, outcome.channel_message_id, journal_status,
+                                            None if kind == "sent" else (outcome.error or kind)[:32])

@@ -1,0 +1,157 @@
+"""Stage surveys defined by managers in config/surveys.yaml, and sending them.
+
+A survey has questions (`scale` 1–5, `choice` with choice ids, `text`), texts in kk/ru/en,
+an audience (application statuses and/or contacts who did an eligibility check) and an
+optional `send_at` (local time); `zhasbot surveys send ID` sends it at once. Each contact
+gets a survey once: the response row is UNIQUE per (survey, contact) and the outbox row's
+dedup key is `survey:<id>:<contact>`.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import yaml
+
+from core.i18n import LANGUAGES
+from core.messages import MAX_PAYLOAD_BYTES
+
+DEFAULT_SURVEYS_FILE = Path(__file__).resolve().parents[1] / "config" / "surveys.yaml"
+KINDS = ("scale", "choice", "text")
+ID_PATTERN = re.compile(r"^[a-z0-9_]{1,24}$")
+SCALE = (1, 2, 3, 4, 5)
+
+
+class SurveyConfigError(ValueError):
+    """config/surveys.yaml is malformed; the message names the survey and the problem."""
+
+
+def _texts(value: Any, where: str) -> dict[str, str]:
+    if isinstance(value, str):
+        return {lang: value for lang in LANGUAGES}
+    if not isinstance(value, dict) or not value:
+        raise SurveyConfigError(f"{where}: needs texts in kk, ru, en")
+    missing = [lang for lang in LANGUAGES if not value.get(lang)]
+    if missing:
+        raise SurveyConfigError(f"{where}: no text in {', '.join(missing)}")
+    return {str(lang): str(text) for lang, text in value.items()}
+
+
+def pick(texts: dict[str, str], lang: str) -> str:
+    return texts.get(lang) or texts.get("ru") or next(iter(texts.values()), "")
+
+
+@dataclass(frozen=True)
+class Choice:
+    id: str
+    text: dict[str, str]
+
+
+@dataclass(frozen=True)
+class Question:
+    id: str
+    kind: str
+    text: dict[str, str]
+    choices: tuple[Choice, ...] = ()
+
+    def choice(self, choice_id: str) -> Choice | None:
+        return next((c for c in self.choices if c.id == choice_id), None)
+
+
+@dataclass(frozen=True)
+class Survey:
+    id: str
+    title: dict[str, str]
+    intro: dict[str, str]
+    questions: tuple[Question, ...]
+    statuses: tuple[str, ...] = ()
+    eligibility_checked: bool = False
+    verdicts: tuple[str, ...] = ()
+    send_at: datetime | None = None  # aware, from the local time in the file
+
+    def question(self, question_id: str) -> Question | None:
+        return next((q for q in self.questions if q.id == question_id), None)
+
+    def after(self, question_id: str | None) -> Question | None:
+        """The question after `question_id` (the first one for None)."""
+        ids = [q.id for q in self.questions]
+        index = 0 if question_id is None else ids.index(question_id) + 1
+        return self.questions[index] if index < len(ids) else None
+
+
+@dataclass
+class SurveyCatalogue:
+    surveys: dict[str, Survey] = field(default_factory=dict)
+
+    def get(self, survey_id: str) -> Survey | None:
+        return self.surveys.get(survey_id)
+
+
+def _payload_fits(survey_id: str, question: Question) -> None:
+    values = [c.id for c in question.choices] + ["skip", "5"]
+    longest = max(len(f"survey:{survey_id}:{question.id}:{v}".encode()) for v in values)
+    if longest > MAX_PAYLOAD_BYTES:
+        raise SurveyConfigError(f"survey {survey_id}: ids of question {question.id} make button data "
+                                f"longer than {MAX_PAYLOAD_BYTES} bytes; shorten them")
+
+
+def parse_surveys(data: dict[str, Any], zone: ZoneInfo, where: str = "surveys.yaml") -> SurveyCatalogue:
+    catalogue = SurveyCatalogue()
+    for index, item in enumerate((data or {}).get("surveys") or []):
+        here = f"{where}: surveys[{index}]"
+        if not isinstance(item, dict) or not ID_PATTERN.match(str(item.get("id", ""))):
+            raise SurveyConfigError(f"{here}: needs an id of 1–24 lowercase letters, digits or _")
+        survey_id = str(item["id"])
+        if survey_id in catalogue.surveys:
+            raise SurveyConfigError(f"{here}: survey id {survey_id!r} is used twice")
+        questions = []
+        for q_index, q in enumerate(item.get("questions") or []):
+            q_here = f"{here} ({survey_id}) question {q_index + 1}"
+            if not isinstance(q, dict) or not ID_PATTERN.match(str(q.get("id", ""))):
+                raise SurveyConfigError(f"{q_here}: needs an id of lowercase letters, digits or _")
+            kind = q.get("type", "scale")
+            if kind not in KINDS:
+                raise SurveyConfigError(f"{q_here}: type must be one of {', '.join(KINDS)}")
+            choices = tuple(Choice(str(c.get("id")), _texts(c.get("text"), f"{q_here} choice"))
+                            for c in q.get("choices") or [])
+            if kind == "choice" and not choices:
+                raise SurveyConfigError(f"{q_here}: a choice question needs choices")
+            if any(not ID_PATTERN.match(c.id) or c.id == "skip" for c in choices):
+                raise SurveyConfigError(f"{q_here}: choice ids are lowercase letters, digits or _ (not 'skip')")
+            question = Question(str(q["id"]), kind, _texts(q.get("text"), q_here), choices)
+            _payload_fits(survey_id, question)
+            questions.append(question)
+        if not questions:
+            raise SurveyConfigError(f"{here} ({survey_id}): has no questions")
+        if len({q.id for q in questions}) != len(questions):
+            raise SurveyConfigError(f"{here} ({survey_id}): question ids must differ")
+        audience = item.get("audience") or {}
+        statuses = tuple(str(s) for s in audience.get("statuses") or [])
+        checked = bool(audience.get("eligibility_checked"))
+        if not statuses and not checked:
+            raise SurveyConfigError(f"{here} ({survey_id}): audience needs statuses and/or eligibility_checked: true")
+        send_at = item.get("send_at")
+        if send_at is not None:
+            try:
+                moment = send_at if isinstance(send_at, datetime) else datetime.fromisoformat(str(send_at))
+            except ValueError:
+                raise SurveyConfigError(f"{here} ({survey_id}): send_at must look like 2026-10-25 11:00") from None
+            send_at = moment if moment.tzinfo else moment.replace(tzinfo=zone)
+        catalogue.surveys[survey_id] = Survey(
+            id=survey_id, title=_texts(item.get("title"), f"{here} title"),
+            intro=_texts(item.get("intro") or item.get("title"), f"{here} intro"), questions=tuple(questions),
+            statuses=statuses, eligibility_checked=checked,
+            verdicts=tuple(str(v) for v in audience.get("verdicts") or []), send_at=send_at)
+    return catalogue
+
+
+def load_surveys(path: Path | None = None, zone: ZoneInfo | None = None) -> SurveyCatalogue:
+    path = Path(path) if path else DEFAULT_SURVEYS_FILE
+    if not path.exists():
+        return SurveyCatalogue()
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return parse_surveys(data, zone or ZoneInfo("Asia/Almaty"), path.name)

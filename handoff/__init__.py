@@ -1,0 +1,1 @@
+"""Hand-off to people: the call centre calendar, working hours, SLAs and the ticket lifecycle."""

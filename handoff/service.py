@@ -1,0 +1,357 @@
+"""Operators' side of the hand-off: queue, claim, reply, resolve, hand back, phone calls.
+
+Each public method is one use case and owns its transaction. The console pages and the
+JSON API both call this, so the rules (who may act on which ticket, what is audited, when
+the bot takes over again) live in one place.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Awaitable, Callable
+
+from handoff.call_centre import CallCentre
+from core.i18n import LANGUAGES, Translator
+from core.messages import Button, Channel
+from core.privacy import mask_phone
+from handoff.working_hours import sla_state
+from core.delivery import DeliveryRefused, Messenger, whatsapp_window_open
+from storage.models import Consultation, ConsultationTopic, Contact
+from storage.tickets import ACTIVE_STATUSES, Audit, Operator, Ticket, Tickets, ticket_number
+from storage.types import utcnow
+from storage.unit_of_work import Database
+
+log = logging.getLogger(__name__)
+
+MAX_REPLY_LENGTH = 4000
+REPLY_TEMPLATE_KEY = "operator_reply"
+DELIVERED = ("sent", "delivered", "read")
+
+
+class HandoffError(Exception):
+    """A use case refused: `code` is not_found | conflict | forbidden | invalid."""
+
+    def __init__(self, code: str, reason: str):
+        super().__init__(f"{code}: {reason}")
+        self.code = code
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class TicketResolved:
+    """What the CSAT poll (and anything else) learns when an operator resolves a ticket."""
+
+    ticket_id: int
+    number: str
+    contact_id: int
+    consultation_id: int | None
+    operator_id: int
+    language: str
+    kind: str
+    resolved_at: datetime
+
+
+@dataclass
+class ReplyOutcome:
+    status: str  # sent | refused | failed
+    reason: str | None = None  # whatsapp_window_closed | channel_unavailable | an error code
+    message_id: int | None = None
+
+
+ResolvedHook = Callable[[TicketResolved], Awaitable[None]]
+
+
+def contact_label(contact: Contact, anonymous: bool) -> dict[str, str | None]:
+    """Name and phone as operators may see them: nothing at all on anonymous tickets."""
+    if anonymous:
+        return {"name": None, "phone": None, "anonymous": True}
+    phone = contact.phone or (contact.external_id if contact.channel in ("whatsapp", "phone") else None)
+    if phone and phone.startswith("whatsapp:"):
+        phone = phone.removeprefix("whatsapp:")
+    return {"name": contact.display_name, "phone": phone, "anonymous": False}
+
+
+class HandoffService:
+    def __init__(self, db: Database, messenger: Messenger, translator: Translator, call_centre: CallCentre,
+                 *, default_language: str = "kk", clock: Callable[[], datetime] = utcnow):
+        self.db = db
+        self.messenger = messenger
+        self.translator = translator
+        self.call_centre = call_centre
+        self.default_language = default_language
+        self.clock = clock
+        self._resolved_hooks: list[ResolvedHook] = []
+
+    # --- hooks -------------------------------------------------------------------------
+    def on_ticket_resolved(self, hook: ResolvedHook) -> ResolvedHook:
+        """Register `async hook(TicketResolved)`, called after an operator resolves a ticket
+        and the user was told (the CSAT poll goes here). A failing hook is logged, never raised."""
+        self._resolved_hooks.append(hook)
+        return hook
+
+    async def _fire_resolved(self, event: TicketResolved) -> None:
+        for hook in self._resolved_hooks:
+            try:
+                await hook(event)
+            except Exception:
+                log.exception("on_ticket_resolved hook %r failed for %s", hook, event.number)
+
+    # --- reading -----------------------------------------------------------------------
+    def _view(self, ticket: Ticket, contact: Contact, now: datetime,
+              names: dict[int, str]) -> dict[str, Any]:
+        zone = self.call_centre.hours.zone
+        since = ticket.reopened_at or ticket.opened_at
+        return {
+            "id": ticket.id, "number": ticket.number, "kind": ticket.kind, "status": ticket.status,
+            "channel": ticket.channel, "language": ticket.language, "anonymous": ticket.anonymous,
+            "contact_id": ticket.contact_id, "consultation_id": ticket.consultation_id,
+            "contact": contact_label(contact, ticket.anonymous),
+            "assignee_id": ticket.assignee_id, "assignee": names.get(ticket.assignee_id or 0),
+            "opened_at": ticket.opened_at.isoformat(),
+            "opened_local": ticket.opened_at.astimezone(zone).strftime("%d.%m.%Y %H:%M"),
+            "first_reply_at": ticket.first_reply_at.isoformat() if ticket.first_reply_at else None,
+            "resolved_at": ticket.resolved_at.isoformat() if ticket.resolved_at else None,
+            "sla_due_at": ticket.sla_due_at.isoformat() if ticket.sla_due_at else None,
+            "sla_due_local": ticket.sla_due_at.astimezone(zone).strftime("%d.%m.%Y %H:%M") if ticket.sla_due_at else "",
+            "sla_state": sla_state(now, ticket.sla_due_at, self.call_centre.hours,
+                                   answered=ticket.first_reply_at is not None or not ticket.active,
+                                   due_soon=self.call_centre.due_soon),
+            "waiting_minutes": int((now - since).total_seconds() // 60) if ticket.active else None,
+            "resolution": ticket.resolution, "reopened_count": ticket.reopened_count,
+            "mode": contact.mode,
+        }
+
+    async def _names(self, uow) -> dict[int, str]:
+        from storage.tickets import Operators
+
+        return {op.id: op.name for op in await Operators(uow.session).all()}
+
+    async def list_tickets(self, statuses: tuple[str, ...] | None = ACTIVE_STATUSES) -> list[dict[str, Any]]:
+        now = self.clock()
+        async with self.db.unit_of_work() as uow:
+            rows = await Tickets(uow.session).list(statuses=statuses)
+            names = await self._names(uow)
+        return [self._view(ticket, contact, now, names) for ticket, contact in rows]
+
+    async def search(self, text: str) -> list[dict[str, Any]]:
+        now = self.clock()
+        async with self.db.unit_of_work() as uow:
+            rows = await Tickets(uow.session).search(text)
+            names = await self._names(uow)
+        return [self._view(ticket, contact, now, names) for ticket, contact in rows]
+
+    async def search_contacts(self, text: str) -> list[dict[str, Any]]:
+        async with self.db.unit_of_work() as uow:
+            rows = await Tickets(uow.session).search_contacts(text)
+        zone = self.call_centre.hours.zone
+        return [{"id": contact.id, "channel": contact.channel, "language": contact.language,
+                 **contact_label(contact, False), "mode": contact.mode,
+                 "last_inbound_local": contact.last_inbound_at.astimezone(zone).strftime("%d.%m.%Y %H:%M")
+                 if contact.last_inbound_at else "",
+                 "tickets": [{"id": tid, "number": ticket_number(tid)} for tid in ticket_ids]}
+                for contact, ticket_ids in rows]
+
+    def _message_view(self, message) -> dict[str, Any]:
+        zone = self.call_centre.hours.zone
+        return {
+            "id": message.id, "direction": message.direction, "author": message.author or "",
+            "text": message.text, "content_type": message.content_type,
+            "payload": message.payload, "delivery_status": message.delivery_status,
+            "created_at": message.created_at.isoformat(),
+            "time_local": message.created_at.astimezone(zone).strftime("%d.%m %H:%M"),
+        }
+
+    async def ticket(self, ticket_id: int, *, after: int = 0) -> dict[str, Any]:
+        """The ticket, its contact as operators may see them, messages after `after`, and
+        whether a free-text reply can go out now (WhatsApp's 24-hour window)."""
+        now = self.clock()
+        async with self.db.unit_of_work() as uow:
+            found = await Tickets(uow.session).with_contact(ticket_id)
+            if found is None:
+                raise HandoffError("not_found", "no such ticket")
+            ticket, contact = found
+            messages = await uow.journal.contact_messages(contact.id)
+            names = await self._names(uow)
+        if ticket.anonymous:
+            # Only the grievance itself: earlier conversation could identify the person.
+            messages = [m for m in messages if m.created_at >= ticket.opened_at]
+        view = self._view(ticket, contact, now, names)
+        view["messages"] = [self._message_view(m) for m in messages if m.id > after]
+        lang = contact.language or self.default_language
+        window_open = contact.channel != Channel.whatsapp.value or whatsapp_window_open(contact.last_inbound_at, now)
+        view["window"] = {
+            "open": window_open,
+            "template": self.messenger.template_for(REPLY_TEMPLATE_KEY, lang) is not None,
+            "closes_at": (contact.last_inbound_at + timedelta(hours=24)).isoformat()
+            if contact.channel == Channel.whatsapp.value and contact.last_inbound_at else None,
+        }
+        view["canned"] = self.canned_answers(lang)
+        return view
+
+    def canned_answers(self, lang: str) -> list[dict[str, str]]:
+        answers = []
+        for key, texts in self.call_centre.canned_answers.items():
+            text = texts.get(lang) or texts.get(self.default_language) or next(iter(texts.values()), "")
+            answers.append({"key": key, "text": text, "language": lang if lang in texts else ""})
+        return answers
+
+    # --- acting ------------------------------------------------------------------------
+    async def _load_for_action(self, uow, ticket_id: int, operator: Operator, *,
+                               claim: bool = True) -> Ticket:
+        tickets = Tickets(uow.session)
+        ticket = await tickets.get(ticket_id, for_update=True)
+        if ticket is None:
+            raise HandoffError("not_found", "no such ticket")
+        if ticket.status == "resolved":
+            raise HandoffError("conflict", "the ticket is resolved")
+        if ticket.assignee_id not in (None, operator.id) and not operator.is_manager:
+            raise HandoffError("conflict", "another operator has claimed this ticket")
+        if ticket.assignee_id is None and claim:
+            if not await tickets.claim(ticket.id, operator.id):
+                raise HandoffError("conflict", "another operator has just claimed this ticket")
+            await uow.session.refresh(ticket)
+            Audit(uow.session).record(actor=operator.name, operator_id=operator.id, action="claim",
+                                      target=ticket.number, at=self.clock())
+        return ticket
+
+    async def claim(self, ticket_id: int, operator: Operator) -> dict[str, Any]:
+        async with self.db.unit_of_work() as uow:
+            ticket = await Tickets(uow.session).get(ticket_id, for_update=True)
+            if ticket is None:
+                raise HandoffError("not_found", "no such ticket")
+            if ticket.status == "resolved":
+                raise HandoffError("conflict", "the ticket is resolved")
+            if ticket.assignee_id is not None and ticket.assignee_id != operator.id:
+                raise HandoffError("conflict", "another operator has claimed this ticket")
+            if ticket.assignee_id is None:
+                await self._load_for_action(uow, ticket_id, operator)
+        return await self.ticket(ticket_id)
+
+    async def reply(self, ticket_id: int, operator: Operator, text: str) -> ReplyOutcome:
+        """Send the operator's answer on the user's channel.
+
+        Outside WhatsApp's 24-hour window the answer goes as the `operator_reply` template,
+        or is refused (`whatsapp_window_closed`) when none is configured: never shown as sent.
+        """
+        text = (text or "").strip()
+        if not text:
+            raise HandoffError("invalid", "the reply is empty")
+        if len(text) > MAX_REPLY_LENGTH:
+            raise HandoffError("invalid", f"the reply is longer than {MAX_REPLY_LENGTH} characters")
+        async with self.db.unit_of_work() as uow:
+            ticket = await self._load_for_action(uow, ticket_id, operator)
+            contact_id, number, consultation_id = ticket.contact_id, ticket.number, ticket.consultation_id
+        try:
+            delivery = await self.messenger.send(contact_id, text, author=f"operator:{operator.name}",
+                                                 template_key=REPLY_TEMPLATE_KEY)
+        except DeliveryRefused as refused:
+            async with self.db.unit_of_work() as uow:
+                Audit(uow.session).record(actor=operator.name, operator_id=operator.id, action="reply_refused",
+                                          target=number, details={"reason": refused.reason}, at=self.clock())
+            return ReplyOutcome("refused", refused.reason)
+        result = delivery.result
+        sent = result.status in DELIVERED
+        now = self.clock()
+        async with self.db.unit_of_work() as uow:
+            ticket = await Tickets(uow.session).get(ticket_id)
+            if sent and ticket.first_reply_at is None:
+                ticket.first_reply_at = now
+            consultation = await uow.session.get(Consultation, consultation_id) if consultation_id else None
+            if consultation is not None:
+                consultation.human_involved = True
+            Audit(uow.session).record(
+                actor=operator.name, operator_id=operator.id, action="reply", target=number,
+                details={"message_id": delivery.message_id, "status": result.status,
+                         "error": result.error_code}, at=now)
+        if sent:
+            return ReplyOutcome("sent", None, delivery.message_id)
+        return ReplyOutcome("failed", result.error_code or result.status, delivery.message_id)
+
+    async def resolve(self, ticket_id: int, operator: Operator, resolution: str) -> dict[str, Any]:
+        resolution = (resolution or "").strip()
+        if not resolution:
+            raise HandoffError("invalid", "a resolution note is required")
+        now = self.clock()
+        async with self.db.unit_of_work() as uow:
+            ticket = await self._load_for_action(uow, ticket_id, operator)
+            ticket.status = "resolved"
+            ticket.resolved_at = now
+            ticket.resolution = resolution[:4000]
+            contact = await uow.contacts.get(ticket.contact_id)
+            contact.mode = "bot"
+            lang = contact.language or ticket.language or self.default_language
+            buttons = [Button(self.translator.t(lang, "handoff.reopen_button"), "handoff:reopen"),
+                       Button(self.translator.t(lang, "menu.back"), "menu:main")]
+            # Numbered options typed on WhatsApp press these buttons (see engine._resolve_typed_button).
+            contact.state = {**(contact.state or {}), "buttons": [[b.title, b.payload] for b in buttons]}
+            Audit(uow.session).record(actor=operator.name, operator_id=operator.id, action="resolve",
+                                      target=ticket.number, details={"resolution": ticket.resolution}, at=now)
+            event = TicketResolved(ticket.id, ticket.number, ticket.contact_id, ticket.consultation_id,
+                                   operator.id, lang, ticket.kind, now)
+        await self._tell(event.contact_id, self.translator.t(lang, "handoff.resolved", number=event.number),
+                         buttons)
+        await self._fire_resolved(event)
+        return await self.ticket(ticket_id)
+
+    async def hand_back(self, ticket_id: int, operator: Operator) -> dict[str, Any]:
+        """The bot answers again; the ticket stays with the operator until resolved."""
+        async with self.db.unit_of_work() as uow:
+            ticket = await self._load_for_action(uow, ticket_id, operator)
+            contact = await uow.contacts.get(ticket.contact_id)
+            contact.mode = "bot"
+            lang = contact.language or ticket.language or self.default_language
+            Audit(uow.session).record(actor=operator.name, operator_id=operator.id, action="hand_back",
+                                      target=ticket.number, at=self.clock())
+            contact_id = contact.id
+        await self._tell(contact_id, self.translator.t(lang, "handoff.handed_back"),
+                         [Button(self.translator.t(lang, "menu.operator"), "menu:operator"),
+                          Button(self.translator.t(lang, "menu.back"), "menu:main")])
+        return await self.ticket(ticket_id)
+
+    async def _tell(self, contact_id: int, text: str, buttons: list[Button]) -> None:
+        """A system message to the user; a closed WhatsApp window or an off channel is logged only."""
+        try:
+            await self.messenger.send(contact_id, text, author="system", buttons=buttons)
+        except DeliveryRefused as refused:
+            log.info("system message to contact %s not sent: %s", contact_id, refused.reason)
+
+    # --- phone calls -------------------------------------------------------------------
+    async def log_call(self, operator: Operator, *, phone: str, language: str | None, topics: list[str],
+                       notes: str, duration_seconds: int | None, outcome: str | None) -> int:
+        """Journal a phone consultation: a `phone` contact, a closed consultation, one call message."""
+        digits = "".join(ch for ch in phone or "" if ch.isdigit())
+        if not 10 <= len(digits) <= 15:
+            raise HandoffError("invalid", "the phone number must have 10 to 15 digits")
+        phone = "+" + ("7" + digits[1:] if len(digits) == 11 and digits.startswith("8") else digits)
+        if language is not None and language not in LANGUAGES:
+            raise HandoffError("invalid", "language must be kk, ru or en")
+        if duration_seconds is not None and not 0 <= duration_seconds <= 24 * 3600:
+            raise HandoffError("invalid", "duration must be between 0 and 86400 seconds")
+        topics = [t.strip()[:64] for t in topics if t and t.strip()][:20]
+        now = self.clock()
+        started = now - timedelta(seconds=duration_seconds or 0)
+        async with self.db.unit_of_work() as uow:
+            contact = await uow.contacts.get_or_create(Channel.phone.value, phone)
+            contact.phone = phone
+            if language and not contact.language:
+                contact.language = language
+            consultation = Consultation(
+                contact_id=contact.id, channel=Channel.phone.value, language=language, opened_at=started,
+                last_activity_at=now, closed_at=now, human_involved=True, outcome=(outcome or "answered")[:64],
+                notes=(notes or "").strip()[:4000] or None, duration_seconds=duration_seconds,
+                topics=[ConsultationTopic(topic=t, position=i) for i, t in enumerate(dict.fromkeys(topics))],
+            )
+            uow.session.add(consultation)
+            await uow.flush()
+            summary = "; ".join(part for part in (
+                f"phone call {duration_seconds // 60} min {duration_seconds % 60} s" if duration_seconds is not None else "phone call",
+                ("topics: " + ", ".join(topics)) if topics else "", (notes or "").strip()[:500]) if part)
+            uow.journal.record(contact_id=contact.id, consultation_id=consultation.id, channel=Channel.phone.value,
+                               direction="in", content_type="call", text=summary,
+                               author=f"operator:{operator.name}", created_at=started)
+            Audit(uow.session).record(actor=operator.name, operator_id=operator.id, action="call_logged",
+                                      target=f"consultation:{consultation.id}",
+                                      details={"phone": mask_phone(phone), "duration_seconds": duration_seconds},
+                                      at=now)
+            return consultation.id

@@ -1,0 +1,348 @@
+"""Managers' application import from CSV or XLSX: validate every row, then all or nothing.
+
+`import_applications(db, path_or_bytes, filename, dry_run)` is the service the CLI and the
+console call. A file with any bad row changes nothing; the report lists every bad row with its
+line and reason. Re-importing the same file changes nothing and queues nothing. A new status
+of an application queues a notification to its linked contacts (notify.enqueue).
+"""
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import re
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+
+from core.i18n import Translator
+from notify.enqueue import enqueue_status_changes
+from notify.phones import normalise_phone
+from storage.applications import STATUSES, Application, Applications, normalise_number
+from storage.types import utcnow
+from storage.unit_of_work import Database
+
+FIELDS = ("number", "name", "phone", "region", "status", "reason")
+REQUIRED = ("number", "name", "phone", "region", "status")
+
+# Header names managers use, in en/ru/kk, compared after _fold().
+HEADERS = {
+    "number": ("application number", "application no", "application", "number", "no", "№",
+               "номер заявки", "№ заявки", "номер", "заявка", "өтінім нөмірі", "өтінім №", "өтінім", "нөмірі", "нөмір"),
+    "name": ("name", "full name", "applicant", "фио", "ф и о", "имя", "заявитель", "аты жөні", "аты-жөні",
+             "атыжөні", "аты", "өтініш беруші"),
+    "phone": ("phone", "phone number", "mobile", "телефон", "номер телефона", "тел", "телефон нөмірі", "ұялы телефон"),
+    "region": ("region", "регион", "область", "город", "өңір", "аймақ", "облыс"),
+    "status": ("status", "статус", "мәртебе", "мәртебесі", "күйі", "статусы"),
+    "reason": ("reason", "comment", "причина", "комментарий", "причина отказа", "себеп", "себебі", "бас тарту себебі"),
+}
+_HEADER_TO_FIELD = {alias: name for name, aliases in HEADERS.items() for alias in aliases}
+
+REGIONS = {
+    "almaty": ("almaty", "алматы", "г алматы", "город алматы", "алматы қаласы", "алматы қ"),
+    "mangystau": ("mangystau", "mangistau", "мангистау", "мангистауская область", "мангистауская обл",
+                  "маңғыстау", "маңғыстау облысы", "актау", "ақтау"),
+}
+_REGION_ALIASES = {alias: code for code, aliases in REGIONS.items() for alias in aliases}
+
+STATUS_ALIASES = {
+    "received": ("received", "принята", "получена", "қабылданды"),
+    "tech_passed": ("tech passed", "technical passed", "прошла техотбор", "прошла технический отбор",
+                    "техникалық іріктеуден өтті"),
+    "tech_rejected": ("tech rejected", "technical rejected", "не прошла техотбор", "отклонена",
+                      "техникалық іріктеуден өтпеді"),
+    "winner": ("winner", "победитель", "жеңімпаз"),
+    "not_selected": ("not selected", "не отобрана", "не прошла", "іріктелмеді"),
+    "contract_signed": ("contract signed", "договор подписан", "шарт жасалды", "келісімшарт жасалды"),
+    "funded": ("funded", "профинансирована", "грант перечислен", "қаржыландырылды"),
+    "report_due": ("report due", "отчёт", "ожидается отчёт", "ожидается отчет", "есеп күтілуде"),
+    "completed": ("completed", "завершена", "аяқталды"),
+}
+_STATUS_TO_CODE = {alias: code for code, aliases in STATUS_ALIASES.items() for alias in aliases}
+
+# cp1251 is accepted only when every non-ASCII character decodes to Russian Cyrillic or common
+# punctuation: mojibake from another code page fails that test.
+_CP1251_OK = re.compile(r"[А-Яа-яЁёІі№«»–—…’“”\u00a0]")
+
+
+def _fold(text: Any) -> str:
+    return " ".join(re.sub(r"[_\-.:,;()/\\]+", " ", str(text or "")).casefold().split())
+
+
+@dataclass
+class RowError:
+    line: int
+    reason: str
+    field: str | None = None
+    value: str | None = None
+
+    def __str__(self) -> str:
+        where = f"line {self.line}" if self.line else "file"
+        shown = f" ({self.value!r})" if self.value not in (None, "") else ""
+        return f"{where}: {self.reason}{shown}"
+
+
+@dataclass
+class ImportReport:
+    """What an import did (or, with dry_run or errors, would have done)."""
+
+    filename: str
+    dry_run: bool
+    rows: int = 0
+    created: int = 0
+    status_changed: int = 0
+    details_changed: int = 0
+    unchanged: int = 0
+    notifications_queued: int = 0
+    batch_id: str | None = None
+    encoding: str | None = None
+    errors: list[RowError] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    @property
+    def applied(self) -> bool:
+        return self.ok and not self.dry_run
+
+    def lines(self) -> list[str]:
+        if self.errors:
+            head = [f"{self.filename}: {len(self.errors)} error(s) — nothing was imported"]
+            return head + [f"  {error}" for error in self.errors]
+        verb = "would be" if self.dry_run else "were"
+        return [
+            f"{self.filename}: {self.rows} rows ({self.encoding or 'xlsx'})"
+            + (" — dry run, nothing changed" if self.dry_run else ""),
+            f"  new applications {verb} created: {self.created}",
+            f"  status changes: {self.status_changed}",
+            f"  other details changed: {self.details_changed}",
+            f"  unchanged: {self.unchanged}",
+            f"  notifications queued: {self.notifications_queued}" + (f" (batch {self.batch_id})" if self.batch_id else ""),
+        ]
+
+
+class FileProblem(Exception):
+    def __init__(self, error: RowError):
+        super().__init__(str(error))
+        self.error = error
+
+
+# --- reading ----------------------------------------------------------------------------
+def decode_csv(data: bytes) -> tuple[str, str]:
+    """(text, encoding): UTF-8 with or without BOM, or cp1251 when clearly Russian text."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        encoding = "utf-8-sig"
+    else:
+        encoding = "utf-8"
+    try:
+        return data.decode(encoding), encoding
+    except UnicodeDecodeError as exc:
+        utf8_error = exc
+    try:
+        text = data.decode("cp1251")
+    except UnicodeDecodeError:
+        text = None
+    if text is not None and encoding == "utf-8":
+        non_ascii = [ch for ch in text if ord(ch) > 127]
+        # Mojibake of another code page mixes Latin and Cyrillic inside one word ("Renйe").
+        mixed = any(re.search(r"[A-Za-z]", word) and re.search(r"[А-Яа-яЁёІі]", word)
+                    for word in re.findall(r"\w+", text))
+        if non_ascii and not mixed and all(_CP1251_OK.match(ch) for ch in non_ascii) and \
+                sum(1 for ch in non_ascii if ch.isalpha()) >= 3:
+            return text, "cp1251"
+    line = data.count(b"\n", 0, utf8_error.start) + 1
+    raise FileProblem(RowError(line, "wrong encoding: the file is not UTF-8 (save it as \"CSV UTF-8\" "
+                                     "or as XLSX) and is not clearly Windows-1251 either"))
+
+
+def _csv_rows(text: str) -> Iterable[tuple[int, list[str]]]:
+    first = next((line for line in text.splitlines() if line.strip()), "")
+    delimiter = max((";", ",", "\t"), key=first.count) if first else ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    for row in reader:
+        yield reader.line_num, row
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
+def _xlsx_rows(data: bytes) -> Iterable[tuple[int, list[str]]]:
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+        raise FileProblem(RowError(0, f"not a readable XLSX file ({type(exc).__name__})")) from None
+    try:
+        sheet = workbook.worksheets[0]
+        for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
+            yield number, [_cell(value) for value in row]
+    finally:
+        workbook.close()
+
+
+def read_rows(data: bytes, filename: str) -> tuple[list[tuple[int, list[str]]], str | None]:
+    suffix = Path(filename).suffix.lower()
+    if suffix == ".xlsx" or (suffix != ".csv" and data[:2] == b"PK"):
+        return list(_xlsx_rows(data)), None
+    if suffix in (".xls", ".ods"):
+        raise FileProblem(RowError(0, "unsupported format: save the sheet as XLSX or CSV"))
+    text, encoding = decode_csv(data)
+    return [(line, [cell.strip() for cell in row]) for line, row in _csv_rows(text)], encoding
+
+
+# --- validating -------------------------------------------------------------------------
+@dataclass
+class ParsedRow:
+    line: int
+    number: str
+    name: str
+    phone: str
+    region: str
+    status: str
+    reason: str | None
+
+
+def _columns(header: list[str], line: int) -> dict[str, int]:
+    columns: dict[str, int] = {}
+    for index, title in enumerate(header):
+        name = _HEADER_TO_FIELD.get(_fold(title))
+        if name and name not in columns:
+            columns[name] = index
+    missing = [name for name in REQUIRED if name not in columns]
+    if missing:
+        raise FileProblem(RowError(line, "missing column(s): " + ", ".join(missing)
+                                   + " — expected headers like: application number, name, phone, region, status, reason"))
+    return columns
+
+
+def status_code(text: str) -> str | None:
+    folded = _fold(text)
+    code = folded.replace(" ", "_")
+    return code if code in STATUSES else _STATUS_TO_CODE.get(folded)
+
+
+def validate(rows: list[tuple[int, list[str]]]) -> tuple[list[ParsedRow], list[RowError]]:
+    content = [(line, row) for line, row in rows if any(cell for cell in row)]
+    if not content:
+        return [], [RowError(0, "the file has no rows")]
+    header_line, header = content[0]
+    columns = _columns(header, header_line)
+    parsed: list[ParsedRow] = []
+    errors: list[RowError] = []
+    first_seen: dict[str, int] = {}
+    for line, row in content[1:]:
+        values = {name: (row[index] if index < len(row) else "") for name, index in columns.items()}
+        row_errors = [RowError(line, f"missing {name}", name) for name in REQUIRED if not values.get(name)]
+        number = normalise_number(values["number"]) if values.get("number") else ""
+        phone = normalise_phone(values["phone"]) if values.get("phone") else None
+        if values.get("phone") and phone is None:
+            row_errors.append(RowError(line, "bad phone number (expected a Kazakhstan number like +7 701 123 45 67)",
+                                       "phone", values["phone"]))
+        status = status_code(values["status"]) if values.get("status") else None
+        if values.get("status") and status is None:
+            row_errors.append(RowError(line, "unknown status (expected one of: " + ", ".join(STATUSES) + ")",
+                                       "status", values["status"]))
+        region = _REGION_ALIASES.get(_fold(values.get("region")))
+        if values.get("region") and region is None:
+            row_errors.append(RowError(line, "unknown region (expected Almaty or Mangystau)", "region", values["region"]))
+        reason = values.get("reason") or None
+        if status == "tech_rejected" and not reason:
+            row_errors.append(RowError(line, "missing reason (required for tech_rejected)", "reason"))
+        if number and len(number) > 32:
+            row_errors.append(RowError(line, "application number is too long", "number", values["number"]))
+        if number:
+            if number in first_seen:
+                row_errors.append(RowError(line, f"duplicate application number (first on line {first_seen[number]})",
+                                           "number", values["number"]))
+            else:
+                first_seen[number] = line
+        if row_errors:
+            errors.extend(row_errors)
+            continue
+        parsed.append(ParsedRow(line, number, values["name"][:256], phone, region, status, reason))
+    if not parsed and not errors:
+        errors.append(RowError(0, "the file has a header but no applications"))
+    return parsed, errors
+
+
+# --- applying ---------------------------------------------------------------------------
+async def import_applications(db: Database, path_or_bytes: str | Path | bytes, filename: str | None = None,
+                              dry_run: bool = False, *, translator: Translator | None = None,
+                              default_language: str = "kk") -> ImportReport:
+    """Import applications and statuses from a CSV/XLSX file (a path or its bytes).
+
+    All or nothing: any bad row → `report.errors` lists each (line, reason) and nothing changes.
+    `dry_run` validates and counts what would change without writing. A new or changed status
+    of a linked application queues a notification (batch id in `report.batch_id`).
+    """
+    if isinstance(path_or_bytes, (str, Path)):
+        path = Path(path_or_bytes)
+        data = path.read_bytes()
+        filename = filename or path.name
+    else:
+        data = bytes(path_or_bytes)
+    filename = filename or "upload.csv"
+    report = ImportReport(filename=filename, dry_run=dry_run)
+    try:
+        rows, report.encoding = read_rows(data, filename)
+        parsed, errors = validate(rows)
+    except FileProblem as problem:
+        report.errors.append(problem.error)
+        return report
+    report.rows = len(parsed) + len({e.line for e in errors if e.line})
+    report.errors = errors
+    if errors:
+        return report
+
+    now = utcnow()
+    batch_id = f"import-{now:%Y%m%d-%H%M%S}-{hashlib.sha256(data).hexdigest()[:6]}"
+    async with db.unit_of_work() as uow:
+        repo = Applications(uow.session)
+        existing = await repo.by_numbers(row.number for row in parsed)
+        changed: list[Application] = []
+        for row in parsed:
+            application = existing.get(row.number)
+            if application is None:
+                report.created += 1
+                application = Application(number=row.number, name=row.name, phone=row.phone, region=row.region,
+                                          status=row.status, reason=row.reason, status_changed_at=now,
+                                          import_batch=batch_id, created_at=now, updated_at=now)
+                if not dry_run:
+                    repo.add(application)
+                changed.append(application)
+                continue
+            details = (application.name, application.phone, application.region, application.reason)
+            if application.status != row.status:
+                report.status_changed += 1
+                if not dry_run:
+                    application.status, application.reason = row.status, row.reason
+                    application.status_changed_at, application.import_batch = now, batch_id
+                changed.append(application)
+            elif details != (row.name, row.phone, row.region, row.reason):
+                report.details_changed += 1
+            else:
+                report.unchanged += 1
+                continue
+            if not dry_run:
+                application.name, application.phone, application.region = row.name, row.phone, row.region
+                application.reason, application.updated_at = row.reason, now
+        if dry_run:
+            linked = await repo.linked_contacts(a.id for a in changed if a.id is not None)
+            report.notifications_queued = sum(len(contacts) for contacts in linked.values())
+            await uow.session.rollback()
+            return report
+        await uow.flush()
+        translator = translator or Translator(default_language=default_language)
+        report.notifications_queued = await enqueue_status_changes(
+            uow.session, translator, changed, batch_id=batch_id, default_language=default_language, now=now)
+        if report.created or report.status_changed or report.details_changed:
+            report.batch_id = batch_id
+    return report

@@ -1,0 +1,1 @@
+"""Reports for managers: programme indicators, journal and feedback exports, XLSX streaming, charts."""
