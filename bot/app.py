@@ -15,6 +15,7 @@ from core.messages import Channel
 from core.privacy import mask_iins
 from core.programme import load_programme
 from bot.console.accounts import Accounts
+from bot.metrics import Metrics
 from bot.engine import ConversationEngine
 from feedback.surveys import load_surveys
 from handoff.service import HandoffService
@@ -53,6 +54,7 @@ class ZhasBot:
     notifications: "Notifications | None" = None  # outbox sender + reminders (bot/delivery/service.py)
     feedback: "Feedback | None" = None  # CSAT, surveys, idle closer (feedback/service.py)
     runner: web.AppRunner | None = None
+    metrics: Metrics = field(default_factory=Metrics)
 
     @classmethod
     def build(cls, settings: Settings, *, with_faq: bool = True) -> "ZhasBot":
@@ -67,6 +69,7 @@ class ZhasBot:
         engine = ConversationEngine(db, services, idle_minutes=settings.consultation_idle_minutes,
                                     masker=mask_iins)
         app = cls(settings=settings, db=db, services=services, engine=engine)
+        engine.observer = app.metrics.observe_batch
         app._build_channels()
         app.messenger = Messenger(db, app.channels, default_language=settings.default_language,
                                   templates=load_templates(settings.whatsapp_templates_file))
@@ -78,6 +81,7 @@ class ZhasBot:
 
             app.notifications = Notifications(settings, db, app.channels, translator,
                                               load_templates(settings.whatsapp_templates_file))
+            app.notifications.sender.on_outcome = app.metrics.observe_send
         from feedback.service import Feedback
 
         services.surveys = load_surveys(zone=settings.zone)
@@ -119,8 +123,10 @@ class ZhasBot:
 
         from bot.console.reports import reports_routes
 
+        from bot.web.ops import ops_routes
+
         return build_web_app([channel.routes() for channel in self.channels.values()]
-                             + [console_routes(self), reports_routes(self)])
+                             + [console_routes(self), reports_routes(self), ops_routes(self)])
 
     async def start(self) -> None:
         await self.db.upgrade()

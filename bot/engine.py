@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections import defaultdict
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
@@ -37,6 +38,8 @@ class ConversationEngine:
         # Masks personal data (IINs) before text reaches the journal.
         self.masker = masker or (lambda text: text)
         self._locks: defaultdict[tuple[str, str], asyncio.Lock] = defaultdict(asyncio.Lock)
+        # Told (channel, inbound count, seconds) after each batch: the metrics' reply latency.
+        self.observer: Callable[[str, int, float], None] | None = None
 
     async def handle(self, inbound: Inbound) -> list[Reply]:
         return await self.handle_batch([inbound])
@@ -46,10 +49,14 @@ class ConversationEngine:
             return []
         keys = sorted({(inbound.channel.value, inbound.user_id) for inbound in inbounds})
         # One contact's messages are handled in order, even across concurrent webhooks.
+        started = time.perf_counter()
         async with AsyncExitStack() as stack:
             for key in keys:
                 await stack.enter_async_context(self._locks[key])
-            return await self._handle_locked(inbounds)
+            replies = await self._handle_locked(inbounds)
+        if self.observer is not None:
+            self.observer(inbounds[0].channel.value, len(inbounds), time.perf_counter() - started)
+        return replies
 
     async def _handle_locked(self, inbounds: list[Inbound]) -> list[Reply]:
         async with self.db.write_lock:

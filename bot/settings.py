@@ -63,6 +63,10 @@ class Settings(BaseSettings):
     # Keyed hashes of IINs (duplicate detection) use this; change it and old hashes stop matching.
     secret_key: SecretStr = SecretStr("change-me-in-production")
     log_level: str = "INFO"
+    # json: one JSON object per log line (for a log shipper); text: human-readable lines.
+    log_format: Literal["text", "json"] = "text"
+    # When set, GET /metrics asks for `Authorization: Bearer <METRICS_TOKEN>`.
+    metrics_token: SecretStr | None = None
 
     @field_validator("telegram_bot_token")
     @classmethod
@@ -79,7 +83,7 @@ class Settings(BaseSettings):
     def _empty_is_none(cls, value: str | None) -> str | None:
         return value or None
 
-    @field_validator("twilio_auth_token", "telegram_webhook_secret")
+    @field_validator("twilio_auth_token", "telegram_webhook_secret", "metrics_token")
     @classmethod
     def _empty_secret_is_none(cls, value: SecretStr | None) -> SecretStr | None:
         return value if value is not None and value.get_secret_value() else None

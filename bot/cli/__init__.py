@@ -21,7 +21,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from bot.logs import setup_logging
 
     settings = load_settings()
-    setup_logging(settings.log_level)
+    setup_logging(settings.log_level, settings.log_format)
     asyncio.run(run_forever(settings))
     return 0
 
@@ -53,6 +53,37 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_db_backup(args: argparse.Namespace) -> int:
+    from storage.backup import BackupError, backup_sqlite
+
+    settings = load_settings()
+    try:
+        pages = backup_sqlite(settings.database_url, args.file)
+    except BackupError as exc:
+        print(f"zhasbot: {exc}", file=sys.stderr)
+        return 2
+    print(f"backup written to {args.file} ({pages} pages)")
+    return 0
+
+
+def cmd_db_restore(args: argparse.Namespace) -> int:
+    from storage.backup import BackupError, restore_sqlite
+
+    settings = load_settings()
+    if not args.yes:
+        answer = input(f"replace the database of DATABASE_URL with {args.file}? Type yes: ")
+        if answer.strip().lower() != "yes":
+            print("nothing changed")
+            return 1
+    try:
+        restore_sqlite(args.file, settings.database_url)
+    except BackupError as exc:
+        print(f"zhasbot: {exc}", file=sys.stderr)
+        return 2
+    print(f"database restored from {args.file}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="zhasbot", description="ZHAS PROJECT call-centre bot")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -67,6 +98,15 @@ def build_parser() -> argparse.ArgumentParser:
     db = commands.add_parser("db", help="database schema")
     db_commands = db.add_subparsers(dest="db_command", required=True)
     db_commands.add_parser("upgrade", help="apply pending migrations").set_defaults(func=cmd_db_upgrade)
+    backup = db_commands.add_parser("backup", help="copy the SQLite database while the bot runs "
+                                    "(PostgreSQL: use pg_dump, see README 'Production')")
+    backup.add_argument("file", help="where to write the copy (must not exist)")
+    backup.set_defaults(func=cmd_db_backup)
+    restore = db_commands.add_parser("restore", help="replace the SQLite database with a backup "
+                                     "(stop the bot first)")
+    restore.add_argument("file", help="a file written by `zhasbot db backup`")
+    restore.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    restore.set_defaults(func=cmd_db_restore)
 
     journal = commands.add_parser("journal", help="the consultation journal")
     journal_commands = journal.add_subparsers(dest="journal_command", required=True)

@@ -113,3 +113,39 @@ class Leadership:
         handle.flush()
         self._file = handle
         return True
+
+
+async def leader_present(leadership: "Leadership") -> bool:
+    """Whether some process (this one or another) holds the leader lock right now."""
+    if leadership.is_leader:
+        return True
+    backend = leadership.url.get_backend_name()
+    if backend == "postgresql":
+        # A bigint advisory key shows in pg_locks as classid (high 32 bits) and objid (low).
+        engine = create_async_engine(leadership.url, poolclass=NullPool)
+        try:
+            async with engine.connect() as connection:
+                held = await connection.scalar(text(
+                    "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted"
+                    " AND classid = :high AND objid = :low AND objsubid = 1"),
+                    {"high": (leadership.lock_key >> 32) & 0xFFFFFFFF, "low": leadership.lock_key & 0xFFFFFFFF})
+        finally:
+            await engine.dispose()
+        return bool(held)
+    if backend == "sqlite":
+        database = leadership.url.database
+        if not database or database == ":memory:":
+            return True
+        import fcntl
+
+        path = Path(database).with_name(Path(database).name + ".leader")
+        if not path.exists():
+            return False
+        with open(path, "a+") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
+            except OSError:
+                return True  # someone holds it exclusively: the leader
+            fcntl.flock(handle, fcntl.LOCK_UN)
+            return False
+    return True

@@ -122,6 +122,8 @@ class OutboxSender:
                        Channel.whatsapp: Pacer(self.config.twilio_rate)}
         self.spacing = ChatSpacing(self.config.per_chat_interval)
         self.stats: Counter[str] = Counter()
+        # Told (channel, outcome kind) after every attempt: the metrics' sent / 429 counters.
+        self.on_outcome = None
         self._held: set[int] = set()
         self._tasks: set[asyncio.Task] = set()
         self._loops: list[asyncio.Task] = []
@@ -356,6 +358,8 @@ class OutboxSender:
         attempts = row.attempts + 1
         kind = outcome.kind
         self.stats[kind] += 1
+        if self.on_outcome is not None:
+            self.on_outcome(row.channel, kind)
         async with self.db.unit_of_work() as uow:
             outbox = Outbox(uow.session)
             journal_status = None

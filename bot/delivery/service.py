@@ -10,7 +10,7 @@ from sqlalchemy.engine import make_url
 
 from core.i18n import Translator
 from core.messages import Channel
-from bot.delivery.leader import Leadership
+from bot.delivery.leader import Leadership, leader_present
 from bot.delivery.sender import OutboxSender, SenderConfig
 from storage.unit_of_work import Database
 
@@ -54,6 +54,9 @@ class Notifications:
             self.scheduler = ReminderScheduler(settings, db, translator)
         self._watch: asyncio.Task | None = None
         self._running = False
+
+    async def leader_known(self) -> bool:
+        return await leader_present(self.leadership)
 
     async def start(self) -> None:
         await self._become_leader()  # at once, so a single process is sending when start returns

@@ -16,10 +16,6 @@ async def chat_page(_request: web.Request) -> web.FileResponse:
     return web.FileResponse(STATIC_DIR / "chat.html")
 
 
-async def health(_request: web.Request) -> web.Response:
-    return web.json_response({"status": "ok"})
-
-
 @web.middleware
 async def errors_as_json(request: web.Request, handler):
     """A bug in one request answers 500 without taking the server down or leaking details."""
@@ -35,7 +31,6 @@ async def errors_as_json(request: web.Request, handler):
 def build_web_app(route_groups: list[list[web.RouteDef]]) -> web.Application:
     app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=[errors_as_json])
     app.router.add_get("/", chat_page)
-    app.router.add_get("/healthz", health)
     for routes in route_groups:
         app.router.add_routes(routes)
     return app

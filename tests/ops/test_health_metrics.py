@@ -1,0 +1,87 @@
+"""/healthz, /readyz and /metrics over real HTTP on loopback."""
+import aiohttp
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+from sqlalchemy import text
+
+from core.messages import Channel, Inbound
+from tests.conftest import POSTGRES_URL, reset_postgres, sqlite_url
+from tests.support.app import running_bot
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def database_url(request, tmp_path):
+    if request.param == "postgresql":
+        if not POSTGRES_URL:
+            pytest.skip("PostgreSQL path: set TEST_DATABASE_URL=postgresql+asyncpg://… to run it")
+        await reset_postgres(POSTGRES_URL)
+        return POSTGRES_URL
+    return sqlite_url(tmp_path)
+
+
+def samples(body: str) -> dict[tuple[str, tuple], float]:
+    found = {}
+    for family in text_string_to_metric_families(body):
+        for sample in family.samples:
+            found[(sample.name, tuple(sorted(sample.labels.items())))] = sample.value
+    return found
+
+
+async def test_healthz_and_readyz_when_all_is_well(database_url):
+    async with running_bot(database_url) as bot, aiohttp.ClientSession(bot.base_url) as http:
+        async with http.get("/healthz") as response:
+            assert response.status == 200
+            assert (await response.json())["status"] == "ok"
+        async with http.get("/readyz") as response:
+            body = await response.json()
+            assert response.status == 200, body
+            assert body["checks"] == {"database": "ok", "migrations": "ok", "leader": "self"}
+
+
+async def test_readyz_is_503_when_migrations_are_behind(database_url):
+    async with running_bot(database_url) as bot, aiohttp.ClientSession(bot.base_url) as http:
+        async with bot.db.engine.begin() as connection:
+            await connection.execute(text("UPDATE alembic_version SET version_num = '0001'"))
+        async with http.get("/readyz") as response:
+            body = await response.json()
+            assert response.status == 503
+            assert body["status"] == "not ready"
+            assert body["checks"]["migrations"].startswith("at 0001")
+
+
+async def test_readyz_sees_another_process_as_leader(tmp_path):
+    url = sqlite_url(tmp_path)
+    async with running_bot(url) as leader, running_bot(url) as follower:
+        assert leader.notifications.leadership.is_leader
+        assert not follower.notifications.leadership.is_leader
+        async with aiohttp.ClientSession(follower.base_url) as http, http.get("/readyz") as response:
+            assert (await response.json())["checks"]["leader"] == "other"
+    async with running_bot(url, notifications_enabled=False) as alone:
+        async with aiohttp.ClientSession(alone.base_url) as http, http.get("/readyz") as response:
+            assert response.status == 200
+
+
+async def test_metrics_count_messages_latency_tickets_and_leader(database_url):
+    async with running_bot(database_url) as bot, aiohttp.ClientSession(bot.base_url) as http:
+        for text_ in ("/start", "lang:ru", "сколько денег дают"):
+            await bot.engine.handle(Inbound(channel=Channel.webchat, user_id="m-1", text=text_))
+        async with http.get("/metrics") as response:
+            assert response.status == 200
+            assert response.headers["Content-Type"].startswith("text/plain")
+            found = samples(await response.text())
+    assert found[("zhasbot_messages_in_total", (("channel", "webchat"),))] == 3
+    assert found[("zhasbot_reply_latency_seconds_count", (("channel", "webchat"),))] == 3
+    assert found[("zhasbot_journal_messages_total", (("channel", "webchat"), ("direction", "in")))] == 3
+    assert found[("zhasbot_journal_messages_total", (("channel", "webchat"), ("direction", "out")))] >= 3
+    assert found[("zhasbot_leader", ())] == 1
+    assert found[("zhasbot_open_tickets", ())] == 0
+    assert found[("zhasbot_outbox_queued", ())] == 0
+
+
+async def test_metrics_token_is_asked_for_when_set(tmp_path):
+    async with running_bot(sqlite_url(tmp_path), metrics_token="scrape-secret-123") as bot:
+        async with aiohttp.ClientSession(bot.base_url) as http:
+            async with http.get("/metrics") as response:
+                assert response.status == 401
+            async with http.get("/metrics", headers={"Authorization": "Bearer scrape-secret-123"}) as response:
+                assert response.status == 200
