@@ -93,9 +93,16 @@ class ZhasBot:
 
     def _build_channels(self) -> None:
         from bot.channels.webchat import WebChatChannel
+        from bot.channels.webchat_sessions import SenderIds, WebChatLimits
 
         settings = self.settings
-        self.channels[Channel.webchat] = WebChatChannel(self.engine, self.db)
+        self.channels[Channel.webchat] = WebChatChannel(
+            self.engine, self.db, sender_ids=SenderIds(settings.secret_key.get_secret_value().encode()),
+            limits=WebChatLimits(per_sender=settings.webchat_messages_per_sender,
+                                 per_ip=settings.webchat_messages_per_ip,
+                                 sessions_per_ip=settings.webchat_sessions_per_ip,
+                                 polls_per_sender=settings.webchat_polls_per_sender),
+            translator=self.services.translator, default_language=settings.default_language)
         if settings.telegram_enabled:
             from bot.channels.telegram import TelegramChannel
 

@@ -62,11 +62,35 @@ class Settings(BaseSettings):
     scheduler_jobstore_url: str | None = None
     # Keyed hashes of IINs (duplicate detection) use this; change it and old hashes stop matching.
     secret_key: SecretStr = SecretStr("change-me-in-production")
+    # Web chat: what one sender / one IP may do (the `limits` notation, e.g. "20/minute").
+    # Beyond it a message gets a polite "slow down" text, the other endpoints a 429.
+    webchat_messages_per_sender: str = "20/minute"
+    webchat_messages_per_ip: str = "120/minute"
+    webchat_sessions_per_ip: str = "30/hour"
+    webchat_polls_per_sender: str = "120/minute"
+    # Linking an application (number + phone): failed tries allowed per application number
+    # and per phone across all senders and channels, and per contact, within the window.
+    status_link_failures_per_number: int = Field(5, ge=1)
+    status_link_failures_per_phone: int = Field(5, ge=1)
+    status_link_failures_per_contact: int = Field(3, ge=1)
+    status_link_window_minutes: int = Field(60, ge=1)
     log_level: str = "INFO"
     # json: one JSON object per log line (for a log shipper); text: human-readable lines.
     log_format: Literal["text", "json"] = "text"
     # When set, GET /metrics asks for `Authorization: Bearer <METRICS_TOKEN>`.
     metrics_token: SecretStr | None = None
+
+    @field_validator("webchat_messages_per_sender", "webchat_messages_per_ip", "webchat_sessions_per_ip",
+                     "webchat_polls_per_sender")
+    @classmethod
+    def _rate(cls, value: str) -> str:
+        from limits import parse
+
+        try:
+            parse(value)
+        except ValueError as exc:
+            raise ValueError(f"must look like 20/minute or 30/hour ({exc})") from None
+        return value
 
     @field_validator("telegram_bot_token")
     @classmethod

@@ -459,9 +459,12 @@ async def test_whatsapp_by_typing_numbers(engine, db):
 async def test_web_chat_over_http(tmp_path):
     async with running_bot(sqlite_url(tmp_path)) as app:
         async with aiohttp.ClientSession(app.base_url) as http:
+            async with http.post("/webhooks/rest/session") as response:
+                sender = (await response.json())["sender"]
+
             async def post(message):
                 async with http.post("/webhooks/rest/webhook",
-                                     json={"sender": "web-elig", "message": message}) as response:
+                                     json={"sender": sender, "message": message}) as response:
                     assert response.status == 200
                     return await response.json()
 

@@ -30,9 +30,12 @@ def test_zhasbot_run_serves_web_chat_and_stops_cleanly(tmp_path):
         output = "".join(lines)
         assert f"web chat:  on  — http://127.0.0.1:{port}/" in output, output
         assert "telegram:  off" in output and "whatsapp:  off" in output
+        request = urllib.request.Request(f"http://127.0.0.1:{port}/webhooks/rest/session", method="POST")
+        with urllib.request.urlopen(request, timeout=10) as response:
+            sender = json.loads(response.read())["sender"]
         request = urllib.request.Request(
             f"http://127.0.0.1:{port}/webhooks/rest/webhook", method="POST",
-            data=json.dumps({"sender": "smoke", "message": "/start"}).encode(),
+            data=json.dumps({"sender": sender, "message": "/start"}).encode(),
             headers={"Content-Type": "application/json"})
         with urllib.request.urlopen(request, timeout=10) as response:
             replies = json.loads(response.read())

@@ -1,4 +1,4 @@
-"""The web chat speaks Rasa's REST channel shape over real HTTP on loopback."""
+"""The web chat over real HTTP on loopback: sessions, Rasa's REST shape, history, long poll, limits."""
 import asyncio
 
 import aiohttp
@@ -16,27 +16,105 @@ async def bot(tmp_path):
             yield app
 
 
+async def session(http, **body) -> str:
+    async with http.post("/webhooks/rest/session", json=body or None) as r:
+        assert r.status == 200, await r.text()
+        return (await r.json())["sender"]
+
+
 async def post(http, sender, message, **extra):
     async with http.post("/webhooks/rest/webhook", json={"sender": sender, "message": message, **extra}) as r:
         return r.status, await r.json()
 
 
-async def test_chat_page_is_served(bot):
+async def history(http, sender):
+    async with http.get("/webhooks/rest/history", params={"sender": sender}) as r:
+        assert r.status == 200
+        return await r.json()
+
+
+async def test_chat_page_is_served_and_never_starts_by_itself(bot):
     async with bot.http.get("/") as response:
         assert response.status == 200
-        assert "/webhooks/rest/webhook" in await response.text()
+        page = await response.text()
+    assert "/webhooks/rest/session" in page and "/webhooks/rest/history" in page
+    assert "localStorage" in page
+    assert '"/start"' not in page and "'/start'" not in page
 
 
 async def test_rest_shape_and_button_payload_as_message(bot):
-    status, replies = await post(bot.http, "web-1", "/start")
+    sender = await session(bot.http)
+    status, replies = await post(bot.http, sender, "/start")
     assert status == 200
-    assert replies[0]["recipient_id"] == "web-1"
+    assert replies[0]["recipient_id"] == sender and isinstance(replies[0]["id"], int)
     assert {"title", "payload"} <= set(replies[0]["buttons"][0])
     payloads = [b["payload"] for b in replies[0]["buttons"]]
     assert "lang:ru" in payloads
-    status, replies = await post(bot.http, "web-1", "lang:ru")
+    status, replies = await post(bot.http, sender, "lang:ru")
     assert replies[0]["text"] == "Хорошо, говорим по-русски."
     assert replies[-1]["buttons"][0]["payload"] == "menu:faq"
+
+
+async def test_session_ids_are_signed_and_any_other_sender_is_refused(bot):
+    one, two = await session(bot.http), await session(bot.http)
+    assert one != two and len(one) >= 40
+    forged = one.split(".")[0] + "." + two.split(".")[1]
+    for sender in ("web-1", forged, one + "x", "victim"):
+        status, body = await post(bot.http, sender, "hi")
+        assert status == 403 and "session" in body["error"]
+        for path in ("/webhooks/rest/messages", "/webhooks/rest/history"):
+            async with bot.http.get(path, params={"sender": sender, "timeout": "0"}) as r:
+                assert r.status == 403
+    # Nothing was stored for a refused sender.
+    async with bot.db.unit_of_work() as uow:
+        assert await uow.contacts.find("webchat", "victim") is None
+
+
+async def test_a_session_language_starts_the_conversation_in_it(bot):
+    sender = await session(bot.http, language="ru")
+    status, replies = await post(bot.http, sender, "/start")
+    assert status == 200
+    assert "lang:kk" not in [b["payload"] for r in replies for b in r["buttons"]]
+    assert any("Главное меню" in r["text"] or "меню" in r["text"].lower() for r in replies), replies
+
+
+async def test_message_ids_are_deduplicated_per_sender_only(bot):
+    alice, mallory = await session(bot.http, language="ru"), await session(bot.http, language="ru")
+    # Mallory sends first with the id Alice's page will use: Alice must still be answered.
+    _, first = await post(bot.http, mallory, "/menu", message_id="m-1")
+    assert first
+    _, replies = await post(bot.http, alice, "/menu", message_id="m-1")
+    assert replies, "another sender's message id silenced this one"
+    # The same sender repeating an id (a retried request) is answered once.
+    _, again = await post(bot.http, alice, "/menu", message_id="m-1")
+    assert again == []
+
+
+async def test_history_restores_the_conversation_with_buttons(bot):
+    sender = await session(bot.http)
+    await post(bot.http, sender, "/start")
+    _, replies = await post(bot.http, sender, "lang:ru")
+    data = await history(bot.http, sender)
+    directions = [m["direction"] for m in data["messages"]]
+    assert directions[0] == "in" and "out" in directions
+    # The pressed button reads as its title, not as the payload.
+    assert any(m["direction"] == "in" and m["text"] == "Русский" for m in data["messages"])
+    last = data["messages"][-1]
+    assert last["id"] == replies[-1]["id"] == data["last_id"]
+    assert last["buttons"] and last["buttons"][0]["payload"] == "menu:faq"
+    # Nothing waiting: the long poll after the history's last id is empty (no double messages).
+    async with bot.http.get("/webhooks/rest/messages",
+                            params={"sender": sender, "after": data["last_id"], "timeout": "0"}) as r:
+        assert (await r.json())["messages"] == []
+
+
+async def test_history_keeps_the_last_fifty(bot):
+    sender = await session(bot.http, language="en")
+    for _ in range(20):  # three rows each: the command, the welcome and the menu
+        await post(bot.http, sender, "/start")
+    data = await history(bot.http, sender)
+    assert len(data["messages"]) == 50
+    assert data["messages"][-1]["direction"] == "out"
 
 
 @pytest.mark.parametrize("body", [b"{not json", b"[1, 2]", b'{"sender": 5, "message": "x"}',
@@ -46,7 +124,7 @@ async def test_malformed_bodies_get_400_and_server_keeps_serving(bot, body):
                              headers={"Content-Type": "application/json"}) as response:
         assert response.status == 400
         assert "error" in await response.json()
-    status, _ = await post(bot.http, "web-2", "/start")
+    status, _ = await post(bot.http, await session(bot.http), "/start")
     assert status == 200
 
 
@@ -56,11 +134,12 @@ async def test_oversized_body_is_refused_cleanly(bot):
 
 
 async def test_later_messages_arrive_by_long_poll(bot):
-    await post(bot.http, "web-3", "/start")
+    sender = await session(bot.http)
+    await post(bot.http, sender, "/start")
 
     async def poll():
         async with bot.http.get("/webhooks/rest/messages",
-                                params={"sender": "web-3", "after": "0", "timeout": "5"}) as r:
+                                params={"sender": sender, "after": "0", "timeout": "5"}) as r:
             return await r.json()
 
     waiting = asyncio.create_task(poll())
@@ -68,17 +147,39 @@ async def test_later_messages_arrive_by_long_poll(bot):
     assert not waiting.done()  # nothing proactive yet: the request waits
     # A proactive message, as an operator reply is: journaled, then sent by the messenger.
     async with bot.db.unit_of_work() as uow:
-        contact = await uow.contacts.find("webchat", "web-3")
+        contact = await uow.contacts.find("webchat", sender)
     delivery = await bot.messenger.send(contact.id, "Оператор: здравствуйте!", author="operator:aida")
     message_id = delivery.message_id
     result = await asyncio.wait_for(waiting, 5)
     assert [m["text"] for m in result["messages"]] == ["Оператор: здравствуйте!"]
     assert result["last_id"] == message_id
     async with bot.http.get("/webhooks/rest/messages",
-                            params={"sender": "web-3", "after": str(message_id), "timeout": "0"}) as r:
+                            params={"sender": sender, "after": str(message_id), "timeout": "0"}) as r:
         assert (await r.json())["messages"] == []
 
 
 async def test_bad_long_poll_query(bot):
-    async with bot.http.get("/webhooks/rest/messages", params={"sender": "x", "after": "abc"}) as r:
+    sender = await session(bot.http)
+    async with bot.http.get("/webhooks/rest/messages", params={"sender": sender, "after": "abc"}) as r:
         assert r.status == 400
+
+
+async def test_limits_answer_politely_on_the_webhook_and_429_elsewhere(tmp_path):
+    async with running_bot(sqlite_url(tmp_path), webchat_messages_per_sender="3/minute",
+                           webchat_sessions_per_ip="2/hour", webchat_polls_per_sender="2/minute") as app:
+        async with aiohttp.ClientSession(app.base_url) as http:
+            sender = await session(http, language="ru")
+            for _ in range(3):
+                status, replies = await post(http, sender, "/menu")
+                assert status == 200 and replies[0]["id"] is not None
+            status, replies = await post(http, sender, "/menu")
+            assert status == 200 and replies == [
+                {"id": None, "recipient_id": sender, "text": replies[0]["text"], "buttons": []}]
+            assert "помедленнее" in replies[0]["text"] or "slower" in replies[0]["text"] \
+                or "баяу" in replies[0]["text"]
+            await session(http)
+            async with http.post("/webhooks/rest/session") as r:
+                assert r.status == 429 and int(r.headers["Retry-After"]) >= 1
+            for expected in (200, 200, 429):
+                async with http.get("/webhooks/rest/history", params={"sender": sender}) as r:
+                    assert r.status == expected

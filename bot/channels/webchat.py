@@ -1,45 +1,83 @@
-"""Web chat: Rasa's REST channel shape, plus long polling for later messages.
+"""Web chat: Rasa's REST channel shape, with sessions, history and long polling.
 
-`POST /webhooks/rest/webhook` {"sender", "message"} answers the bot's replies as a JSON
-list of {"recipient_id", "text", "buttons": [{"title", "payload"}]}. Messages that come
-later (operator replies, notifications) are fetched with
-`GET /webhooks/rest/messages?sender=…&after=ID&timeout=S`, which waits up to S seconds.
+`POST /webhooks/rest/session` {"language"?} answers {"sender": "<opaque id>"}: the server
+issues and signs sender ids and refuses any other (403) on every endpoint, so a sender id
+is a capability nobody can guess. `POST /webhooks/rest/webhook` {"sender", "message",
+"message_id"?, "metadata"?} answers the bot's replies as a JSON list of {"id",
+"recipient_id", "text", "buttons": [{"title", "payload"}]}. `GET /webhooks/rest/history`
+gives the last messages both ways (a reloaded page restores the conversation from it), and
+`GET /webhooks/rest/messages?sender=…&after=ID&timeout=S` waits up to S seconds for later
+ones (operator replies, notifications). The protocol is documented in README.md.
 """
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import logging
 from collections import defaultdict
 
 from aiohttp import web
 
-from core.messages import Channel, ContentType, Inbound
+from bot.channels.webchat_sessions import SenderIds, WebChatLimits
 from bot.engine import ConversationEngine
-from core.messages import Reply, SendResult
+from core.i18n import LANGUAGES, Translator
+from core.messages import PAYLOAD_PATTERN, Channel, ContentType, Inbound, Reply, SendResult
 from storage.unit_of_work import Database
 
 log = logging.getLogger(__name__)
 
-MAX_SENDER_LENGTH = 128
 MAX_LONG_POLL_SECONDS = 30.0
+HISTORY_LENGTH = 50
+MAX_MESSAGE_ID_LENGTH = 128
+SESSION_HINT = "create a session first: POST /webhooks/rest/session answers your sender id"
 
 
 def _bad_request(reason: str) -> web.Response:
     return web.json_response({"error": reason}, status=400)
 
 
+def _forbidden() -> web.Response:
+    return web.json_response({"error": f"unknown sender; {SESSION_HINT}"}, status=403)
+
+
+def _too_many(retry_after: int) -> web.Response:
+    return web.json_response({"error": "too many requests, try again later"}, status=429,
+                             headers={"Retry-After": str(retry_after)})
+
+
+def _event_id(sender: str, message_id: object) -> str | None:
+    """A client's message id deduplicated per sender: one user cannot silence another's."""
+    if message_id is None or message_id == "":
+        return None
+    digest = hashlib.sha256(f"{sender}\0{str(message_id)[:MAX_MESSAGE_ID_LENGTH]}".encode()).hexdigest()
+    return "w" + digest[:40]
+
+
+def _language(value: object) -> str | None:
+    if isinstance(value, str) and value[:2].lower() in LANGUAGES:
+        return value[:2].lower()
+    return None
+
+
 class WebChatChannel:
     channel = Channel.webchat
 
-    def __init__(self, engine: ConversationEngine, db: Database):
+    def __init__(self, engine: ConversationEngine, db: Database, *, sender_ids: SenderIds,
+                 limits: WebChatLimits, translator: Translator, default_language: str = "kk"):
         self.engine = engine
         self.db = db
+        self.sender_ids = sender_ids
+        self.limits = limits
+        self.translator = translator
+        self.default_language = default_language
         self._waiters: defaultdict[str, asyncio.Condition] = defaultdict(asyncio.Condition)
 
     def routes(self) -> list[web.RouteDef]:
         return [
+            web.post("/webhooks/rest/session", self.new_session),
             web.post("/webhooks/rest/webhook", self.receive),
+            web.get("/webhooks/rest/history", self.history),
             web.get("/webhooks/rest/messages", self.messages),
         ]
 
@@ -49,6 +87,30 @@ class WebChatChannel:
     async def stop(self) -> None:
         pass
 
+    @staticmethod
+    def _ip(request: web.Request) -> str:
+        return request.remote or "unknown"
+
+    async def new_session(self, request: web.Request) -> web.Response:
+        ip = self._ip(request)
+        if not await self.limits.session(ip):
+            return _too_many(await self.limits.retry_after(self.limits.sessions_per_ip, "session", ip))
+        language = None
+        if request.can_read_body:
+            try:
+                body = await request.json()
+            except (json.JSONDecodeError, UnicodeDecodeError):
+                return _bad_request("body must be JSON: {\"language\": \"kk|ru|en\"} or empty")
+            if body is not None and not isinstance(body, dict):
+                return _bad_request("body must be a JSON object")
+            language = _language((body or {}).get("language"))
+        sender = self.sender_ids.issue()
+        async with self.db.unit_of_work() as uow:
+            contact = await uow.contacts.get_or_create(Channel.webchat.value, sender)
+            # A language the page knows is the conversation's: no picker on the first message.
+            contact.language = language
+        return web.json_response({"sender": sender, "language": language})
+
     async def receive(self, request: web.Request) -> web.Response:
         try:
             body = await request.json()
@@ -57,17 +119,22 @@ class WebChatChannel:
         if not isinstance(body, dict):
             return _bad_request("body must be a JSON object")
         sender, message = body.get("sender"), body.get("message")
-        if not isinstance(sender, str) or not sender.strip() or len(sender) > MAX_SENDER_LENGTH:
-            return _bad_request(f"'sender' must be a non-empty string of at most {MAX_SENDER_LENGTH} characters")
+        if not isinstance(sender, str) or not sender.strip():
+            return _bad_request(f"'sender' must be a non-empty string; {SESSION_HINT}")
         if not isinstance(message, str):
             return _bad_request("'message' must be a string")
+        if not self.sender_ids.verify(sender):
+            return _forbidden()
         metadata = body.get("metadata") if isinstance(body.get("metadata"), dict) else {}
-        language = metadata.get("language") if isinstance(metadata.get("language"), str) else None
-        message_id = body.get("message_id")
+        language = _language(metadata.get("language"))
+        if not await self.limits.message(sender, self._ip(request)):
+            # A person typing fast is told kindly; nothing is stored or answered.
+            text = self.translator.t(language or self.default_language, "webchat.slow_down")
+            return web.json_response([{"id": None, "recipient_id": sender, "text": text, "buttons": []}])
         inbound = Inbound(
-            channel=Channel.webchat, user_id=sender.strip(), text=message,
+            channel=Channel.webchat, user_id=sender, text=message,
             content_type=ContentType.command if message.startswith("/") else ContentType.text,
-            language_hint=language, event_id=str(message_id)[:64] if message_id else None,
+            language_hint=language, event_id=_event_id(sender, body.get("message_id")),
         )
         replies = await self.engine.handle(inbound)
         # Replies in the HTTP answer are delivered; long polling only serves later ones.
@@ -79,6 +146,7 @@ class WebChatChannel:
     @staticmethod
     def _render(sender: str, reply: Reply) -> dict:
         return {
+            "id": reply.message_id,
             "recipient_id": sender,
             "text": reply.outbound.text,
             "buttons": [{"title": b.title, "payload": b.payload} for b in reply.outbound.buttons],
@@ -91,10 +159,50 @@ class WebChatChannel:
             condition.notify_all()
         return SendResult(reply.message_id, None, "sent")
 
+    async def _sender_of(self, request: web.Request) -> tuple[str | None, web.Response | None]:
+        sender = request.query.get("sender", "")
+        if not sender:
+            return None, _bad_request(f"'sender' query parameter is required; {SESSION_HINT}")
+        if not self.sender_ids.verify(sender):
+            return None, _forbidden()
+        if not await self.limits.poll(sender):
+            return None, _too_many(await self.limits.retry_after(self.limits.polls_per_sender, "poll", sender))
+        return sender, None
+
+    async def history(self, request: web.Request) -> web.Response:
+        """The last messages both ways, oldest first, for a page that was reloaded."""
+        sender, refused = await self._sender_of(request)
+        if refused is not None:
+            return refused
+        async with self.db.unit_of_work() as uow:
+            contact = await uow.contacts.find(Channel.webchat.value, sender)
+            rows = await uow.journal.contact_messages(contact.id, limit=HISTORY_LENGTH) if contact else []
+        titles: dict[str, str] = {}
+        messages = []
+        for row in rows:
+            if row.direction == "out":
+                titles.update({payload: title for title, payload in row.buttons or []})
+                if row.delivery_status == "failed":
+                    continue
+            text = row.text or ""
+            if row.direction == "in" and PAYLOAD_PATTERN.match(text.strip()):
+                # A pressed button reads as its title, as the page showed it.
+                text = titles.get(text.strip(), text)
+            messages.append(self._row_view(sender, row, text))
+        last_id = rows[-1].id if rows else 0
+        return web.json_response({"messages": messages, "last_id": last_id})
+
+    @staticmethod
+    def _row_view(sender: str, row, text: str) -> dict:
+        return {"id": row.id, "direction": row.direction, "recipient_id": sender, "text": text,
+                "buttons": [{"title": t, "payload": p} for t, p in (row.buttons or [])]
+                if row.direction == "out" else [],
+                "author": row.author or "", "created_at": row.created_at.isoformat()}
+
     async def messages(self, request: web.Request) -> web.Response:
-        sender = request.query.get("sender", "").strip()
-        if not sender or len(sender) > MAX_SENDER_LENGTH:
-            return _bad_request("'sender' query parameter is required")
+        sender, refused = await self._sender_of(request)
+        if refused is not None:
+            return refused
         try:
             after = int(request.query.get("after", "0"))
             timeout = min(float(request.query.get("timeout", "25")), MAX_LONG_POLL_SECONDS)
@@ -118,9 +226,4 @@ class WebChatChannel:
             if contact is None:
                 return []
             rows = await uow.journal.outbound_after(contact.id, after, statuses=("pending", "sent"))
-        return [
-            {"id": row.id, "recipient_id": sender, "text": row.text,
-             "buttons": [{"title": t, "payload": p} for t, p in (row.buttons or [])],
-             "created_at": row.created_at.isoformat()}
-            for row in rows
-        ]
+        return [self._row_view(sender, row, row.text or "") for row in rows]

@@ -35,7 +35,9 @@ async def actions(app) -> list[tuple[str, str]]:
         return [(e.actor, e.action) for e in await session.scalars(select(AuditEntry).order_by(AuditEntry.id))]
 
 
-async def open_ticket(app, user="web-user", lang="ru") -> BotClient:
+async def open_ticket(app, user=None, lang="ru") -> BotClient:
+    # A web chat sender the server signed, as POST /webhooks/rest/session issues them.
+    user = user or app.channels[Channel.webchat].sender_ids.issue()
     client = BotClient(app.engine, channel=Channel.webchat, user_id=user)
     await client.start(lang)
     await client.send("/operator")
@@ -112,7 +114,7 @@ async def test_queue_claim_reply_resolve(app, console):
     # The web chat user gets it by long polling.
     async with aiohttp.ClientSession() as http:
         async with http.get(app.base_url + "/webhooks/rest/messages",
-                            params={"sender": "web-user", "after": "0", "timeout": "0"}) as response:
+                            params={"sender": user.user_id, "after": "0", "timeout": "0"}) as response:
             texts = [m["text"] for m in (await response.json())["messages"]]
     assert "До 15 декабря." in texts
     # The live feed (what the page's script polls).
