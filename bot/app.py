@@ -5,6 +5,7 @@ import asyncio
 import gc
 import logging
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from aiohttp import web
@@ -22,6 +23,7 @@ from handoff.service import HandoffService
 from bot.delivery.messenger import Messenger, load_templates
 from bot.settings import Settings
 from bot.web.server import build_web_app
+from handlers.status import LinkLimits
 from handlers.turn import Services
 from storage.unit_of_work import Database
 
@@ -65,6 +67,10 @@ class ZhasBot:
             default_language=settings.default_language, faq=load_faq() if with_faq else None,
             secret_key=settings.secret_key.get_secret_value().encode(),
             call_centre=load_call_centre(settings.call_centre_file, settings.timezone),
+            link_limits=LinkLimits(per_number=settings.status_link_failures_per_number,
+                                   per_phone=settings.status_link_failures_per_phone,
+                                   per_contact=settings.status_link_failures_per_contact,
+                                   window=timedelta(minutes=settings.status_link_window_minutes)),
         )
         engine = ConversationEngine(db, services, idle_minutes=settings.consultation_idle_minutes,
                                     masker=mask_iins)

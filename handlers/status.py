@@ -7,6 +7,9 @@ menu button `menu:status`, command /status), buttons `status:*`, free text while
 """
 from __future__ import annotations
 
+import hashlib
+import hmac
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from core.messages import Button, Channel, ContentType
@@ -17,8 +20,27 @@ from storage.applications import Application, normalise_number
 from storage.types import utcnow
 
 FLOW = "status"
-MAX_FAILURES = 3
-FAILURE_WINDOW = timedelta(hours=1)
+
+
+@dataclass(frozen=True)
+class LinkLimits:
+    """Failed tries allowed within `window`: per application number and per phone across every
+    sender and channel (rotating senders does not help a guesser), and per contact."""
+
+    per_number: int = 5
+    per_phone: int = 5
+    per_contact: int = 3
+    window: timedelta = timedelta(hours=1)
+
+
+def _limits(turn: Turn) -> LinkLimits:
+    return turn.services.link_limits or LinkLimits()
+
+
+def _phone_hash(turn: Turn, phone: str | None) -> str | None:
+    if not phone:
+        return None
+    return hmac.new(turn.services.secret_key, b"phone\0" + phone.encode(), hashlib.sha256).hexdigest()
 
 
 def is_active(turn: Turn) -> bool:
@@ -109,32 +131,34 @@ async def _on_phone(turn: Turn) -> None:
     await _verify(turn, phone)
 
 
-def _failures(turn: Turn, now: datetime) -> int:
-    record = turn.state.get("status_failures") or {}
-    since = record.get("since")
-    if not since or now - datetime.fromisoformat(since) > FAILURE_WINDOW:
-        return 0
-    return int(record.get("count", 0))
+async def _blocked(turn: Turn, now: datetime, number: str, phone_hash: str | None) -> bool:
+    limits = _limits(turn)
+    by_number, by_phone, by_contact = await turn.uow.link_failures.counts_since(
+        now - limits.window, number=number, phone_hash=phone_hash, contact_id=turn.contact.id)
+    return by_number >= limits.per_number or by_phone >= limits.per_phone or by_contact >= limits.per_contact
+
+
+def _refuse(turn: Turn) -> None:
+    _end(turn)
+    turn.say_key("status.too_many", [turn.button("menu.operator", "menu:operator"), turn.button("menu.back", "menu:main")])
+    turn.set_outcome("not_understood")
 
 
 async def _verify(turn: Turn, raw_phone: str | None) -> None:
-    now = utcnow()
+    # The engine stamps the contact with the inbound's time (its clock) before dispatch.
+    now = turn.contact.last_inbound_at or utcnow()
     number = (turn.state.get("status") or {}).get("number", "")
-    if _failures(turn, now) >= MAX_FAILURES:
-        _end(turn)
-        turn.say_key("status.too_many", [turn.button("menu.back", "menu:main")])
-        turn.set_outcome("not_understood")
-        return
     phone = normalise_phone(raw_phone)
+    phone_hash = _phone_hash(turn, phone)
+    if await _blocked(turn, now, number, phone_hash):
+        _refuse(turn)
+        return
     application = await turn.uow.applications.get_by_number(number) if number else None
     if application is None or phone is None or application.phone != phone:
-        failures = _failures(turn, now) + 1
-        record = turn.state.get("status_failures") or {}
-        turn.update_state(status_failures={"count": failures, "since": record.get("since") if failures > 1
-                                           else now.isoformat()})
-        if failures >= MAX_FAILURES:
-            _end(turn)
-            turn.say_key("status.too_many", [turn.button("menu.back", "menu:main")])
+        turn.uow.link_failures.record(number=number, phone_hash=phone_hash, contact_id=turn.contact.id, at=now)
+        await turn.uow.flush()  # the engine's session does not autoflush; the next count must see it
+        if await _blocked(turn, now, number, phone_hash):
+            _refuse(turn)
             return
         turn.update_state(step="number", status=None)
         key = "status.not_found_whatsapp" if turn.contact.channel == Channel.whatsapp.value else "status.not_found"
@@ -143,7 +167,6 @@ async def _verify(turn: Turn, raw_phone: str | None) -> None:
     turn.contact.phone = phone
     await turn.uow.applications.link(application, turn.contact.id, now=now)
     _end(turn)
-    turn.update_state(status_failures=None)
     turn.say_key("status.linked", number=application.number)
     show(turn, await turn.uow.applications.for_contact(turn.contact.id))
 

@@ -22,6 +22,8 @@ class Services:
     surveys: Any = None  # feedback.surveys.SurveyCatalogue (config/surveys.yaml)
     # HMAC key for iin_hash; bot/app.py passes settings.secret_key in production.
     secret_key: bytes = b"dev-only-key"
+    # handlers.status.LinkLimits: failed application-linking tries allowed (None: the defaults).
+    link_limits: Any = None
 
 
 @dataclass

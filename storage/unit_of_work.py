@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from storage.database import checkpoint_forever, create_engine, make_sessionmaker, upgrade_schema
 from storage.applications import Applications
 from storage.feedback import CsatRequests, Surveys
+from storage.link_failures import LinkFailures
 from storage.repositories import Consultations, Contacts, Journal
 from storage.tickets import Tickets
 
@@ -27,6 +28,10 @@ class UnitOfWork:
     @property
     def applications(self) -> Applications:
         return Applications(self.session)
+
+    @property
+    def link_failures(self) -> LinkFailures:
+        return LinkFailures(self.session)
 
     @property
     def surveys(self) -> Surveys:

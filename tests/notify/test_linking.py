@@ -77,6 +77,43 @@ async def test_too_many_wrong_attempts_stop_the_flow(engine):
     assert "could not find the application" not in client.text
 
 
+async def test_rotating_senders_cannot_guess_past_the_per_number_and_per_phone_limits(engine):
+    """5 failed tries per application number (and per phone) across all senders, then refused
+    even with the right phone — from a fresh sender on another channel too."""
+    await run_import(engine.db, APPS)
+    for attempt in range(5):
+        guesser = BotClient(engine, user_id=f"guesser-{attempt}")
+        await guesser.start("en")
+        await guesser.send("/status")
+        await guesser.send("ZP-0042")
+        await guesser.send(f"+7 701 000 00 0{attempt}")
+    assert "could not find the application" in guesser.text  # the number's fifth failure
+    owner = BotClient(engine, user_id="owner")
+    await owner.start("en")
+    await owner.send("/status")
+    await owner.send("ZP-0042")
+    await owner.send("8 701 123 45 67")  # right, but the number is locked for the window
+    assert "could not find the application" in owner.text and not await links(engine.db)
+    # Another number is not affected …
+    await owner.send("/status")
+    await owner.send("ZP-0043")
+    await owner.send("+7 702 765 43 21")
+    assert "ZP-0043" in owner.texts[0] and len(await links(engine.db)) == 1
+    # … but one phone tried against many numbers is.
+    for attempt in range(5):
+        prober = BotClient(engine, user_id=f"prober-{attempt}")
+        await prober.start("en")
+        await prober.send("/status")
+        await prober.send(f"ZP-09{attempt}")
+        await prober.send("+7 705 555 55 55")
+    last = BotClient(engine, user_id="prober-last")
+    await last.start("en")
+    await last.send("/status")
+    await last.send("ZP-0999")
+    await last.send("+7 705 555 55 55")
+    assert "could not find the application" in last.text
+
+
 @pytest.fixture
 async def fake():
     async with FakeTelegramAPI() as api:
