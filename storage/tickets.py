@@ -16,9 +16,11 @@ from sqlalchemy.orm import Mapped, mapped_column
 from storage.models import Base, Contact, Message
 from storage.types import UTCDateTime, utcnow
 
-TICKET_PREFIX = "ZP-"
+# A request to operators reads "T-0042", never like an application number ("ZP-0123").
+# Requests opened before the change were told "ZP-0042": that still finds them.
+TICKET_PREFIX = "T-"
 ACTIVE_STATUSES = ("open", "assigned")
-TICKET_NUMBER = re.compile(r"^\s*(?:ZP-?)?0*(\d{1,9})\s*$", re.IGNORECASE)
+TICKET_NUMBER = re.compile(r"^\s*(?:T-?|ZP-?)?0*(\d{1,9})\s*$", re.IGNORECASE)
 
 
 def ticket_number(ticket_id: int) -> str:
@@ -26,7 +28,7 @@ def ticket_number(ticket_id: int) -> str:
 
 
 def parse_ticket_number(text: str) -> int | None:
-    """`ZP-0042`, `zp42` or `42` → 42."""
+    """`T-0042`, `t42`, `42` or an old `ZP-0042` → 42."""
     match = TICKET_NUMBER.match(text or "")
     return int(match.group(1)) if match else None
 

@@ -22,7 +22,7 @@ async def test_idle_close_queues_one_csat_with_buttons(env, feedback):
     assert "Оцените от 1 до 5" in row.text
     # Again, and through the ticket hook for the same consultation: still one.
     await feedback.close_idle()
-    await feedback.on_ticket_resolved(TicketResolved(1, "ZP-0001", row.contact_id, closed[0], 1, "ru",
+    await feedback.on_ticket_resolved(TicketResolved(1, "T-0001", row.contact_id, closed[0], 1, "ru",
                                                      "question", env.clock.now))
     assert len(await outbox(env.db, "csat")) == 1
     [request] = await rows(env.db, CsatRequest)

@@ -54,7 +54,7 @@ async def test_ticket_flow_over_the_api(app):
     user = await open_ticket(app)
     aida = app.tokens["aida"]
     status, body = await call(app, "GET", "/api/tickets?status=open", token=aida)
-    assert status == 200 and [t["number"] for t in body["tickets"]] == ["ZP-0001"]
+    assert status == 200 and [t["number"] for t in body["tickets"]] == ["T-0001"]
     status, body = await call(app, "GET", "/api/tickets/1", token=aida)
     assert status == 200 and any(m["text"] == "Подскажите по документам" for m in body["messages"])
     assert body["window"]["open"] is True
@@ -65,7 +65,7 @@ async def test_ticket_flow_over_the_api(app):
     status, body = await call(app, "POST", "/api/tickets/1/resolve", token=aida, json={"resolution": "ok"})
     assert status == 200 and body["status"] == "resolved"
     status, body = await call(app, "GET", "/api/tickets?status=resolved", token=aida)
-    assert [t["number"] for t in body["tickets"]] == ["ZP-0001"]
+    assert [t["number"] for t in body["tickets"]] == ["T-0001"]
     await user.send("/help")
     assert user.texts
 

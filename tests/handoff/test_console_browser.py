@@ -30,7 +30,7 @@ async def test_operator_claims_and_replies_in_the_browser(tmp_path):
         await fake.wait_sent_to(777, 4)
         fake.push_text(777, "/operator")
         sent = await fake.wait_sent_to(777, 5)
-        assert "ZP-0001" in sent[-1].text
+        assert "T-0001" in sent[-1].text
 
         async with playwright_api.async_playwright() as pw:
             browser = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
@@ -42,7 +42,7 @@ async def test_operator_claims_and_replies_in_the_browser(tmp_path):
                 await page.fill("input[name=password]", PASSWORD)
                 await page.click("button[type=submit]")
                 await page.wait_for_url("**/console")
-                row = page.locator("tr[data-ticket='ZP-0001']")
+                row = page.locator("tr[data-ticket='T-0001']")
                 await row.wait_for()
                 await row.locator("a").click()
                 await page.wait_for_url("**/console/tickets/1")

@@ -36,7 +36,7 @@ async def started(env, channel, user, lang="ru") -> BotClient:
 async def test_operator_command_opens_a_ticket_and_the_bot_steps_aside(env, channel, user):
     client = await started(env, channel, user)
     await client.send("/operator")
-    assert "ZP-0001" in client.text
+    assert "T-0001" in client.text
     assert "Крайний срок ответа: четверг, 03.12.2026, 15:00" in client.text  # 11:00 + 4 working hours
     assert client.buttons == ["handoff:leave"]
     [ticket] = await tickets(env)
@@ -62,7 +62,7 @@ async def test_operator_command_opens_a_ticket_and_the_bot_steps_aside(env, chan
     assert outcome.status == "sent"
     assert env.channels[channel].texts_to(user)[-1] == "Грант — до 1,5 млн тенге."
     await env.handoff.resolve(ticket.id, aida, "answered about the grant size")
-    assert "ZP-0001" in env.channels[channel].texts_to(user)[-1]
+    assert "T-0001" in env.channels[channel].texts_to(user)[-1]
     [ticket] = await tickets(env)
     assert ticket.status == "resolved" and ticket.first_reply_at and ticket.assignee_id == aida.id
     assert (await contact(env, channel, user)).mode == "bot"
@@ -78,7 +78,7 @@ async def test_menu_operator_button_and_typed_number(env, channel, user):
         await client.send(str(number))  # numbered options on WhatsApp
     else:
         await client.press("menu:operator")
-    assert "ZP-0001" in client.text
+    assert "T-0001" in client.text
     assert len(await tickets(env)) == 1
 
 
@@ -94,8 +94,8 @@ async def test_faq_human_intent_calls_escalate(env):
                     consultation=consultation, uow=uow, services=env.services)
         ticket = await handoff.escalate(turn)
         await session.commit()
-    assert ticket.number == "ZP-0001"
-    assert "ZP-0001" in turn.replies[0].text and "Жауаптың соңғы мерзімі" in turn.replies[0].text
+    assert ticket.number == "T-0001"
+    assert "T-0001" in turn.replies[0].text and "Жауаптың соңғы мерзімі" in turn.replies[0].text
     assert await client.send("сәлем") == []
 
 
@@ -109,7 +109,7 @@ async def test_anonymous_complaint_hides_identity(env, channel, user):
     await client.press("complaint:complaint")
     assert "анонимно" in client.text.lower()
     await client.press("complaint:complaint:anon")
-    assert "жалоба зарегистрирована" in client.text and "ZP-0001" in client.text
+    assert "жалоба зарегистрирована" in client.text and "T-0001" in client.text
     # 8 working hours from Thursday 11:10: 6 h 50 on Thursday, 1 h 10 on Friday.
     assert "Крайний срок ответа: пятница, 04.12.2026, 10:10" in client.text
     await client.send("Сотрудник фонда грубо ответил мне по телефону")
@@ -139,14 +139,14 @@ async def test_named_suggestion(env):
     assert view["contact"]["phone"] == "+77015550000"
     assert (await env.handoff.search("5550000"))[0]["number"] == ticket.number
     [found] = await env.handoff.search_contacts("5550000")
-    assert found["phone"] == "+77015550000" and found["tickets"] == [{"id": ticket.id, "number": "ZP-0001"}]
+    assert found["phone"] == "+77015550000" and found["tickets"] == [{"id": ticket.id, "number": "T-0001"}]
 
 
 async def test_leaving_before_anyone_answered_withdraws_the_ticket(env):
     client = await started(env, Channel.webchat, "leaver")
     await client.send("/operator")
     await client.press("handoff:leave")
-    assert "ZP-0001 отменено" in client.text and "menu:operator" in client.buttons
+    assert "T-0001 отменено" in client.text and "menu:operator" in client.buttons
     [ticket] = await tickets(env)
     assert ticket.status == "resolved" and ticket.resolution.startswith("withdrawn")
     assert (await contact(env, Channel.webchat, "leaver")).mode == "bot"
@@ -168,7 +168,7 @@ async def test_leaving_after_a_claim_keeps_the_ticket(env):
     assert (await env.handoff.reply(ticket.id, env.operators["aida"], "Ответ")).status == "sent"
     # Asking again returns to the same open ticket.
     await client.send("/operator")
-    assert "ZP-0001 уже у операторов" in client.text
+    assert "T-0001 уже у операторов" in client.text
     assert len(await tickets(env)) == 1
 
 
@@ -176,9 +176,9 @@ async def test_operator_again_while_open_reminds_the_number(env):
     client = await started(env, Channel.webchat, "twice")
     await client.send("/operator")
     await client.send("/operator")
-    assert "ZP-0001 уже у операторов" in client.text
+    assert "T-0001 уже у операторов" in client.text
     await client.send(payload="menu:operator")
-    assert "ZP-0001" in client.text
+    assert "T-0001" in client.text
     assert len(await tickets(env)) == 1
 
 
@@ -194,7 +194,7 @@ async def test_reopen_within_the_period_and_new_ticket_after_it(env):
 
     env.clock.now += timedelta(hours=2)
     await client.send(payload="handoff:reopen")
-    assert "снова открыли ваше обращение ZP-0001" in client.text
+    assert "снова открыли ваше обращение T-0001" in client.text
     [ticket] = await tickets(env)
     assert (ticket.status, ticket.reopened_count, ticket.first_reply_at) == ("assigned", 1, None)
     assert await client.send("всё ещё не работает") == []
@@ -202,12 +202,12 @@ async def test_reopen_within_the_period_and_new_ticket_after_it(env):
 
     env.clock.now += timedelta(hours=1)
     await client.send("/operator")  # within the period: the same ticket again
-    assert "ZP-0001" in client.text
+    assert "T-0001" in client.text
     await env.handoff.resolve(ticket.id, aida, "third time")
 
     env.clock.now += timedelta(days=4)
     await client.send("/operator")
-    assert "ZP-0002" in client.text
+    assert "T-0002" in client.text
     assert len(await tickets(env)) == 2
 
 

@@ -128,7 +128,7 @@ async def test_resolve_calls_the_hook_and_needs_a_note(env):
     assert error.value.code == "invalid"
     await env.handoff.resolve(ticket_id, env.operators["aida"], "Объяснил сроки")
     [event] = events
-    assert (event.number, event.language, event.kind) == ("ZP-0001", "ru", "question")
+    assert (event.number, event.language, event.kind) == ("T-0001", "ru", "question")
 
 
 async def test_phone_call_enters_the_journal(env):

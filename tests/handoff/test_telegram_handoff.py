@@ -55,7 +55,7 @@ async def test_operator_command_silence_reply_and_resolve(bot, fake):
     count = await start(fake, 501)
     fake.push_text(501, "/operator")
     sent = await fake.wait_sent_to(501, count + 1)
-    assert "ZP-0001" in sent[-1].text and payloads(sent[-1]) == ["handoff:leave"]
+    assert "T-0001" in sent[-1].text and payloads(sent[-1]) == ["handoff:leave"]
     count += 1
     fake.push_text(501, "Здравствуйте, хочу поговорить с человеком")
     fake.push_text(501, "Алло?")
@@ -68,7 +68,7 @@ async def test_operator_command_silence_reply_and_resolve(bot, fake):
     assert sent[-1].text == "Добрый день! Оператор Аида на связи."
     await bot.handoff.resolve(ticket.id, bot.aida, "answered")
     sent = await fake.wait_sent_to(501, count + 3)  # the resolution, then the CSAT poll (issue 7)
-    assert "ZP-0001" in sent[-2].text and payloads(sent[-2]) == ["handoff:reopen", "menu:main"]
+    assert "T-0001" in sent[-2].text and payloads(sent[-2]) == ["handoff:reopen", "menu:main"]
     assert payloads(sent[-1]) == [f"csat:{ticket.consultation_id}:{score}" for score in range(1, 6)]
     count += 3
     fake.push_text(501, "/menu")
@@ -80,10 +80,10 @@ async def test_menu_operator_button_and_leave(bot, fake):
     count = await start(fake, 502, "kk")
     fake.push_callback(502, "menu:operator")
     sent = await fake.wait_sent_to(502, count + 1)
-    assert "ZP-0001" in sent[-1].text and "Жауаптың соңғы мерзімі" in sent[-1].text
+    assert "T-0001" in sent[-1].text and "Жауаптың соңғы мерзімі" in sent[-1].text
     fake.push_callback(502, "handoff:leave")
     sent = await fake.wait_sent_to(502, count + 3)
-    assert "ZP-0001 өтініші жабылды" in sent[-2].text and "menu:operator" in payloads(sent[-1])
+    assert "T-0001 өтініші жабылды" in sent[-2].text and "menu:operator" in payloads(sent[-1])
     [ticket] = await ticket_rows(bot)
     assert ticket.status == "resolved" and ticket.resolution.startswith("withdrawn")
 
