@@ -24,6 +24,7 @@ __all__ = [
     "render_step",
     "render_text",
     "verdict_header_key",
+    "window_phase",
 ]
 
 PROGRAMME_ZONE = ZoneInfo("Asia/Almaty")
@@ -82,17 +83,36 @@ def render_step(step: Step, lang: str | None, translator: TranslatorLike) -> str
     return render_text(step.key, step.params, lang, translator)
 
 
-def verdict_header_key(verdict: Verdict) -> str:
+def verdict_header_key(verdict: Verdict, phase: str = "open") -> str:
+    """The verdict's first line; out of the window "you can apply!" becomes "you meet the criteria"."""
+    if verdict.verdict != "not_eligible" and not accepting(phase):
+        return f"elig.verdict.{verdict.verdict}_closed"
     return f"elig.verdict.{verdict.verdict}"
 
 
-def _window_step(rules: Rules, today: date) -> Step:
+def _window_step(rules: Rules, phase: str, website: str) -> Step:
     window = {"opens": rules.opens, "closes": rules.closes}
-    if today < rules.opens:
+    if phase == "not_announced":
+        return Step("elig.next.not_announced", {"website": website})
+    if phase == "before":
         return Step("elig.next.window_opens", window)
-    if today > rules.closes:
-        return Step("elig.next.window_closed", window)
+    if phase == "closed":
+        # Never a promise the calendar has closed: the next season, and an offer to be told.
+        return Step("elig.next.window_closed_notify", {**window, "website": website})
     return Step("elig.next.deadline", window)
+
+
+def window_phase(rules: Rules, today: date, announced: bool = True) -> str:
+    """not_announced | before | open | closed (core.season.Calendar says the same)."""
+    if not announced:
+        return "not_announced"
+    if today < rules.opens:
+        return "before"
+    return "closed" if today > rules.closes else "open"
+
+
+def accepting(phase: str) -> bool:
+    return phase in ("before", "open")
 
 
 def next_steps(
@@ -101,6 +121,7 @@ def next_steps(
     *,
     website: str,
     today: date | None = None,
+    announced: bool = True,
 ) -> list[Step]:
     """What to tell the person after the verdict, in order.
 
@@ -112,11 +133,13 @@ def next_steps(
         today = datetime.now(PROGRAMME_ZONE).date()
     if verdict.verdict == "not_eligible":
         return [Step("elig.next.faq"), Step("elig.next.operator")]
+    phase = window_phase(rules, today, announced)
     steps = []
     if verdict.verdict == "needs_documents":
         steps.append(Step("elig.next.get_documents", {"documents": verdict.missing_documents}))
-    steps.append(Step("elig.next.apply_online", {"website": website}))
-    steps.append(_window_step(rules, today))
+    if accepting(phase):
+        steps.append(Step("elig.next.apply_online", {"website": website}))
+    steps.append(_window_step(rules, phase, website))
     if rules.documents:
         steps.append(Step("elig.next.documents", {"documents": rules.documents}))
     steps.append(Step("elig.next.operator_help"))

@@ -49,13 +49,16 @@ def run_match(args: argparse.Namespace, stdin: TextIO | None = None, stdout: Tex
 
 
 def run_validate(args: argparse.Namespace, stdout: TextIO | None = None) -> int:
+    import datetime
+
+    from core.i18n import Translator
     from core.programme import ProgrammeConfigError, load_programme
-    from faq.content import load_topics
+    from faq.content import answer_facts, load_topics
     from faq.validate import validate
 
     stdout = stdout or sys.stdout
     try:
-        facts = load_programme(args.programme)["facts"]
+        facts = answer_facts(load_programme(args.programme), datetime.date.today(), Translator())
     except ProgrammeConfigError as exc:
         print(exc, file=stdout)
         return 1

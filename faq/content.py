@@ -182,6 +182,15 @@ def fill_placeholders(text: str, lang: str, facts: Mapping[str, Any]) -> str:
     return PLACEHOLDER_RE.sub(substitute, text)
 
 
+def answer_facts(programme: Mapping[str, Any], today: dt.date, translator: Any,
+                 languages: tuple[str, ...] = LANGS) -> dict[str, Any]:
+    """What answers' {placeholders} are filled from: the programme's `facts` plus the season
+    sentences for `today` (`{season_window}`, `{season_draw}`, … — core/season.py)."""
+    from core.season import season_facts
+
+    return {**programme.get("facts", {}), **season_facts(programme, today, translator, languages)}
+
+
 def render_answer(
     topic_id: str,
     lang: str,

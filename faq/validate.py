@@ -121,12 +121,18 @@ def validate(
 ) -> list[Issue]:
     """All problems in the FAQ content; an empty list means it is fine to ship.
 
-    `facts` defaults to config/programme.yaml's `facts`. `require_catalogue` checks that
+    `facts` defaults to config/programme.yaml's `facts` plus the season sentences
+    (core/season.py: `{season_window}`, `{season_draw}`, …). `require_catalogue` checks that
     every topic and intent id of the public catalogue (faq-topics.md) is present.
     """
     if facts is None:
+        import datetime
+
+        from core.i18n import Translator
         from core.programme import load_programme
-        facts = load_programme()["facts"]
+        from faq.content import answer_facts
+
+        facts = answer_facts(load_programme(), datetime.date.today(), Translator())
     issues: list[Issue] = []
     directory = Path(directory) if directory else DEFAULT_TOPICS_DIR
     groups = _validate_groups(Path(groups_file) if groups_file else DEFAULT_GROUPS_FILE, issues)

@@ -14,15 +14,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
-from datetime import date, datetime
+from datetime import date
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from core.messages import Button
 from eligibility.answers_parsing import parse_birth_date, parse_region, parse_studying, parse_yes_no
 from core.iin import IinError, IinInfo, age_band, iin_hash, parse_iin
 from eligibility.rules import DOCUMENTS, Answers, Reason, Rules, Verdict, age_on, anniversary, evaluate
-from eligibility.texts import next_steps, render_reason, render_step, verdict_header_key
+from core.season import Calendar, today_in_programme_zone
+from eligibility.texts import accepting, next_steps, render_reason, render_step, verdict_header_key, window_phase
 from handlers import menu
 from handlers.turn import Turn
 
@@ -31,7 +31,6 @@ REDACTED_BIRTH = "[IIN or birth date withheld]"
 STEPS = ("citizen", "birth", "region", "employed", "studying", "training", "documents", "applied")
 YES_NO_STEPS = frozenset({"citizen", "employed", "training", "applied"})
 MAX_BIRTH_FAILURES = 3
-ZONE = ZoneInfo("Asia/Almaty")
 
 _QUESTION_KEYS = {"birth": "elig.ask.iin"}
 _REGION_BUTTONS = (("almaty", "elig.btn.almaty"), ("mangystau", "elig.btn.mangystau"),
@@ -163,8 +162,9 @@ def _rules(turn: Turn) -> Rules:
     return Rules.from_config(turn.services.programme["eligibility"])
 
 
-def _today() -> date:
-    return datetime.now(ZONE).date()
+def _today(turn: Turn) -> date:
+    # The engine stamps the contact with the inbound's time (its clock) before dispatch.
+    return today_in_programme_zone(turn.contact.last_inbound_at)
 
 
 # ---------------------------------------------------------------- questions
@@ -299,7 +299,7 @@ def _read_birth(text: str, today: date) -> tuple[date | None, IinInfo | None, st
 
 def _answer_birth(turn: Turn, text: str) -> None:
     answers = _answers(turn)
-    born, info, problem = _read_birth(text, _today())
+    born, info, problem = _read_birth(text, _today(turn))
     if problem is not None:
         failures = int(answers.get("birth_failures", 0)) + 1
         answers["birth_failures"] = failures
@@ -453,15 +453,20 @@ def _store(turn: Turn, verdict: Verdict, answers: dict[str, Any]) -> None:
 
 def _say_verdict(turn: Turn, rules: Rules, verdict: Verdict) -> None:
     translator = turn.services.translator
-    lines = [turn.t(verdict_header_key(verdict))]
+    today = _today(turn)
+    announced = Calendar.from_programme(turn.services.programme).announced
+    phase = window_phase(rules, today, announced)
+    lines = [turn.t(verdict_header_key(verdict, phase))]
     lines += [f"• {render_reason(reason, turn.lang, translator)}" for reason in verdict.reasons]
     turn.say("\n".join(lines))
 
     website = str(turn.services.programme.get("facts", {}).get("website", ""))
-    steps = next_steps(verdict, rules, website=website, today=_today())
+    steps = next_steps(verdict, rules, website=website, today=today, announced=announced)
     lines = [turn.t("elig.next.title")]
     lines += [f"• {render_step(step, turn.lang, translator)}" for step in steps]
     buttons = []
+    if verdict.verdict != "not_eligible" and not accepting(phase):
+        buttons.append(turn.button("season.notify.button", "season:notify"))
     if verdict.verdict == "not_eligible":
         buttons.append(turn.button("elig.btn.faq", "menu:faq"))
     buttons += [turn.button("elig.btn.operator", "menu:operator"),

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import logging
 
-from faq.content import ContentError, get_topic, render_answer, shipped_groups, shipped_topics
+from faq.content import ContentError, answer_facts, get_topic, render_answer, shipped_groups, shipped_topics
 
 from core.messages import Button
+from core.season import today_in_programme_zone
 from handlers import menu
 from handlers.turn import Turn
 
@@ -26,7 +27,10 @@ def _topic_button(turn: Turn, topic_id: str) -> Button:
 
 
 def _answer_text(turn: Turn, topic_id: str) -> str:
-    return render_answer(topic_id, turn.lang, turn.services.programme.get("facts", {}))
+    # The engine stamps the contact with the inbound's time (its clock) before dispatch.
+    today = today_in_programme_zone(turn.contact.last_inbound_at)
+    facts = answer_facts(turn.services.programme, today, turn.services.translator, (turn.lang,))
+    return render_answer(topic_id, turn.lang, facts)
 
 
 async def answer_free_text(turn: Turn) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 
 from core.messages import MEDIA_TYPES, ContentType
-from handlers import csat, eligibility, faq, handoff, language, media, menu, optout, status, survey
+from handlers import csat, eligibility, faq, handoff, language, media, menu, optout, season, status, survey
 from handlers.turn import Turn
 
 log = logging.getLogger(__name__)
@@ -100,6 +100,9 @@ async def _button(turn: Turn, payload: str) -> None:
         return
     if kind == "survey":
         await survey.on_button(turn, payload)
+        return
+    if kind == "season":
+        await season.on_button(turn, payload)
         return
     if kind in ("handoff", "complaint"):
         await handoff.on_button(turn, payload)

@@ -38,6 +38,8 @@ class Contact(Base):
     state: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     mode: Mapped[str] = mapped_column(String(8), default="bot")  # bot | human
     opted_out: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Asked to be told when the next season is announced (the wizard's offer out of season).
+    next_season_optin_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_inbound_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Derived from the eligibility check; the IIN and the birth date themselves are never

@@ -1,7 +1,7 @@
 """The eligibility wizard as conversations: every verdict, typed answers, IIN re-asks,
 back and cancel, resume after a restart, privacy of the journal and the contact."""
 import asyncio
-from datetime import date
+from datetime import date, datetime, timezone
 
 import aiohttp
 import pytest
@@ -9,6 +9,8 @@ from sqlalchemy import select
 
 from core.messages import Channel
 from core.privacy import mask_iins
+from core.programme import load_programme
+from core.season import Calendar, today_in_programme_zone
 from bot.engine import ConversationEngine
 from core.iin import iin_hash
 from storage.models import Consultation, Contact, Message
@@ -21,6 +23,20 @@ from tests.support.conversation import BotClient
 LANGS = ("kk", "ru", "en")
 IIN_MALE_2001 = make_iin("010315", 5)  # born 15 March 2001, male
 IIN_FEMALE_1995 = make_iin("950720", 4)  # born 20 July 1995, female
+
+
+IN_THE_WINDOW = datetime(2026, 10, 15, 6, 0, tzinfo=timezone.utc)  # applications open (config/programme.yaml)
+AFTER_THE_WINDOW = datetime(2026, 11, 29, 6, 0, tzinfo=timezone.utc)
+
+
+# Bots started whole (HTTP, Telegram) read the real date.
+OPEN_TODAY = Calendar.from_programme(load_programme()).accepting(today_in_programme_zone())
+
+
+@pytest.fixture
+def engine(db, services):
+    """The conversation engine on a day the season's applications are open."""
+    return ConversationEngine(db, services, masker=mask_iins, clock=lambda: IN_THE_WINDOW)
 
 
 def t(lang, key, **params):
@@ -93,6 +109,21 @@ async def test_eligible_with_buttons(engine, db, lang):
     assert consultation.outcome == "eligibility:eligible"
     assert consultation.region == "almaty"
     assert "eligibility" in consultation.topic_ids
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_after_the_window_the_verdict_promises_nothing_and_offers_the_next_season(db, services, lang):
+    engine = ConversationEngine(db, services, masker=mask_iins, clock=lambda: AFTER_THE_WINDOW)
+    client = await started(engine, lang)
+    await answer_all(client)
+    assert client.texts[0] == t(lang, "elig.verdict.eligible_closed")
+    assert t(lang, "elig.verdict.eligible") not in client.text
+    assert "22" in client.texts[1] and "season:notify" in client.buttons
+    assert t(lang, "elig.next.deadline", closes="x").split("x")[0] not in client.text
+    await client.press("season:notify")
+    assert t(lang, "season.notify.done") in client.texts
+    contact, _ = await contact_and_consultation(db, client.user_id)
+    assert contact.next_season_optin_at == AFTER_THE_WINDOW
 
 
 @pytest.mark.parametrize("lang", LANGS)
@@ -370,7 +401,7 @@ async def test_leaving_for_the_menu_frees_the_text_and_the_menu_resumes(engine):
 
 async def test_resumes_after_a_restart_at_the_same_step(db, services):
     user = unique_user()
-    first = BotClient(ConversationEngine(db, services, masker=mask_iins), user_id=user)
+    first = BotClient(ConversationEngine(db, services, masker=mask_iins, clock=lambda: IN_THE_WINDOW), user_id=user)
     await first.start("ru")
     await first.send("/check")
     await first.send("да")
@@ -379,7 +410,7 @@ async def test_resumes_after_a_restart_at_the_same_step(db, services):
     assert first.texts == [t("ru", "elig.ask.employed")]
 
     # A new engine on the same database: the process restarted.
-    second = BotClient(ConversationEngine(db, services, masker=mask_iins), user_id=user)
+    second = BotClient(ConversationEngine(db, services, masker=mask_iins, clock=lambda: IN_THE_WINDOW), user_id=user)
     await second.send("нет")
     assert second.texts == [t("ru", "elig.ask.studying")]
     await second.send("/check")  # the menu or /check continues rather than starting over
@@ -475,7 +506,8 @@ async def test_web_chat_over_http(tmp_path):
             for message in ("Yes", "15.03.2001", "elig:region:almaty", "no", "Not studying", "no",
                             "elig:documents:all", "no"):
                 replies = await post(message)
-            assert replies[0]["text"] == "You can apply!"
+            # The running bot reads today's date: the header follows the season's calendar.
+            assert replies[0]["text"] == ("You can apply!" if OPEN_TODAY else "You meet the programme's criteria.")
             assert "elig:restart" in [b["payload"] for b in replies[-1]["buttons"]]
 
 
@@ -525,7 +557,7 @@ async def test_telegram_adapter_runs_the_wizard(telegram_bot, fake_telegram):
         ("callback", "elig:studying:part-time", "elig.ask.training"),
         ("callback", "elig:training:no", "elig.ask.documents"),
         ("callback", "elig:documents:all", "elig.ask.applied"),
-        ("callback", "elig:applied:no", "elig.verdict.eligible"),
+        ("callback", "elig:applied:no", "elig.verdict.eligible" if OPEN_TODAY else "elig.verdict.eligible_closed"),
     ]
     for kind, value, expected in steps:
         if kind == "callback":
@@ -534,7 +566,8 @@ async def test_telegram_adapter_runs_the_wizard(telegram_bot, fake_telegram):
             fake.push_text(chat, value)
         await wait_for_text(fake, chat, t("ru", expected))
     verdict_steps = await wait_for_text(fake, chat, t("ru", "elig.next.title"))
-    assert inline_payloads(verdict_steps) == ["menu:operator", "elig:restart", "menu:main"]
+    assert inline_payloads(verdict_steps) == ([] if OPEN_TODAY else ["season:notify"]) + [
+        "menu:operator", "elig:restart", "menu:main"]
     async with telegram_bot.db.sessions() as session:
         texts = list(await session.scalars(select(Message.text).where(Message.channel == "telegram")))
         consultation = await session.scalar(select(Consultation).where(Consultation.channel == "telegram"))

@@ -4,7 +4,8 @@ import pytest
 
 from core.i18n import Translator
 from eligibility.rules import Reason, evaluate
-from eligibility.texts import format_day, next_steps, next_steps_keys, render_reason, render_step
+from eligibility.texts import (format_day, next_steps, next_steps_keys, render_reason, render_step,
+                              verdict_header_key, window_phase)
 from tests.eligibility.conftest import answers
 
 
@@ -89,11 +90,26 @@ def test_next_steps_eligible_in_window(rules, translator):
 @pytest.mark.parametrize(
     ("today", "key"),
     [(date(2026, 10, 8), "elig.next.window_opens"), (date(2026, 10, 9), "elig.next.deadline"),
-     (date(2026, 10, 22), "elig.next.deadline"), (date(2026, 10, 23), "elig.next.window_closed")],
+     (date(2026, 10, 22), "elig.next.deadline"), (date(2026, 10, 23), "elig.next.window_closed_notify")],
 )
 def test_next_steps_follow_the_window(rules, today, key):
     verdict = evaluate(rules, answers())
-    assert next_steps_keys(verdict, rules, today=today)[1] == key
+    keys = next_steps_keys(verdict, rules, today=today)
+    assert key in keys
+    # Out of the window nothing says "apply now", and the verdict does not say "you can apply".
+    closed = key.endswith("closed_notify")
+    assert ("elig.next.apply_online" in keys) is not closed
+    phase = window_phase(rules, today)
+    assert verdict_header_key(verdict, phase) == ("elig.verdict.eligible_closed" if closed else "elig.verdict.eligible")
+
+
+def test_next_season_not_announced(rules, translator):
+    verdict = evaluate(rules, answers())
+    steps = next_steps(verdict, rules, website="www.zhasproject.com", today=date(2026, 10, 10), announced=False)
+    keys = [s.key for s in steps]
+    assert "elig.next.not_announced" in keys and "elig.next.apply_online" not in keys
+    text = render_step(steps[keys.index("elig.next.not_announced")], "ru", translator)
+    assert "ещё не объявлен" in text and "сообщим" in text
 
 
 def test_next_steps_needs_documents(rules, translator):

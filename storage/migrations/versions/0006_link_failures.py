@@ -1,4 +1,5 @@
-"""link failures: failed application-linking tries per number, phone hash and contact
+"""link failures (failed application-linking tries per number, phone hash and contact);
+contacts.next_season_optin_at
 
 Revision ID: 0006_link_failures
 Revises: 0005
@@ -32,7 +33,11 @@ def upgrade() -> None:
     op.create_index("ix_link_failures_number_at", "link_failures", ["number", "at"])
     op.create_index("ix_link_failures_phone_at", "link_failures", ["phone_hash", "at"])
     op.create_index("ix_link_failures_contact_at", "link_failures", ["contact_id", "at"])
+    with op.batch_alter_table("contacts") as batch:
+        batch.add_column(sa.Column("next_season_optin_at", storage.types.UTCDateTime(), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("contacts") as batch:
+        batch.drop_column("next_season_optin_at")
     op.drop_table("link_failures")

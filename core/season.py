@@ -1,0 +1,113 @@
+"""The season calendar: which phase today is in, and the dated sentences that depend on it.
+
+Answers about the application window, the draw, the results and the final presentation
+must speak in the right tense for today: «приём идёт до…» while it is open, «закрылся…»
+after, «ещё не объявлен» before the next season is announced. The dates are season
+settings in config/programme.yaml (`calendar:` and `eligibility.application_window`);
+the sentences live in the gettext catalogues (conversation.po, `season.*`).
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any, Mapping, Protocol
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date
+
+PROGRAMME_ZONE = ZoneInfo("Asia/Almaty")
+PHASES = ("not_announced", "before", "open", "closed")
+# Spelled out for the sentences around them: the Kazakh texts put "күні" after a date.
+_DATE_FORMATS = {"kk": "y 'жылғы' d MMMM", "ru": "d MMMM y 'года'", "en": "d MMMM y"}
+# Dated events after the application window; each has a "will be" and a "was" sentence.
+EVENTS = ("draw", "results", "presentation")
+
+
+class TranslatorLike(Protocol):
+    def t(self, lang: str | None, key: str, **params: object) -> str: ...
+
+
+def format_day(day: dt.date, lang: str) -> str:
+    return format_date(day, format=_DATE_FORMATS.get(lang, "long"), locale=lang)
+
+
+def today_in_programme_zone(now: dt.datetime | None = None) -> dt.date:
+    moment = now or dt.datetime.now(dt.timezone.utc)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.timezone.utc)
+    return moment.astimezone(PROGRAMME_ZONE).date()
+
+
+def _date(value: Any, name: str) -> dt.date | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        raise ValueError(f"calendar.{name}: {value!r} is not a date (YYYY-MM-DD)") from None
+
+
+@dataclass(frozen=True)
+class Calendar:
+    announced: bool
+    opens: dt.date | None
+    closes: dt.date | None
+    events: Mapping[str, dt.date | None]
+
+    @classmethod
+    def from_programme(cls, programme: Mapping[str, Any]) -> "Calendar":
+        section = programme.get("calendar") or {}
+        window = (programme.get("eligibility") or {}).get("application_window") or {}
+        opens, closes = _date(window.get("opens"), "opens"), _date(window.get("closes"), "closes")
+        return cls(
+            # No window, or `announced: false`: the next season has not been announced.
+            announced=bool(section.get("announced", True)) and opens is not None and closes is not None,
+            opens=opens, closes=closes,
+            events={name: _date(section.get(name), name) for name in EVENTS},
+        )
+
+    def phase(self, today: dt.date) -> str:
+        if not self.announced:
+            return "not_announced"
+        assert self.opens is not None and self.closes is not None
+        if today < self.opens:
+            return "before"
+        if today <= self.closes:
+            return "open"
+        return "closed"
+
+    def accepting(self, today: dt.date) -> bool:
+        return self.phase(today) == "open"
+
+
+def sentences(calendar: Calendar, today: dt.date, lang: str, translator: TranslatorLike,
+              website: str = "") -> dict[str, str]:
+    """`season_window` and `season_<event>` in `lang` for `today` (FAQ placeholders)."""
+    phase = calendar.phase(today)
+    params: dict[str, object] = {"website": website}
+    if calendar.opens and calendar.closes:
+        params.update(opens=format_day(calendar.opens, lang), closes=format_day(calendar.closes, lang))
+    out = {"season_window": translator.t(lang, f"season.window.{phase}", **params)}
+    for name, day in calendar.events.items():
+        if phase == "not_announced" or day is None:
+            key = f"season.{name}.unknown"
+        else:
+            key = f"season.{name}.{'past' if day < today else 'future'}"
+        out[f"season_{name}"] = translator.t(lang, key, day=format_day(day, lang) if day else "", **params)
+    return out
+
+
+def season_facts(programme: Mapping[str, Any], today: dt.date, translator: TranslatorLike,
+                 languages: tuple[str, ...] = ("kk", "ru", "en")) -> dict[str, dict[str, str]]:
+    """The season sentences as per-language facts, the shape `{placeholders}` are filled from."""
+    calendar = Calendar.from_programme(programme)
+    website = str((programme.get("facts") or {}).get("website", ""))
+    facts: dict[str, dict[str, str]] = {}
+    for lang in languages:
+        for name, text in sentences(calendar, today, lang, translator, website).items():
+            facts.setdefault(name, {})[lang] = text
+    return facts
