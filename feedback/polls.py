@@ -6,19 +6,24 @@ and `survey:<survey>:<question>:<value|skip>`, all within Telegram's 64 bytes.
 """
 from __future__ import annotations
 
+from typing import TypeVar
+
 from core.i18n import Translator
 from core.messages import Button
+from feedback.payloads import SKIP, CsatAnswer, SurveyAnswer
 from feedback.surveys import SCALE, Question, Survey, pick
+
+P = TypeVar("P", CsatAnswer, SurveyAnswer)
 
 
 def csat_question(translator: Translator, lang: str, consultation_id: int) -> tuple[str, list[Button]]:
-    buttons = [Button(translator.t(lang, f"csat.score.{score}"), f"csat:{consultation_id}:{score}")
-               for score in SCALE]
+    buttons = [Button(translator.t(lang, f"csat.score.{score}"),
+                      CsatAnswer(consultation=consultation_id, answer=score).pack()) for score in SCALE]
     return translator.t(lang, "csat.question"), buttons
 
 
 def csat_comment_buttons(translator: Translator, lang: str, consultation_id: int) -> list[Button]:
-    return [Button(translator.t(lang, "csat.skip"), f"csat:{consultation_id}:skip")]
+    return [Button(translator.t(lang, "csat.skip"), CsatAnswer(consultation=consultation_id, answer=SKIP).pack())]
 
 
 def survey_question(translator: Translator, lang: str, survey: Survey, question: Question
@@ -26,26 +31,31 @@ def survey_question(translator: Translator, lang: str, survey: Survey, question:
     number = [q.id for q in survey.questions].index(question.id) + 1
     text = translator.t(lang, "survey.question_header", number=number, total=len(survey.questions),
                         text=pick(question.text, lang))
-    prefix = f"survey:{survey.id}:{question.id}:"
+
+    def answer(value: object) -> str:
+        return SurveyAnswer(survey=survey.id, question=question.id, value=str(value)).pack()
+
     if question.kind == "scale":
-        buttons = [Button(translator.t(lang, f"csat.score.{score}"), f"{prefix}{score}") for score in SCALE]
+        buttons = [Button(translator.t(lang, f"csat.score.{score}"), answer(score)) for score in SCALE]
     elif question.kind == "choice":
-        buttons = [Button(pick(choice.text, lang), prefix + choice.id) for choice in question.choices]
+        buttons = [Button(pick(choice.text, lang), answer(choice.id)) for choice in question.choices]
     else:
         text += "\n\n" + translator.t(lang, "survey.type_answer")
         buttons = []
     # Every question may be left out: a partly answered survey keeps what was given.
-    buttons.append(Button(translator.t(lang, "survey.skip"), prefix + "skip"))
+    buttons.append(Button(translator.t(lang, "survey.skip"), answer(SKIP)))
     return text, buttons
 
 
-def awaited_text(buttons: list[list[str]] | None, prefix: str) -> str | None:
-    """The skip payload among the last offered buttons that starts with `prefix`, if any.
+def awaited_skip(buttons: list[list[str]] | None, payload_type: type[P]) -> P | None:
+    """The Skip button of `payload_type` among the last offered buttons, if any: the
+    question on screen awaits free text (a CSAT comment, a survey's text answer).
 
     The engine keeps the last offered buttons in the contact's state and replaces them on
     every turn, so "the previous message asked for free text" needs no state of its own.
     """
     for _title, payload in buttons or []:
-        if payload.startswith(prefix) and payload.endswith(":skip"):
-            return payload
+        data = payload_type.parse(payload)
+        if data is not None and data.skipped:
+            return data
     return None

@@ -19,6 +19,7 @@ import yaml
 
 from core.i18n import LANGUAGES
 from core.messages import MAX_PAYLOAD_BYTES
+from feedback.payloads import SKIP, SurveyAnswer
 
 DEFAULT_SURVEYS_FILE = Path(__file__).resolve().parents[1] / "config" / "surveys.yaml"
 KINDS = ("scale", "choice", "text")
@@ -92,11 +93,13 @@ class SurveyCatalogue:
 
 
 def _payload_fits(survey_id: str, question: Question) -> None:
-    values = [c.id for c in question.choices] + ["skip", "5"]
-    longest = max(len(f"survey:{survey_id}:{question.id}:{v}".encode()) for v in values)
-    if longest > MAX_PAYLOAD_BYTES:
-        raise SurveyConfigError(f"survey {survey_id}: ids of question {question.id} make button data "
-                                f"longer than {MAX_PAYLOAD_BYTES} bytes; shorten them")
+    for value in [c.id for c in question.choices] + [SKIP, "5"]:
+        try:
+            SurveyAnswer(survey=survey_id, question=question.id, value=value).pack()
+        except ValueError:
+            raise SurveyConfigError(
+                f"survey {survey_id}: ids of question {question.id} do not make button data (at most "
+                f"{MAX_PAYLOAD_BYTES} bytes of letters, digits, '_', '.', '-'); shorten them") from None
 
 
 def parse_surveys(data: dict[str, Any], zone: ZoneInfo, where: str = "surveys.yaml") -> SurveyCatalogue:

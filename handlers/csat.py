@@ -7,9 +7,12 @@ the comment is the free text right after the rating, or the Skip button.
 from __future__ import annotations
 
 from core.privacy import mask_iins
-from feedback.polls import awaited_text, csat_comment_buttons
+from core.payloads import MenuChoice, MenuItem
+from feedback.payloads import CsatAnswer
+from feedback.polls import awaited_skip, csat_comment_buttons
 from feedback.surveys import SCALE
 from handlers import menu
+from handlers.routing import Flow
 from handlers.turn import Turn
 from storage.feedback import FEEDBACK_OUTCOME, MAX_SCORE_CHANGES, CsatRequest
 from storage.types import utcnow
@@ -24,28 +27,38 @@ def mark_feedback(turn: Turn) -> None:
 
 
 def _back(turn: Turn):
-    return [turn.button("menu.back", "menu:main")]
+    return [turn.button("menu.back", MenuChoice(item=MenuItem.main))]
 
 
-async def _request(turn: Turn, consultation_id: str) -> CsatRequest | None:
-    if not consultation_id.isdigit():
-        return None
-    request = await turn.uow.csat_requests.for_consultation(int(consultation_id))
+def awaited_comment(turn: Turn) -> CsatAnswer | None:
+    """The Skip button of the comment question, when that question was shown last."""
+    return awaited_skip(turn.state.get("buttons"), CsatAnswer)
+
+
+def awaits_comment(turn: Turn) -> bool:
+    return awaited_comment(turn) is not None
+
+
+flow = Flow("csat", active=awaits_comment)
+
+
+async def _request(turn: Turn, consultation_id: int) -> CsatRequest | None:
+    request = await turn.uow.csat_requests.for_consultation(consultation_id)
     # Only the person asked may answer: payloads can be typed by anyone.
     return request if request is not None and request.contact_id == turn.contact.id else None
 
 
-async def on_button(turn: Turn, payload: str) -> None:
-    _kind, consultation_id, value = (payload.split(":") + ["", ""])[:3]
-    request = await _request(turn, consultation_id)
-    if request is None or not (value == "skip" or value.isdigit() and int(value) in SCALE):
+@flow.button(CsatAnswer)
+async def on_button(turn: Turn, data: CsatAnswer) -> None:
+    request = await _request(turn, data.consultation)
+    if request is None or not (data.skipped or data.answer in SCALE):
         await menu.show_menu(turn)
         return
     mark_feedback(turn)
-    if value == "skip":
+    if data.skipped:
         turn.say_key("csat.thanks", _back(turn))
         return
-    score = int(value)
+    score = int(data.answer)
     now = turn.contact.last_inbound_at or utcnow()
     comment_buttons = csat_comment_buttons(turn.services.translator, turn.lang, request.consultation_id)
     if request.score is None:
@@ -64,12 +77,11 @@ async def on_button(turn: Turn, payload: str) -> None:
         turn.say_key("csat.change_limit", _back(turn))
 
 
-def awaited_comment(turn: Turn) -> str | None:
-    return awaited_text(turn.state.get("buttons"), "csat:")
-
-
-async def on_comment(turn: Turn, skip_payload: str) -> None:
-    request = await _request(turn, skip_payload.split(":")[1])
+@flow.text()
+async def on_comment(turn: Turn) -> None:
+    """The free text right after the rating: its comment."""
+    awaited = awaited_comment(turn)
+    request = await _request(turn, awaited.consultation) if awaited else None
     if request is None:
         await menu.show_menu(turn)
         return

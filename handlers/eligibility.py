@@ -15,15 +15,19 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 from datetime import date
-from typing import Any
+from enum import StrEnum
+from typing import Any, Literal
 
 from core.messages import Button
+from core.payloads import MenuChoice, MenuItem, Payload
 from eligibility.answers_parsing import parse_birth_date, parse_region, parse_studying, parse_yes_no
 from core.iin import IinError, IinInfo, age_band, iin_hash, parse_iin
 from eligibility.rules import DOCUMENTS, Answers, Reason, Rules, Verdict, age_on, anniversary, evaluate
 from core.season import Calendar, today_in_programme_zone
 from eligibility.texts import accepting, next_steps, render_reason, render_step, verdict_header_key, window_phase
 from handlers import menu
+from handlers.season import SeasonNotify
+from handlers.routing import Flow, fold
 from handlers.turn import Turn
 
 FLOW = "eligibility"
@@ -52,10 +56,56 @@ _DIGIT_RUN = re.compile(r"[0-9](?:[\s\-]?[0-9])*")
 _DOC_NUMBERS = re.compile(r"[0-9]+(?:\s*[,;\s]\s*[0-9]+)*")
 
 
+class Step(StrEnum):
+    citizen = "citizen"
+    birth = "birth"
+    region = "region"
+    employed = "employed"
+    studying = "studying"
+    training = "training"
+    documents = "documents"
+    applied = "applied"
+
+
+class WizardNav(Payload, prefix="elig"):
+    """`elig:back`, `elig:cancel`, `elig:restart`."""
+
+    action: Literal["back", "cancel", "restart"]
+
+
+class WizardAnswer(Payload, prefix="elig"):
+    """`elig:<step>:<value>`: an answer button; what the value may be depends on the step."""
+
+    step: Step
+    value: str
+
+
+def is_active(turn: Turn) -> bool:
+    """Whether free text is an answer: the check runs and its question was shown last.
+
+    After the person went elsewhere (/menu, another menu item) their text belongs to the
+    FAQ again; the check stays saved and /check or the menu item resumes it. While an
+    operator has the conversation, nothing is the wizard's.
+    """
+    if not _active(turn) or turn.contact.mode != "bot":
+        return False
+    shown = turn.state.get("buttons") or []
+    return any(WizardNav.parse(payload) or WizardAnswer.parse(payload) for _title, payload in shown)
+
+
+# The wizard's own words while its question is on screen. Listed in the router before the
+# reminders' opt-out: "стоп" here cancels the check (and leaves the subscription alone).
+answers = Flow("eligibility.answers", active=is_active)
+# Starting, resuming and the wizard's buttons.
+flow = Flow("eligibility")
+
+
 # ---------------------------------------------------------------- entry points
 
 
-async def start(turn: Turn) -> None:
+@flow.command("check")
+@flow.button(MenuChoice, item=MenuItem.eligibility)
+async def start(turn: Turn, _data: MenuChoice | None = None) -> None:
     """Begin the check, or continue it where it stopped (menu, /check, FAQ intent)."""
     turn.add_topic("eligibility")
     if _active(turn):
@@ -67,40 +117,48 @@ async def start(turn: Turn) -> None:
     _ask(turn, STEPS[0])
 
 
-async def on_button(turn: Turn, payload: str) -> None:
-    """A pressed `elig:…` button (or its number typed on WhatsApp)."""
-    _, _, rest = payload.partition(":")
-    action, _, value = rest.partition(":")
-    if action == "restart":
+@flow.button(WizardNav)
+async def on_nav(turn: Turn, data: WizardNav) -> None:
+    if data.action == "restart":
         turn.update_state(flow=None, step=None, elig=None, redact_inbound=None)
         await start(turn)
-        return
-    if not _active(turn):
+    elif not _active(turn):
         # A keyboard from a check that has ended or was cancelled.
+        await menu.show_menu(turn)
+    elif data.action == "back":
+        await _back(turn)
+    else:
+        await _cancel(turn)
+
+
+@flow.button(WizardAnswer)
+async def on_answer(turn: Turn, data: WizardAnswer) -> None:
+    """A pressed answer button (or its number typed on WhatsApp)."""
+    if not _active(turn):
         await menu.show_menu(turn)
         return
     step = turn.state.get("step")
-    if action == "back":
-        await _back(turn)
-    elif action == "cancel":
-        await _cancel(turn)
-    elif action != step:
+    if data.step != step:
         # An older question's button: stay on the current question.
         _ask(turn, step)
     else:
-        _answer_button(turn, step, value)
+        _answer_button(turn, step, data.value)
 
 
+@answers.keywords(_BACK_WORDS)
+async def on_back_word(turn: Turn) -> None:
+    await _back(turn)
+
+
+@answers.keywords(_CANCEL_WORDS)
+async def on_cancel_word(turn: Turn) -> None:
+    await _cancel(turn)
+
+
+@answers.text()
 async def on_text(turn: Turn) -> None:
-    """Free text while the check runs: an answer, "back" or "cancel"."""
+    """Free text while the check's question is on screen: an answer to it."""
     text = turn.inbound.text or ""
-    word = _fold(text)
-    if word in _BACK_WORDS:
-        await _back(turn)
-        return
-    if word in _CANCEL_WORDS:
-        await _cancel(turn)
-        return
     step = turn.state.get("step")
     if step not in STEPS:
         turn.update_state(step=STEPS[0])
@@ -126,16 +184,6 @@ _TYPED_ANSWERS = {
 }
 
 
-def is_active(turn: Turn) -> bool:
-    """Whether free text is an answer: the check runs and its question was shown last.
-
-    After the person went elsewhere (/menu, another menu item) their text belongs to the
-    FAQ again; the check stays saved and /check or the menu item resumes it.
-    """
-    shown = turn.state.get("buttons") or []
-    return _active(turn) and any(payload.startswith("elig:") for _title, payload in shown)
-
-
 # ---------------------------------------------------------------- state
 
 
@@ -154,10 +202,6 @@ def _save(turn: Turn, step: str, answers: dict[str, Any]) -> None:
                       redact_inbound=REDACTED_BIRTH if step == "birth" else None)
 
 
-def _fold(text: str) -> str:
-    return " ".join(text.casefold().replace("ё", "е").strip(" .!?,;)").split())
-
-
 def _rules(turn: Turn) -> Rules:
     return Rules.from_config(turn.services.programme["eligibility"])
 
@@ -172,25 +216,28 @@ def _today(turn: Turn) -> date:
 
 def _nav_buttons(turn: Turn, step: str) -> list[Button]:
     # Every wizard message ends with these (Cancel at least): is_active relies on it.
-    buttons = [turn.button("elig.btn.back", "elig:back")] if step != STEPS[0] else []
-    return buttons + [turn.button("elig.btn.cancel", "elig:cancel")]
+    buttons = [turn.button("elig.btn.back", WizardNav(action="back"))] if step != STEPS[0] else []
+    return buttons + [turn.button("elig.btn.cancel", WizardNav(action="cancel"))]
 
 
 def _answer_buttons(turn: Turn, step: str) -> list[Button]:
+    def answer(value: str) -> WizardAnswer:
+        return WizardAnswer(step=step, value=value)
+
     if step in YES_NO_STEPS:
-        return [turn.button("elig.btn.yes", f"elig:{step}:yes"), turn.button("elig.btn.no", f"elig:{step}:no")]
+        return [turn.button("elig.btn.yes", answer("yes")), turn.button("elig.btn.no", answer("no"))]
     if step == "region":
-        return [turn.button(key, f"elig:region:{code}") for code, key in _REGION_BUTTONS]
+        return [turn.button(key, answer(code)) for code, key in _REGION_BUTTONS]
     if step == "studying":
-        return [turn.button(key, f"elig:studying:{code}") for code, key in _STUDYING_BUTTONS]
+        return [turn.button(key, answer(code)) for code, key in _STUDYING_BUTTONS]
     if step == "documents":
         have = set(_answers(turn).get("documents") or ())
         buttons = [
-            Button(f"{'✅' if code in have else '▫️'} {turn.t(f'elig.btn.doc.{code}')}", f"elig:documents:{code}")
+            Button(f"{'✅' if code in have else '▫️'} {turn.t(f'elig.btn.doc.{code}')}", answer(code).pack())
             for code in DOCUMENTS
         ]
-        return buttons + [turn.button("elig.btn.have_all", "elig:documents:all"),
-                          turn.button("elig.btn.done", "elig:documents:done")]
+        return buttons + [turn.button("elig.btn.have_all", answer("all")),
+                          turn.button("elig.btn.done", answer("done"))]
     return []
 
 
@@ -309,7 +356,7 @@ def _answer_birth(turn: Turn, text: str) -> None:
         if failures >= MAX_BIRTH_FAILURES:
             # Stuck on the IIN: offer the birth date instead, and a person.
             message = f"{message}\n\n{turn.t('elig.iin_error.too_many')}"
-            buttons = [turn.button("elig.btn.operator", "menu:operator")] + buttons
+            buttons = [turn.button("elig.btn.operator", MenuChoice(item=MenuItem.operator))] + buttons
         turn.say(message, buttons)
         return
     assert born is not None
@@ -360,7 +407,7 @@ def _answer_documents_button(turn: Turn, value: str) -> None:
 
 
 def _answer_documents_text(turn: Turn, text: str) -> None:
-    word = _fold(text)
+    word = fold(text)
     if word in _DONE_WORDS:
         _answer_documents_button(turn, "done")
         return
@@ -466,10 +513,10 @@ def _say_verdict(turn: Turn, rules: Rules, verdict: Verdict) -> None:
     lines += [f"• {render_step(step, turn.lang, translator)}" for step in steps]
     buttons = []
     if verdict.verdict != "not_eligible" and not accepting(phase):
-        buttons.append(turn.button("season.notify.button", "season:notify"))
+        buttons.append(turn.button("season.notify.button", SeasonNotify(action="notify")))
     if verdict.verdict == "not_eligible":
-        buttons.append(turn.button("elig.btn.faq", "menu:faq"))
-    buttons += [turn.button("elig.btn.operator", "menu:operator"),
-                turn.button("elig.btn.restart", "elig:restart"),
-                turn.button("menu.back", "menu:main")]
+        buttons.append(turn.button("elig.btn.faq", MenuChoice(item=MenuItem.faq)))
+    buttons += [turn.button("elig.btn.operator", MenuChoice(item=MenuItem.operator)),
+                turn.button("elig.btn.restart", WizardNav(action="restart")),
+                turn.button("menu.back", MenuChoice(item=MenuItem.main))]
     turn.say("\n".join(lines), buttons)

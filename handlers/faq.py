@@ -12,8 +12,10 @@ import logging
 from faq.content import ContentError, answer_facts, get_topic, render_answer, shipped_groups, shipped_topics
 
 from core.messages import Button
+from core.payloads import MenuChoice, MenuItem, Payload
 from core.season import today_in_programme_zone
 from handlers import menu
+from handlers.routing import Flow
 from handlers.turn import Turn
 
 log = logging.getLogger(__name__)
@@ -22,8 +24,20 @@ MAX_SUGGESTIONS = 3
 ACTION_INTENTS = ("human", "check_eligibility", "my_status")
 
 
+class FaqTopic(Payload, prefix="faq"):
+    topic: str
+
+
+class FaqGroup(Payload, prefix="faqgroup"):
+    group: str
+
+
+flow = Flow("faq")
+BACK = MenuChoice(item=MenuItem.main)
+
+
 def _topic_button(turn: Turn, topic_id: str) -> Button:
-    return Button(get_topic(topic_id).title_for(turn.lang), f"faq:{topic_id}")
+    return Button(get_topic(topic_id).title_for(turn.lang), FaqTopic(topic=topic_id).pack())
 
 
 def _answer_text(turn: Turn, topic_id: str) -> str:
@@ -33,7 +47,9 @@ def _answer_text(turn: Turn, topic_id: str) -> str:
     return render_answer(topic_id, turn.lang, facts)
 
 
+@flow.text()
 async def answer_free_text(turn: Turn) -> None:
+    """Any text no flow awaits: a question for the FAQ."""
     matcher = turn.services.faq
     if matcher is None:
         await not_understood(turn, [])
@@ -44,6 +60,11 @@ async def answer_free_text(turn: Turn) -> None:
         return
     turn.update_state(faq_misses=None)
     await answer_topic(turn, result.topic)
+
+
+@flow.button(FaqTopic)
+async def on_topic(turn: Turn, data: FaqTopic) -> None:
+    await answer_topic(turn, data.topic)
 
 
 async def answer_topic(turn: Turn, topic_id: str) -> None:
@@ -61,8 +82,10 @@ async def answer_topic(turn: Turn, topic_id: str) -> None:
     buttons = [_topic_button(turn, related) for related in topic.related[:2]]
     if topic_id == "complaint":
         # The grievance mechanism: the answer explains it, the button files one.
-        buttons.insert(0, turn.button("complaint.start_button", "complaint:start"))
-    buttons.append(turn.button("menu.back", "menu:main"))
+        from handlers import handoff
+
+        buttons.insert(0, handoff.complaint_button(turn))
+    buttons.append(turn.button("menu.back", BACK))
     turn.say(_answer_text(turn, topic_id), buttons)
 
 
@@ -90,28 +113,30 @@ async def not_understood(turn: Turn, likely: list[str]) -> None:
     turn.set_outcome("not_understood")
     suggestions = [_topic_button(turn, topic) for topic in likely
                    if get_topic(topic).kind == "topic"][:MAX_SUGGESTIONS]
-    operator = turn.button("menu.operator", "menu:operator")
+    operator = turn.button("menu.operator", MenuChoice(item=MenuItem.operator))
     if misses >= 2:
-        buttons = [operator, *suggestions, turn.button("menu.back", "menu:main")]
+        buttons = [operator, *suggestions, turn.button("menu.back", BACK)]
         turn.say_key("fallback.operator_first", buttons)
     else:
-        buttons = [*suggestions, operator, turn.button("menu.back", "menu:main")]
+        buttons = [*suggestions, operator, turn.button("menu.back", BACK)]
         turn.say_key("fallback.not_understood", buttons)
 
 
-async def show_groups(turn: Turn) -> None:
+@flow.button(MenuChoice, item=MenuItem.faq)
+async def show_groups(turn: Turn, _data: MenuChoice | None = None) -> None:
     answerable_groups = {t.group for t in shipped_topics() if t.kind == "topic"}
-    buttons = [Button(group.title_for(turn.lang), f"faqgroup:{group.id}") for group in shipped_groups()
+    buttons = [Button(group.title_for(turn.lang), FaqGroup(group=group.id).pack()) for group in shipped_groups()
                if group.id in answerable_groups]
-    buttons.append(turn.button("menu.back", "menu:main"))
+    buttons.append(turn.button("menu.back", BACK))
     turn.say_key("faq.groups", buttons)
 
 
-async def show_group(turn: Turn, group_id: str) -> None:
-    topics = [t for t in shipped_topics() if t.group == group_id and t.kind == "topic"]
+@flow.button(FaqGroup)
+async def show_group(turn: Turn, data: FaqGroup) -> None:
+    topics = [t for t in shipped_topics() if t.group == data.group and t.kind == "topic"]
     if not topics:
         await show_groups(turn)
         return
     buttons = [_topic_button(turn, topic.id) for topic in topics]
-    buttons.append(turn.button("faq.all_groups", "menu:faq"))
+    buttons.append(turn.button("faq.all_groups", MenuChoice(item=MenuItem.faq)))
     turn.say_key("faq.pick_topic", buttons)

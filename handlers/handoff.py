@@ -19,14 +19,42 @@ Asking for an operator again within `reopen_period` of a resolution (or pressing
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from handoff.call_centre import TICKET_KINDS, CallCentre, default_call_centre
-from core.messages import Button, ContentType
+from core.messages import Button
+from core.payloads import HandoffAction, MenuChoice, MenuItem, Payload
+from handlers.routing import Flow, SkipHandler
 from handlers.turn import Turn
 from storage.tickets import Ticket
 from storage.types import utcnow
 
 WITHDRAWN = "withdrawn: the user went back to the bot before an operator answered"
+BACK = MenuChoice(item=MenuItem.main)
+
+
+class ComplaintStart(Payload, prefix="complaint"):
+    """`complaint:start`: the grievance mechanism's first question (complaint or suggestion)."""
+
+    action: Literal["start"]
+
+
+class Grievance(Payload, prefix="complaint"):
+    """`complaint:<kind>` asks named or anonymous; `complaint:<kind>:named|anon` files it."""
+
+    kind: Literal["complaint", "suggestion"]
+    identity: Literal["named", "anon"] | None = None
+
+
+def in_human_mode(turn: Turn) -> bool:
+    return turn.contact.mode == "human"
+
+
+# While an operator has the conversation the bot stays silent; listed before every flow
+# but STOP/START and the wizard's own words (which never apply in this mode).
+human_mode = Flow("handoff.human_mode", guard=in_human_mode)
+# Asking for a person, the grievance mechanism, "not solved".
+flow = Flow("handoff")
 
 
 def call_centre(turn: Turn) -> CallCentre:
@@ -56,12 +84,12 @@ def expected_answer(translator, lang: str, now: datetime, due: datetime | None, 
 
 
 def leave_button(turn: Turn) -> Button:
-    return turn.button("handoff.leave", "handoff:leave")
+    return turn.button("handoff.leave", HandoffAction(action="leave"))
 
 
 def complaint_button(turn: Turn) -> Button:
     """For the FAQ's `complaint` topic: opens the grievance flow."""
-    return turn.button("complaint.start_button", "complaint:start")
+    return turn.button("complaint.start_button", ComplaintStart(action="start"))
 
 
 def _involve(turn: Turn, ticket: Ticket) -> None:
@@ -127,28 +155,35 @@ async def _reopen(turn: Turn, ticket: Ticket, now: datetime) -> Ticket:
     return ticket
 
 
-async def while_human(turn: Turn) -> bool:
-    """A message while an operator has the conversation; False if the bot should answer it."""
-    tickets = turn.uow.tickets
-    ticket = await tickets.active_for(turn.contact.id)
+async def _open_ticket(turn: Turn) -> Ticket:
+    """The ticket the operator has; none (closed elsewhere) gives the bot the turn back."""
+    ticket = await turn.uow.tickets.active_for(turn.contact.id) if in_human_mode(turn) else None
     if ticket is None:
-        turn.contact.mode = "bot"  # the ticket was closed elsewhere: the bot is back
-        return False
-    inbound = turn.inbound
-    payload = inbound.payload or ""
-    command = ""
-    if inbound.content_type == ContentType.command:
-        command = inbound.text.lstrip("/").split(maxsplit=1)[0].split("@", 1)[0].lower() if inbound.text.strip("/ ") else ""
-    if payload in ("handoff:leave", "menu:main") or command in ("menu", "start"):
-        await leave(turn, ticket)
-        return True
-    if payload == "menu:operator" or command == "operator":
-        turn.say_key("handoff.already_open", [leave_button(turn)], number=ticket.number)
-        return True
-    # Relayed: already journaled by the engine; the console shows it live. The bot is silent.
+        turn.contact.mode = "bot"
+        raise SkipHandler
+    return ticket
+
+
+@human_mode.command("menu", "start")
+@human_mode.button(HandoffAction, action="leave")
+@human_mode.button(MenuChoice, item=MenuItem.main)
+async def leave_human_mode(turn: Turn, _data: Payload | None = None) -> None:
+    await leave(turn, await _open_ticket(turn))
+
+
+@human_mode.command("operator")
+@human_mode.button(MenuChoice, item=MenuItem.operator)
+async def remind_open(turn: Turn, _data: Payload | None = None) -> None:
+    ticket = await _open_ticket(turn)
+    turn.say_key("handoff.already_open", [leave_button(turn)], number=ticket.number)
+
+
+@human_mode.any()
+async def relay(turn: Turn) -> None:
+    """Already journaled by the engine; the console shows it live. The bot is silent."""
+    ticket = await _open_ticket(turn)
     ticket.last_user_message_at = _now(turn)
     turn.consultation.human_involved = True
-    return True
 
 
 async def leave(turn: Turn, ticket: Ticket) -> None:
@@ -166,37 +201,45 @@ async def leave(turn: Turn, ticket: Ticket) -> None:
     await menu.show_menu(turn)
 
 
-async def on_button(turn: Turn, payload: str) -> None:
-    """`handoff:*` and `complaint:*` buttons."""
+@flow.command("operator")
+@flow.button(MenuChoice, item=MenuItem.operator)
+async def ask_for_operator(turn: Turn, _data: MenuChoice | None = None) -> None:
+    await escalate(turn)
+
+
+@flow.button(HandoffAction, action="leave")
+async def nothing_to_leave(turn: Turn, _data: HandoffAction) -> None:
+    # Reached in bot mode only (human_mode takes it otherwise): there is nothing to leave.
     from handlers import menu
 
-    kind, _, value = payload.partition(":")
-    if kind == "handoff":
-        if value == "reopen":
-            await reopen_last(turn)
-        elif value == "leave":
-            # Only reached in bot mode (while_human handles it in human mode): nothing to leave.
-            await menu.show_menu(turn)
-        else:
-            await escalate(turn)
-        return
-    # complaint:start | complaint:<kind> | complaint:<kind>:named|anon
-    parts = value.split(":")
-    if parts[0] in ("complaint", "suggestion") and len(parts) == 2 and parts[1] in ("named", "anon"):
-        await escalate(turn, parts[0], anonymous=parts[1] == "anon")
-    elif parts[0] in ("complaint", "suggestion") and len(parts) == 1:
+    await menu.show_menu(turn)
+
+
+@flow.button(HandoffAction, action="reopen")
+async def on_reopen(turn: Turn, _data: HandoffAction) -> None:
+    await reopen_last(turn)
+
+
+@flow.button(ComplaintStart)
+async def complaint_intro(turn: Turn, _data: ComplaintStart) -> None:
+    turn.add_topic("complaint")
+    turn.say_key("complaint.intro", [
+        turn.button("complaint.button", Grievance(kind="complaint")),
+        turn.button("suggestion.button", Grievance(kind="suggestion")),
+        turn.button("menu.back", BACK),
+    ])
+
+
+@flow.button(Grievance)
+async def on_grievance(turn: Turn, data: Grievance) -> None:
+    if data.identity is None:
         turn.say_key("complaint.ask_anonymous", [
-            turn.button("complaint.named", f"complaint:{parts[0]}:named"),
-            turn.button("complaint.anonymous", f"complaint:{parts[0]}:anon"),
-            turn.button("menu.back", "menu:main"),
+            turn.button("complaint.named", Grievance(kind=data.kind, identity="named")),
+            turn.button("complaint.anonymous", Grievance(kind=data.kind, identity="anon")),
+            turn.button("menu.back", BACK),
         ])
     else:
-        turn.add_topic("complaint")
-        turn.say_key("complaint.intro", [
-            turn.button("complaint.button", "complaint:complaint"),
-            turn.button("suggestion.button", "complaint:suggestion"),
-            turn.button("menu.back", "menu:main"),
-        ])
+        await escalate(turn, data.kind, anonymous=data.identity == "anon")
 
 
 async def reopen_last(turn: Turn) -> None:

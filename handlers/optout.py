@@ -1,28 +1,33 @@
 """STOP / START: unsubscribe from reminders and polls, and back, on every channel of the person.
 
 Only reminders and polls stop: answers to the user's own questions and the status of their
-own application still come. Handled by the router before any flow.
+own application still come. Listed in the router before every flow but the one whose own
+words these are while its question is on screen (the eligibility wizard's "стоп" cancels
+the check): never ignored, not even before a language is chosen or with an operator.
 """
 from __future__ import annotations
 
+from handlers.routing import Flow
 from handlers.turn import Turn
 
 STOP_WORDS = frozenset({"stop", "стоп", "тоқтату", "токтату", "отписаться", "unsubscribe"})
 START_WORDS = frozenset({"start", "старт", "бастау"})
 
-
-def keyword(turn: Turn) -> str | None:
-    """'stop' or 'start' when the whole message is one of the keywords, else None."""
-    text = (turn.inbound.text or "").strip().strip(".!").casefold()
-    if text in STOP_WORDS:
-        return "stop"
-    if text in START_WORDS:
-        return "start"
-    return None
+flow = Flow("optout")
 
 
-async def handle(turn: Turn, word: str) -> None:
-    opted_out = word == "stop"
+@flow.keywords(STOP_WORDS)
+async def stop(turn: Turn) -> None:
+    await _subscribe(turn, False)
+
+
+@flow.keywords(START_WORDS)
+async def start(turn: Turn) -> None:
+    await _subscribe(turn, True)
+
+
+async def _subscribe(turn: Turn, subscribed: bool) -> None:
+    opted_out = not subscribed
     for contact in await turn.uow.applications.related_contacts(turn.contact):
         contact.opted_out = opted_out
     turn.contact.opted_out = opted_out

@@ -11,10 +11,13 @@ import hashlib
 import hmac
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Literal
 
-from core.messages import Button, Channel, ContentType
+from core.messages import Channel, ContentType
+from core.payloads import MenuChoice, MenuItem, Payload
 from notify.phones import normalise_phone
 from notify.texts import status_text
+from handlers.routing import Flow
 from handlers.turn import Turn
 from storage.applications import Application, normalise_number
 from storage.types import utcnow
@@ -43,11 +46,25 @@ def _phone_hash(turn: Turn, phone: str | None) -> str | None:
     return hmac.new(turn.services.secret_key, b"phone\0" + phone.encode(), hashlib.sha256).hexdigest()
 
 
+class StatusAction(Payload, prefix="status"):
+    """`status:link` (link another application); `status:share` is Telegram's share-contact
+    key, which sends the contact itself, but a channel without it presses it as a button."""
+
+    action: Literal["link", "share"]
+
+
 def is_active(turn: Turn) -> bool:
     return turn.state.get("flow") == FLOW
 
 
-async def start(turn: Turn) -> None:
+flow = Flow("status", active=is_active)
+BACK = MenuChoice(item=MenuItem.main)
+SHARE = StatusAction(action="share")
+
+
+@flow.command("status")
+@flow.button(MenuChoice, item=MenuItem.status)
+async def start(turn: Turn, _data: Payload | None = None) -> None:
     """Show the contact's linked applications, or start linking one."""
     turn.add_topic("my_status")
     linked = await turn.uow.applications.for_contact(turn.contact.id)
@@ -62,7 +79,7 @@ def show(turn: Turn, applications: list[Application]) -> None:
     for index, application in enumerate(applications):
         buttons = None
         if index == len(applications) - 1:
-            buttons = [turn.button("status.link_another", "status:link"), turn.button("menu.back", "menu:main")]
+            buttons = [turn.button("status.link_another", StatusAction(action="link")), turn.button("menu.back", BACK)]
         turn.say(status_text(turn.services.translator, turn.lang, number=application.number,
                              status=application.status, reason=application.reason, changed=False), buttons)
     turn.set_outcome("answered")
@@ -70,18 +87,21 @@ def show(turn: Turn, applications: list[Application]) -> None:
 
 def ask_number(turn: Turn) -> None:
     turn.update_state(flow=FLOW, step="number", status=None)
-    turn.say_key("status.ask_number", [turn.button("menu.back", "menu:main")])
+    turn.say_key("status.ask_number", [turn.button("menu.back", BACK)])
 
 
-async def on_button(turn: Turn, payload: str) -> None:
-    if payload == "status:link":
+@flow.button(StatusAction)
+async def on_button(turn: Turn, data: StatusAction) -> None:
+    if data.action == "link":
         turn.add_topic("my_status")
         ask_number(turn)
     else:
         await start(turn)
 
 
+@flow.text()
 async def on_text(turn: Turn) -> None:
+    """The application number, then the phone (typed, or a shared Telegram contact)."""
     step = turn.state.get("step")
     if step == "phone":
         await _on_phone(turn)
@@ -93,7 +113,7 @@ async def _on_number(turn: Turn) -> None:
     text = turn.inbound.text.strip()
     number = normalise_number(text)
     if not number or len(number) > 32 or not any(ch.isdigit() for ch in number):
-        turn.say_key("status.bad_number", [turn.button("menu.back", "menu:main")])
+        turn.say_key("status.bad_number", [turn.button("menu.back", BACK)])
         return
     turn.update_state(step="phone", status={"number": number})
     contact = turn.contact
@@ -107,10 +127,10 @@ async def _on_number(turn: Turn) -> None:
 
 def _ask_phone(turn: Turn) -> None:
     if turn.contact.channel == Channel.telegram.value:
-        turn.say(turn.t("status.ask_phone_telegram"), [Button(turn.t("status.share_button"), "status:share")],
+        turn.say(turn.t("status.ask_phone_telegram"), [turn.button("status.share_button", SHARE)],
                  request_contact=True)
     else:
-        turn.say_key("status.ask_phone_typed", [turn.button("menu.back", "menu:main")])
+        turn.say_key("status.ask_phone_typed", [turn.button("menu.back", BACK)])
 
 
 async def _on_phone(turn: Turn) -> None:
@@ -119,14 +139,14 @@ async def _on_phone(turn: Turn) -> None:
         if inbound.content_type == ContentType.contact and inbound.shared_phone:
             await _verify(turn, inbound.shared_phone)
         elif inbound.content_type == ContentType.contact:
-            turn.say(turn.t("status.own_contact"), [Button(turn.t("status.share_button"), "status:share")],
+            turn.say(turn.t("status.own_contact"), [turn.button("status.share_button", SHARE)],
                      request_contact=True)
         else:
             _ask_phone(turn)
         return
     phone = normalise_phone(inbound.shared_phone or inbound.text)
     if phone is None:
-        turn.say_key("status.bad_phone", [turn.button("menu.back", "menu:main")])
+        turn.say_key("status.bad_phone", [turn.button("menu.back", BACK)])
         return
     await _verify(turn, phone)
 
@@ -140,7 +160,7 @@ async def _blocked(turn: Turn, now: datetime, number: str, phone_hash: str | Non
 
 def _refuse(turn: Turn) -> None:
     _end(turn)
-    turn.say_key("status.too_many", [turn.button("menu.operator", "menu:operator"), turn.button("menu.back", "menu:main")])
+    turn.say_key("status.too_many", [turn.button("menu.operator", MenuChoice(item=MenuItem.operator)), turn.button("menu.back", BACK)])
     turn.set_outcome("not_understood")
 
 
@@ -162,7 +182,7 @@ async def _verify(turn: Turn, raw_phone: str | None) -> None:
             return
         turn.update_state(step="number", status=None)
         key = "status.not_found_whatsapp" if turn.contact.channel == Channel.whatsapp.value else "status.not_found"
-        turn.say_key(key, [turn.button("menu.back", "menu:main")])
+        turn.say_key(key, [turn.button("menu.back", BACK)])
         return
     turn.contact.phone = phone
     await turn.uow.applications.link(application, turn.contact.id, now=now)

@@ -8,10 +8,13 @@ question takes the next message (its Skip button marks it as awaited).
 from __future__ import annotations
 
 from core.privacy import mask_iins
-from feedback.polls import awaited_text, survey_question
+from core.payloads import MenuChoice, MenuItem
+from feedback.payloads import SurveyAnswer
+from feedback.polls import awaited_skip, survey_question
 from feedback.surveys import SCALE, Question, Survey, SurveyCatalogue, load_surveys
 from handlers import menu
 from handlers.csat import mark_feedback
+from handlers.routing import Flow
 from handlers.turn import Turn
 from storage.feedback import SurveyResponse
 from storage.types import utcnow
@@ -36,16 +39,29 @@ async def _find(turn: Turn, survey_id: str, question_id: str
     return (survey, question, response) if response is not None else None
 
 
-async def on_button(turn: Turn, payload: str) -> None:
-    _kind, survey_id, question_id, value = (payload.split(":") + ["", "", ""])[:4]
-    found = await _find(turn, survey_id, question_id)
+def awaited_answer(turn: Turn) -> SurveyAnswer | None:
+    """The Skip button of a free-text question, when that question was shown last."""
+    return awaited_skip(turn.state.get("buttons"), SurveyAnswer)
+
+
+def awaits_answer(turn: Turn) -> bool:
+    return awaited_answer(turn) is not None
+
+
+flow = Flow("survey", active=awaits_answer)
+
+
+@flow.button(SurveyAnswer)
+async def on_button(turn: Turn, data: SurveyAnswer) -> None:
+    value = data.value
+    found = await _find(turn, data.survey, data.question)
     if found is None:
         turn.say_key("survey.unavailable")
         await menu.show_menu(turn)
         return
     survey, question, response = found
     now = turn.contact.last_inbound_at or utcnow()
-    if value != "skip":
+    if not data.skipped:
         if question.kind == "scale" and value.isdigit() and int(value) in SCALE:
             await turn.uow.surveys.save_answer(response, question.id, "scale", score=int(value),
                                                         value=value, now=now)
@@ -59,13 +75,11 @@ async def on_button(turn: Turn, payload: str) -> None:
     _ask_next(turn, survey, question, response, now)
 
 
-def awaited_answer(turn: Turn) -> str | None:
-    return awaited_text(turn.state.get("buttons"), "survey:")
-
-
-async def on_text(turn: Turn, skip_payload: str) -> None:
-    _kind, survey_id, question_id, _skip = skip_payload.split(":")
-    found = await _find(turn, survey_id, question_id)
+@flow.text()
+async def on_text(turn: Turn) -> None:
+    """The answer to a free-text question."""
+    awaited = awaited_answer(turn)
+    found = await _find(turn, awaited.survey, awaited.question) if awaited else None
     if found is None or found[1].kind != "text":
         await menu.show_menu(turn)
         return
@@ -90,4 +104,4 @@ def _ask_next(turn: Turn, survey: Survey, question: Question, response: SurveyRe
         return
     if response.completed_at is None:
         response.completed_at = now
-    turn.say_key("survey.thanks", [turn.button("menu.back", "menu:main")])
+    turn.say_key("survey.thanks", [turn.button("menu.back", MenuChoice(item=MenuItem.main))])

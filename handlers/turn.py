@@ -6,6 +6,7 @@ from typing import Any
 
 from core.i18n import Translator
 from core.messages import Button, Inbound, Outbound
+from core.payloads import Payload
 from storage.models import Consultation, Contact
 from storage.unit_of_work import UnitOfWork
 
@@ -42,8 +43,9 @@ class Turn:
     def t(self, key: str, **params: object) -> str:
         return self.services.translator.t(self.lang, key, **params)
 
-    def button(self, key: str, payload: str, **params: object) -> Button:
-        return Button(self.t(key, **params), payload)
+    def button(self, key: str, payload: Payload, **params: object) -> Button:
+        """A button titled by a gettext key; its payload is built by its declared type."""
+        return Button(self.t(key, **params), payload.pack())
 
     def say(self, text: str, buttons: list[Button] | None = None, *, request_contact: bool = False) -> None:
         self.replies.append(Outbound(text=text, buttons=list(buttons or []), request_contact=request_contact))

@@ -14,6 +14,7 @@ from typing import Any, Awaitable, Callable
 from handoff.call_centre import CallCentre
 from core.i18n import LANGUAGES, Translator
 from core.messages import Button, Channel
+from core.payloads import HandoffAction, MenuChoice, MenuItem
 from core.privacy import mask_phone
 from handoff.working_hours import sla_state
 from core.delivery import DeliveryRefused, Messenger, whatsapp_window_open
@@ -281,8 +282,8 @@ class HandoffService:
             contact = await uow.contacts.get(ticket.contact_id)
             contact.mode = "bot"
             lang = contact.language or ticket.language or self.default_language
-            buttons = [Button(self.translator.t(lang, "handoff.reopen_button"), "handoff:reopen"),
-                       Button(self.translator.t(lang, "menu.back"), "menu:main")]
+            buttons = [Button(self.translator.t(lang, "handoff.reopen_button"), HandoffAction(action="reopen").pack()),
+                       Button(self.translator.t(lang, "menu.back"), MenuChoice(item=MenuItem.main).pack())]
             # Numbered options typed on WhatsApp press these buttons (see engine._resolve_typed_button).
             contact.state = {**(contact.state or {}), "buttons": [[b.title, b.payload] for b in buttons]}
             Audit(uow.session).record(actor=operator.name, operator_id=operator.id, action="resolve",
@@ -305,8 +306,8 @@ class HandoffService:
                                       target=ticket.number, at=self.clock())
             contact_id = contact.id
         await self._tell(contact_id, self.translator.t(lang, "handoff.handed_back"),
-                         [Button(self.translator.t(lang, "menu.operator"), "menu:operator"),
-                          Button(self.translator.t(lang, "menu.back"), "menu:main")])
+                         [Button(self.translator.t(lang, "menu.operator"), MenuChoice(item=MenuItem.operator).pack()),
+                          Button(self.translator.t(lang, "menu.back"), MenuChoice(item=MenuItem.main).pack())])
         return await self.ticket(ticket_id)
 
     async def _tell(self, contact_id: int, text: str, buttons: list[Button]) -> None:
