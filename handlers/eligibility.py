@@ -29,6 +29,7 @@ from handlers import menu
 from handlers.season import SeasonNotify
 from handlers.routing import Flow, fold
 from handlers.turn import Turn
+from storage.models import ConversationMode
 
 FLOW = "eligibility"
 REDACTED_BIRTH = "[IIN or birth date withheld]"
@@ -87,7 +88,7 @@ def is_active(turn: Turn) -> bool:
     FAQ again; the check stays saved and /check or the menu item resumes it. While an
     operator has the conversation, nothing is the wizard's.
     """
-    if not _active(turn) or turn.contact.mode != "bot":
+    if not _active(turn) or turn.contact.mode != ConversationMode.bot:
         return False
     shown = turn.state.get("buttons") or []
     return any(WizardNav.parse(payload) or WizardAnswer.parse(payload) for _title, payload in shown)

@@ -21,15 +21,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from handoff.call_centre import TICKET_KINDS, CallCentre, default_call_centre
+from handoff.call_centre import CallCentre, default_call_centre
+from handoff.lifecycle import Opened, TicketLifecycle
 from core.messages import Button
 from core.payloads import HandoffAction, MenuChoice, MenuItem, Payload
 from handlers.routing import Flow, SkipHandler
 from handlers.turn import Turn
+from storage.models import ConversationMode
 from storage.tickets import Ticket
 from storage.types import utcnow
 
-WITHDRAWN = "withdrawn: the user went back to the bot before an operator answered"
 BACK = MenuChoice(item=MenuItem.main)
 
 
@@ -47,7 +48,7 @@ class Grievance(Payload, prefix="complaint"):
 
 
 def in_human_mode(turn: Turn) -> bool:
-    return turn.contact.mode == "human"
+    return turn.contact.mode == ConversationMode.human
 
 
 # While an operator has the conversation the bot stays silent; listed before every flow
@@ -92,74 +93,42 @@ def complaint_button(turn: Turn) -> Button:
     return turn.button("complaint.start_button", ComplaintStart(action="start"))
 
 
-def _involve(turn: Turn, ticket: Ticket) -> None:
-    turn.contact.mode = "human"
-    turn.consultation.human_involved = True
-    turn.set_outcome("handed_off")
+def lifecycle(turn: Turn) -> TicketLifecycle:
+    return TicketLifecycle(call_centre(turn))
 
 
 async def escalate(turn: Turn, kind: str = "question", *, anonymous: bool = False) -> Ticket:
     """Open a ticket for the contact (or remind them of the open one) and step aside."""
-    if kind not in TICKET_KINDS:
-        raise ValueError(f"unknown ticket kind {kind!r}")
-    tickets = turn.uow.tickets
-    centre = call_centre(turn)
     now = _now(turn)
-
-    active = await tickets.active_for(turn.contact.id)
-    if active is not None:
-        _involve(turn, active)
-        turn.say_key("handoff.already_open", [leave_button(turn)], number=active.number)
-        return active
-
-    last = await tickets.last_resolved_for(turn.contact.id)
-    if (last is not None and last.kind == kind and last.resolved_at is not None
-            and now - last.resolved_at <= centre.reopen_period):
-        return await _reopen(turn, last, now)
-
-    ticket = tickets.add(Ticket(
-        contact_id=turn.contact.id, consultation_id=turn.consultation.id, channel=turn.contact.channel,
-        language=turn.lang, kind=kind, anonymous=anonymous, status="open", opened_at=now,
-        sla_due_at=centre.hours.add_working_time(now, centre.sla(kind)), last_user_message_at=now,
-        reopened_count=0,
-    ))
-    await turn.uow.flush()  # the ticket number is its id
-    _involve(turn, ticket)
-    text = "\n\n".join([
-        turn.t(f"handoff.opened.{kind}", number=ticket.number),
-        expected_answer(turn.services.translator, turn.lang, now, ticket.sla_due_at, centre),
-        turn.t("handoff.describe" if kind == "question" else f"{kind}.describe"),
-    ])
-    turn.say(text, [leave_button(turn)])
+    opening = await lifecycle(turn).open(turn.uow, turn.contact, turn.consultation, kind=kind,
+                                         anonymous=anonymous, language=turn.lang, now=now)
+    turn.set_outcome("handed_off")
+    ticket = opening.ticket
+    if opening.how == Opened.already_open:
+        turn.say_key("handoff.already_open", [leave_button(turn)], number=ticket.number)
+    elif opening.how == Opened.reopened:
+        _say_reopened(turn, ticket, now)
+    else:
+        turn.say("\n\n".join([
+            turn.t(f"handoff.opened.{kind}", number=ticket.number),
+            expected_answer(turn.services.translator, turn.lang, now, ticket.sla_due_at, call_centre(turn)),
+            turn.t("handoff.describe" if kind == "question" else f"{kind}.describe"),
+        ]), [leave_button(turn)])
     return ticket
 
 
-async def _reopen(turn: Turn, ticket: Ticket, now: datetime) -> Ticket:
-    centre = call_centre(turn)
-    ticket.status = "assigned" if ticket.assignee_id else "open"
-    ticket.reopened_count = (ticket.reopened_count or 0) + 1
-    ticket.reopened_at = now
-    ticket.resolved_at = None
-    # The question needs an answer again: a fresh SLA clock and first-reply time.
-    ticket.first_reply_at = None
-    ticket.sla_due_at = centre.hours.add_working_time(now, centre.sla(ticket.kind))
-    ticket.last_user_message_at = now
-    _involve(turn, ticket)
-    await turn.uow.flush()  # the engine's session does not autoflush; later queries must see it
-    text = "\n\n".join([
+def _say_reopened(turn: Turn, ticket: Ticket, now: datetime) -> None:
+    turn.say("\n\n".join([
         turn.t("handoff.reopened", number=ticket.number),
-        expected_answer(turn.services.translator, turn.lang, now, ticket.sla_due_at, centre),
+        expected_answer(turn.services.translator, turn.lang, now, ticket.sla_due_at, call_centre(turn)),
         turn.t("handoff.describe"),
-    ])
-    turn.say(text, [leave_button(turn)])
-    return ticket
+    ]), [leave_button(turn)])
 
 
 async def _open_ticket(turn: Turn) -> Ticket:
     """The ticket the operator has; none (closed elsewhere) gives the bot the turn back."""
-    ticket = await turn.uow.tickets.active_for(turn.contact.id) if in_human_mode(turn) else None
+    ticket = await lifecycle(turn).active(turn.uow, turn.contact) if in_human_mode(turn) else None
     if ticket is None:
-        turn.contact.mode = "bot"
         raise SkipHandler
     return ticket
 
@@ -181,20 +150,13 @@ async def remind_open(turn: Turn, _data: Payload | None = None) -> None:
 @human_mode.any()
 async def relay(turn: Turn) -> None:
     """Already journaled by the engine; the console shows it live. The bot is silent."""
-    ticket = await _open_ticket(turn)
-    ticket.last_user_message_at = _now(turn)
-    turn.consultation.human_involved = True
+    lifecycle(turn).user_wrote(await _open_ticket(turn), turn.consultation, _now(turn))
 
 
 async def leave(turn: Turn, ticket: Ticket) -> None:
     from handlers import menu
 
-    turn.contact.mode = "bot"
-    if ticket.status == "open" and ticket.assignee_id is None and ticket.first_reply_at is None:
-        ticket.status = "resolved"
-        ticket.resolved_at = _now(turn)
-        ticket.resolution = WITHDRAWN
-        await turn.uow.flush()  # the engine's session does not autoflush
+    if await lifecycle(turn).leave(turn.uow, ticket, turn.contact, _now(turn)):
         turn.say_key("handoff.withdrawn", number=ticket.number)
     else:
         turn.say_key("handoff.left_kept", number=ticket.number)
@@ -243,13 +205,12 @@ async def on_grievance(turn: Turn, data: Grievance) -> None:
 
 
 async def reopen_last(turn: Turn) -> None:
-    tickets = turn.uow.tickets
-    if await tickets.active_for(turn.contact.id) is not None:
-        await escalate(turn)
-        return
-    last = await tickets.last_resolved_for(turn.contact.id)
-    now = _now(turn)
-    if last is not None and last.resolved_at is not None and now - last.resolved_at <= call_centre(turn).reopen_period:
-        await _reopen(turn, last, now)
-    else:
-        await escalate(turn)
+    """"Not solved": reopen the last ticket if it is recent, else ask for a person anew."""
+    if await turn.uow.tickets.active_for(turn.contact.id) is None:
+        now = _now(turn)
+        ticket = await lifecycle(turn).reopen_last(turn.uow, turn.contact, turn.consultation, now)
+        if ticket is not None:
+            turn.set_outcome("handed_off")
+            _say_reopened(turn, ticket, now)
+            return
+    await escalate(turn)

@@ -1,25 +1,27 @@
 """Operators' side of the hand-off: queue, claim, reply, resolve, hand back, phone calls.
 
 Each public method is one use case and owns its transaction. The console pages and the
-JSON API both call this, so the rules (who may act on which ticket, what is audited, when
-the bot takes over again) live in one place.
+JSON API both call this; the transitions themselves (who may act on which ticket, when
+the bot takes over again) are handoff.lifecycle's, shared with the chat flow. Reading
+returns records; how they look on the console is bot.console.views'.
 """
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Awaitable, Callable
+from typing import Awaitable, Callable
 
-from handoff.call_centre import CallCentre
+from core.delivery import DeliveryRefused, Messenger, whatsapp_window_open
 from core.i18n import LANGUAGES, Translator
 from core.messages import Button, Channel
 from core.payloads import HandoffAction, MenuChoice, MenuItem
 from core.privacy import mask_phone
+from handoff.call_centre import CallCentre
+from handoff.lifecycle import HandoffError, TicketLifecycle
 from handoff.working_hours import sla_state
-from core.delivery import DeliveryRefused, Messenger, whatsapp_window_open
-from storage.models import Consultation, ConsultationTopic, Contact
-from storage.tickets import ACTIVE_STATUSES, Audit, Operator, Ticket, Tickets, ticket_number
+from storage.models import Consultation, ConsultationTopic, Contact, Message
+from storage.tickets import ACTIVE_STATUSES, Audit, Operator, Operators, Ticket
 from storage.types import utcnow
 from storage.unit_of_work import Database
 
@@ -28,15 +30,6 @@ log = logging.getLogger(__name__)
 MAX_REPLY_LENGTH = 4000
 REPLY_TEMPLATE_KEY = "operator_reply"
 DELIVERED = ("sent", "delivered", "read")
-
-
-class HandoffError(Exception):
-    """A use case refused: `code` is not_found | conflict | forbidden | invalid."""
-
-    def __init__(self, code: str, reason: str):
-        super().__init__(f"{code}: {reason}")
-        self.code = code
-        self.reason = reason
 
 
 @dataclass(frozen=True)
@@ -63,14 +56,32 @@ class ReplyOutcome:
 ResolvedHook = Callable[[TicketResolved], Awaitable[None]]
 
 
-def contact_label(contact: Contact, anonymous: bool) -> dict[str, str | None]:
-    """Name and phone as operators may see them: nothing at all on anonymous tickets."""
-    if anonymous:
-        return {"name": None, "phone": None, "anonymous": True}
-    phone = contact.phone or (contact.external_id if contact.channel in ("whatsapp", "phone") else None)
-    if phone and phone.startswith("whatsapp:"):
-        phone = phone.removeprefix("whatsapp:")
-    return {"name": contact.display_name, "phone": phone, "anonymous": False}
+@dataclass(frozen=True)
+class TicketRecord:
+    """A ticket in the queue, as of `now`: its contact, its assignee's name, its SLA state."""
+
+    ticket: Ticket
+    contact: Contact
+    assignee: str | None
+    sla_state: str
+    now: datetime
+
+
+@dataclass(frozen=True)
+class ReplyWindow:
+    """Whether a free-text reply can go out now (WhatsApp's 24-hour window), and if not,
+    whether the `operator_reply` template can."""
+
+    open: bool
+    template: bool
+    closes_at: datetime | None
+
+
+@dataclass(frozen=True)
+class TicketDetails(TicketRecord):
+    messages: list[Message]
+    window: ReplyWindow
+    canned: list[dict[str, str]]
 
 
 class HandoffService:
@@ -82,6 +93,7 @@ class HandoffService:
         self.call_centre = call_centre
         self.default_language = default_language
         self.clock = clock
+        self.lifecycle = TicketLifecycle(call_centre)
         self._resolved_hooks: list[ResolvedHook] = []
 
     # --- hooks -------------------------------------------------------------------------
@@ -99,76 +111,40 @@ class HandoffService:
                 log.exception("on_ticket_resolved hook %r failed for %s", hook, event.number)
 
     # --- reading -----------------------------------------------------------------------
-    def _view(self, ticket: Ticket, contact: Contact, now: datetime,
-              names: dict[int, str]) -> dict[str, Any]:
-        zone = self.call_centre.hours.zone
-        since = ticket.reopened_at or ticket.opened_at
-        return {
-            "id": ticket.id, "number": ticket.number, "kind": ticket.kind, "status": ticket.status,
-            "channel": ticket.channel, "language": ticket.language, "anonymous": ticket.anonymous,
-            "contact_id": ticket.contact_id, "consultation_id": ticket.consultation_id,
-            "contact": contact_label(contact, ticket.anonymous),
-            "assignee_id": ticket.assignee_id, "assignee": names.get(ticket.assignee_id or 0),
-            "opened_at": ticket.opened_at.isoformat(),
-            "opened_local": ticket.opened_at.astimezone(zone).strftime("%d.%m.%Y %H:%M"),
-            "first_reply_at": ticket.first_reply_at.isoformat() if ticket.first_reply_at else None,
-            "resolved_at": ticket.resolved_at.isoformat() if ticket.resolved_at else None,
-            "sla_due_at": ticket.sla_due_at.isoformat() if ticket.sla_due_at else None,
-            "sla_due_local": ticket.sla_due_at.astimezone(zone).strftime("%d.%m.%Y %H:%M") if ticket.sla_due_at else "",
-            "sla_state": sla_state(now, ticket.sla_due_at, self.call_centre.hours,
-                                   answered=ticket.first_reply_at is not None or not ticket.active,
-                                   due_soon=self.call_centre.due_soon),
-            "waiting_minutes": int((now - since).total_seconds() // 60) if ticket.active else None,
-            "resolution": ticket.resolution, "reopened_count": ticket.reopened_count,
-            "mode": contact.mode,
-        }
+    def _record(self, ticket: Ticket, contact: Contact, now: datetime, names: dict[int, str]) -> TicketRecord:
+        state = sla_state(now, ticket.sla_due_at, self.call_centre.hours,
+                          answered=ticket.first_reply_at is not None or not ticket.active,
+                          due_soon=self.call_centre.due_soon)
+        return TicketRecord(ticket, contact, names.get(ticket.assignee_id or 0), state, now)
 
-    async def _names(self, uow) -> dict[int, str]:
-        from storage.tickets import Operators
-
+    @staticmethod
+    async def _names(uow) -> dict[int, str]:
         return {op.id: op.name for op in await Operators(uow.session).all()}
 
-    async def list_tickets(self, statuses: tuple[str, ...] | None = ACTIVE_STATUSES) -> list[dict[str, Any]]:
+    async def list_tickets(self, statuses: tuple[str, ...] | None = ACTIVE_STATUSES) -> list[TicketRecord]:
         now = self.clock()
         async with self.db.unit_of_work() as uow:
-            rows = await Tickets(uow.session).list(statuses=statuses)
+            rows = await uow.tickets.list(statuses=statuses)
             names = await self._names(uow)
-        return [self._view(ticket, contact, now, names) for ticket, contact in rows]
+        return [self._record(ticket, contact, now, names) for ticket, contact in rows]
 
-    async def search(self, text: str) -> list[dict[str, Any]]:
+    async def search(self, text: str) -> list[TicketRecord]:
         now = self.clock()
         async with self.db.unit_of_work() as uow:
-            rows = await Tickets(uow.session).search(text)
+            rows = await uow.tickets.search(text)
             names = await self._names(uow)
-        return [self._view(ticket, contact, now, names) for ticket, contact in rows]
+        return [self._record(ticket, contact, now, names) for ticket, contact in rows]
 
-    async def search_contacts(self, text: str) -> list[dict[str, Any]]:
+    async def search_contacts(self, text: str) -> list[tuple[Contact, list[int]]]:
+        """Contacts by name or phone tail, with the ids of their named (not anonymous) tickets."""
         async with self.db.unit_of_work() as uow:
-            rows = await Tickets(uow.session).search_contacts(text)
-        zone = self.call_centre.hours.zone
-        return [{"id": contact.id, "channel": contact.channel, "language": contact.language,
-                 **contact_label(contact, False), "mode": contact.mode,
-                 "last_inbound_local": contact.last_inbound_at.astimezone(zone).strftime("%d.%m.%Y %H:%M")
-                 if contact.last_inbound_at else "",
-                 "tickets": [{"id": tid, "number": ticket_number(tid)} for tid in ticket_ids]}
-                for contact, ticket_ids in rows]
+            return await uow.tickets.search_contacts(text)
 
-    def _message_view(self, message) -> dict[str, Any]:
-        zone = self.call_centre.hours.zone
-        return {
-            "id": message.id, "direction": message.direction, "author": message.author or "",
-            "text": message.text, "content_type": message.content_type,
-            "payload": message.payload, "delivery_status": message.delivery_status,
-            "created_at": message.created_at.isoformat(),
-            "time_local": message.created_at.astimezone(zone).strftime("%d.%m %H:%M"),
-        }
-
-    async def ticket(self, ticket_id: int, *, after: int = 0) -> dict[str, Any]:
-        """The ticket, its contact as operators may see them, messages after `after`, and
-        whether a free-text reply can go out now (WhatsApp's 24-hour window)."""
+    async def ticket(self, ticket_id: int) -> TicketDetails:
+        """The ticket, its contact, its messages, and whether a reply can go out now."""
         now = self.clock()
         async with self.db.unit_of_work() as uow:
-            found = await Tickets(uow.session).with_contact(ticket_id)
+            found = await uow.tickets.with_contact(ticket_id)
             if found is None:
                 raise HandoffError("not_found", "no such ticket")
             ticket, contact = found
@@ -177,18 +153,15 @@ class HandoffService:
         if ticket.anonymous:
             # Only the grievance itself: earlier conversation could identify the person.
             messages = [m for m in messages if m.created_at >= ticket.opened_at]
-        view = self._view(ticket, contact, now, names)
-        view["messages"] = [self._message_view(m) for m in messages if m.id > after]
         lang = contact.language or self.default_language
-        window_open = contact.channel != Channel.whatsapp.value or whatsapp_window_open(contact.last_inbound_at, now)
-        view["window"] = {
-            "open": window_open,
-            "template": self.messenger.template_for(REPLY_TEMPLATE_KEY, lang) is not None,
-            "closes_at": (contact.last_inbound_at + timedelta(hours=24)).isoformat()
-            if contact.channel == Channel.whatsapp.value and contact.last_inbound_at else None,
-        }
-        view["canned"] = self.canned_answers(lang)
-        return view
+        whatsapp = contact.channel == Channel.whatsapp.value
+        window = ReplyWindow(
+            open=not whatsapp or whatsapp_window_open(contact.last_inbound_at, now),
+            template=self.messenger.template_for(REPLY_TEMPLATE_KEY, lang) is not None,
+            closes_at=contact.last_inbound_at + timedelta(hours=24) if whatsapp and contact.last_inbound_at else None,
+        )
+        record = self._record(ticket, contact, now, names)
+        return TicketDetails(**vars(record), messages=messages, window=window, canned=self.canned_answers(lang))
 
     def canned_answers(self, lang: str) -> list[dict[str, str]]:
         answers = []
@@ -198,35 +171,25 @@ class HandoffService:
         return answers
 
     # --- acting ------------------------------------------------------------------------
-    async def _load_for_action(self, uow, ticket_id: int, operator: Operator, *,
-                               claim: bool = True) -> Ticket:
-        tickets = Tickets(uow.session)
-        ticket = await tickets.get(ticket_id, for_update=True)
-        if ticket is None:
-            raise HandoffError("not_found", "no such ticket")
-        if ticket.status == "resolved":
-            raise HandoffError("conflict", "the ticket is resolved")
-        if ticket.assignee_id not in (None, operator.id) and not operator.is_manager:
-            raise HandoffError("conflict", "another operator has claimed this ticket")
-        if ticket.assignee_id is None and claim:
-            if not await tickets.claim(ticket.id, operator.id):
-                raise HandoffError("conflict", "another operator has just claimed this ticket")
-            await uow.session.refresh(ticket)
-            Audit(uow.session).record(actor=operator.name, operator_id=operator.id, action="claim",
-                                      target=ticket.number, at=self.clock())
+    async def _load_for_action(self, uow, ticket_id: int, operator: Operator) -> Ticket:
+        """The ticket this operator may act on; an unclaimed one becomes theirs."""
+        ticket = self.lifecycle.may_act(await uow.tickets.get(ticket_id, for_update=True), operator)
+        await self._claim_if_free(uow, ticket, operator)
         return ticket
 
-    async def claim(self, ticket_id: int, operator: Operator) -> dict[str, Any]:
+    async def _claim_if_free(self, uow, ticket: Ticket, operator: Operator) -> None:
+        if ticket.assignee_id is None:
+            await self.lifecycle.claim(uow, ticket, operator)
+            Audit(uow.session).record(actor=operator.name, operator_id=operator.id, action="claim",
+                                      target=ticket.number, at=self.clock())
+
+    async def claim(self, ticket_id: int, operator: Operator) -> TicketDetails:
         async with self.db.unit_of_work() as uow:
-            ticket = await Tickets(uow.session).get(ticket_id, for_update=True)
-            if ticket is None:
-                raise HandoffError("not_found", "no such ticket")
-            if ticket.status == "resolved":
-                raise HandoffError("conflict", "the ticket is resolved")
-            if ticket.assignee_id is not None and ticket.assignee_id != operator.id:
+            ticket = self.lifecycle.may_act(await uow.tickets.get(ticket_id, for_update=True), operator)
+            if ticket.assignee_id not in (None, operator.id):
+                # A manager may act on anyone's ticket, but claiming it is not taking it over.
                 raise HandoffError("conflict", "another operator has claimed this ticket")
-            if ticket.assignee_id is None:
-                await self._load_for_action(uow, ticket_id, operator)
+            await self._claim_if_free(uow, ticket, operator)
         return await self.ticket(ticket_id)
 
     async def reply(self, ticket_id: int, operator: Operator, text: str) -> ReplyOutcome:
@@ -255,12 +218,9 @@ class HandoffService:
         sent = result.status in DELIVERED
         now = self.clock()
         async with self.db.unit_of_work() as uow:
-            ticket = await Tickets(uow.session).get(ticket_id)
-            if sent and ticket.first_reply_at is None:
-                ticket.first_reply_at = now
-            consultation = await uow.session.get(Consultation, consultation_id) if consultation_id else None
-            if consultation is not None:
-                consultation.human_involved = True
+            if sent:
+                consultation = await uow.session.get(Consultation, consultation_id) if consultation_id else None
+                self.lifecycle.replied(await uow.tickets.get(ticket_id), consultation, now)
             Audit(uow.session).record(
                 actor=operator.name, operator_id=operator.id, action="reply", target=number,
                 details={"message_id": delivery.message_id, "status": result.status,
@@ -269,18 +229,13 @@ class HandoffService:
             return ReplyOutcome("sent", None, delivery.message_id)
         return ReplyOutcome("failed", result.error_code or result.status, delivery.message_id)
 
-    async def resolve(self, ticket_id: int, operator: Operator, resolution: str) -> dict[str, Any]:
-        resolution = (resolution or "").strip()
-        if not resolution:
-            raise HandoffError("invalid", "a resolution note is required")
+    async def resolve(self, ticket_id: int, operator: Operator, resolution: str) -> TicketDetails:
+        resolution = self.lifecycle.resolution_note(resolution)
         now = self.clock()
         async with self.db.unit_of_work() as uow:
             ticket = await self._load_for_action(uow, ticket_id, operator)
-            ticket.status = "resolved"
-            ticket.resolved_at = now
-            ticket.resolution = resolution[:4000]
             contact = await uow.contacts.get(ticket.contact_id)
-            contact.mode = "bot"
+            self.lifecycle.resolve(ticket, contact, resolution, now)
             lang = contact.language or ticket.language or self.default_language
             buttons = [Button(self.translator.t(lang, "handoff.reopen_button"), HandoffAction(action="reopen").pack()),
                        Button(self.translator.t(lang, "menu.back"), MenuChoice(item=MenuItem.main).pack())]
@@ -295,12 +250,12 @@ class HandoffService:
         await self._fire_resolved(event)
         return await self.ticket(ticket_id)
 
-    async def hand_back(self, ticket_id: int, operator: Operator) -> dict[str, Any]:
+    async def hand_back(self, ticket_id: int, operator: Operator) -> TicketDetails:
         """The bot answers again; the ticket stays with the operator until resolved."""
         async with self.db.unit_of_work() as uow:
             ticket = await self._load_for_action(uow, ticket_id, operator)
             contact = await uow.contacts.get(ticket.contact_id)
-            contact.mode = "bot"
+            self.lifecycle.hand_back(ticket, contact)
             lang = contact.language or ticket.language or self.default_language
             Audit(uow.session).record(actor=operator.name, operator_id=operator.id, action="hand_back",
                                       target=ticket.number, at=self.clock())

@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, MetaData, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from storage.types import UTCDateTime, utcnow
+from storage.types import UTCDateTime, string_enum, utcnow
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -20,6 +21,14 @@ NAMING_CONVENTION = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class ConversationMode(StrEnum):
+    """Who answers the contact: the bot, or an operator (a ticket is open and not handed back).
+    Changed only by handoff.lifecycle."""
+
+    bot = "bot"
+    human = "human"
 
 
 class Contact(Base):
@@ -36,7 +45,7 @@ class Contact(Base):
     language: Mapped[str | None] = mapped_column(String(2))
     # Current flow, step and its answers, last buttons shown; see handlers.state.
     state: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    mode: Mapped[str] = mapped_column(String(8), default="bot")  # bot | human
+    mode: Mapped[ConversationMode] = mapped_column(string_enum(ConversationMode, 8), default=ConversationMode.bot)
     opted_out: Mapped[bool] = mapped_column(Boolean, default=False)
     # Asked to be told when the next season is announced (the wizard's offer out of season).
     next_season_optin_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

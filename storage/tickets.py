@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, func, or_, select, update
@@ -14,12 +15,23 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.models import Base, Contact, Message
-from storage.types import UTCDateTime, utcnow
+from storage.types import UTCDateTime, string_enum, utcnow
 
 # A request to operators reads "T-0042", never like an application number ("ZP-0123").
 # Requests opened before the change were told "ZP-0042": that still finds them.
 TICKET_PREFIX = "T-"
-ACTIVE_STATUSES = ("open", "assigned")
+
+
+class TicketStatus(StrEnum):
+    """open → assigned (claimed) → resolved; reopened back to open or assigned.
+    The transitions live in handoff.lifecycle."""
+
+    open = "open"
+    assigned = "assigned"
+    resolved = "resolved"
+
+
+ACTIVE_STATUSES = (TicketStatus.open, TicketStatus.assigned)
 TICKET_NUMBER = re.compile(r"^\s*(?:T-?|ZP-?)?0*(\d{1,9})\s*$", re.IGNORECASE)
 
 
@@ -79,7 +91,7 @@ class Ticket(Base):
     kind: Mapped[str] = mapped_column(String(16), default="question")  # question | complaint | suggestion
     # Grievances may be anonymous: operators then see neither name nor phone.
     anonymous: Mapped[bool] = mapped_column(Boolean, default=False)
-    status: Mapped[str] = mapped_column(String(16), default="open")  # open | assigned | resolved
+    status: Mapped[TicketStatus] = mapped_column(string_enum(TicketStatus, 16), default=TicketStatus.open)
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("operators.id", ondelete="SET NULL"), index=True)
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     first_reply_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -132,7 +144,7 @@ class Tickets:
         result = await self.session.execute(
             update(Ticket).where(Ticket.id == ticket_id, Ticket.assignee_id.is_(None),
                                  Ticket.status.in_(ACTIVE_STATUSES))
-            .values(assignee_id=operator_id, status="assigned"))
+            .values(assignee_id=operator_id, status=TicketStatus.assigned))
         return result.rowcount == 1
 
     async def active_for(self, contact_id: int) -> Ticket | None:
@@ -142,7 +154,7 @@ class Tickets:
 
     async def last_resolved_for(self, contact_id: int) -> Ticket | None:
         return await self.session.scalar(
-            select(Ticket).where(Ticket.contact_id == contact_id, Ticket.status == "resolved")
+            select(Ticket).where(Ticket.contact_id == contact_id, Ticket.status == TicketStatus.resolved)
             .order_by(Ticket.resolved_at.desc(), Ticket.id.desc()).limit(1))
 
     async def list(self, *, statuses: tuple[str, ...] | None = ACTIVE_STATUSES,

@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from enum import StrEnum
 
-from sqlalchemy import DateTime
+from sqlalchemy import DateTime, Enum
 from sqlalchemy.types import TypeDecorator
 
 
@@ -33,3 +34,11 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
+
+
+def string_enum(enum: type[StrEnum], length: int) -> Enum:
+    """A StrEnum stored as its value in a VARCHAR(length): the column it replaces, no
+    database enum type and no migration; rows come back as members, and a value outside
+    the enum is refused before it reaches the database."""
+    return Enum(enum, native_enum=False, create_constraint=False, length=length, validate_strings=True,
+                values_callable=lambda members: [member.value for member in members])

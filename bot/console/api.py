@@ -12,10 +12,13 @@ from typing import Any, Awaitable, Callable
 from aiohttp import web
 
 from bot.console.accounts import Accounts
-from handoff.service import HandoffError, HandoffService
+from bot.console.views import ConsoleViews
+from handoff.lifecycle import HandoffError
+from handoff.service import HandoffService
+from storage.tickets import ACTIVE_STATUSES, TicketStatus
 
 STATUS_BY_CODE = {"not_found": 404, "conflict": 409, "forbidden": 403, "invalid": 400}
-TICKET_STATUSES = ("open", "assigned", "resolved")
+TICKET_STATUSES = tuple(status.value for status in TicketStatus)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 OPERATOR = web.RequestKey("api_operator", object)
@@ -30,6 +33,7 @@ class Api:
     def __init__(self, handoff: HandoffService, accounts: Accounts):
         self.handoff = handoff
         self.accounts = accounts
+        self.views = ConsoleViews(handoff.call_centre.hours.zone)
 
     def routes(self) -> list[web.RouteDef]:
         return [
@@ -76,16 +80,17 @@ class Api:
         status = request.query.get("status")
         if status and status not in TICKET_STATUSES + ("active", "all"):
             return _error(400, f"status must be one of {', '.join(TICKET_STATUSES + ('active', 'all'))}")
-        statuses = {None: ("open", "assigned"), "active": ("open", "assigned"), "all": None}.get(status, (status,))
-        return web.json_response({"tickets": await self.handoff.list_tickets(statuses)})
+        statuses = {None: ACTIVE_STATUSES, "active": ACTIVE_STATUSES, "all": None}.get(status, (status,))
+        return web.json_response({"tickets": self.views.tickets(await self.handoff.list_tickets(statuses))})
 
     @authorised()
     async def get_ticket(self, request: web.Request) -> web.Response:
-        return web.json_response(await self.handoff.ticket(int(request.match_info["id"])))
+        return web.json_response(self.views.ticket_page(await self.handoff.ticket(int(request.match_info["id"]))))
 
     @authorised()
     async def claim(self, request: web.Request) -> web.Response:
-        return web.json_response(await self.handoff.claim(int(request.match_info["id"]), request[OPERATOR]))
+        return web.json_response(self.views.ticket_page(
+            await self.handoff.claim(int(request.match_info["id"]), request[OPERATOR])))
 
     @authorised()
     async def reply(self, request: web.Request) -> web.Response:
@@ -102,8 +107,8 @@ class Api:
         resolution = request[BODY].get("resolution")
         if not isinstance(resolution, str) or not resolution.strip():
             return _error(400, "'resolution' must be a non-empty string")
-        return web.json_response(await self.handoff.resolve(int(request.match_info["id"]), request[OPERATOR],
-                                                            resolution))
+        return web.json_response(self.views.ticket_page(
+            await self.handoff.resolve(int(request.match_info["id"]), request[OPERATOR], resolution)))
 
     @authorised()
     async def log_call(self, request: web.Request) -> web.Response:

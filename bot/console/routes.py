@@ -20,8 +20,10 @@ from aiohttp import web
 from bot.console.accounts import ROLES, AccountError, Accounts
 from bot.console.auth import same
 from core.i18n import LANGUAGES, Translator
-from handoff.service import HandoffError, HandoffService
-from storage.tickets import ACTIVE_STATUSES
+from bot.console.views import ConsoleViews
+from handoff.lifecycle import HandoffError
+from handoff.service import HandoffService
+from storage.tickets import ACTIVE_STATUSES, TicketStatus
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +54,7 @@ class Console:
     def __init__(self, *, handoff: HandoffService, accounts: Accounts, translator: Translator,
                  secure_cookies: bool, export_journal: Callable[..., Awaitable[int]] | None = None):
         self.handoff = handoff
+        self.views = ConsoleViews(handoff.call_centre.hours.zone)
         self.accounts = accounts
         self.translator = translator
         self.secure_cookies = secure_cookies
@@ -184,22 +187,22 @@ class Console:
     # --- tickets -----------------------------------------------------------------------
     @page()
     async def queue(self, request: web.Request) -> web.Response:
-        tickets = await self.handoff.list_tickets(ACTIVE_STATUSES)
+        tickets = self.views.tickets(await self.handoff.list_tickets(ACTIVE_STATUSES))
         return self.render(request, "queue.html", tickets=tickets, title_key="console.queue.title",
                            refresh=True)
 
     @page()
     async def tickets_page(self, request: web.Request) -> web.Response:
-        status = request.query.get("status", "resolved")
-        statuses = (status,) if status in ("open", "assigned", "resolved") else None
-        tickets = await self.handoff.list_tickets(statuses)
+        status = request.query.get("status", TicketStatus.resolved.value)
+        statuses = (TicketStatus(status),) if status in TicketStatus.__members__ else None
+        tickets = self.views.tickets(await self.handoff.list_tickets(statuses))
         return self.render(request, "queue.html", tickets=tickets, title_key=f"console.tickets.{status if statuses else 'all'}",
                            refresh=False)
 
     @page()
     async def ticket_page(self, request: web.Request) -> web.Response:
         try:
-            ticket = await self.handoff.ticket(int(request.match_info["id"]))
+            ticket = self.views.ticket_page(await self.handoff.ticket(int(request.match_info["id"])))
         except HandoffError:
             return self.render(request, "error.html", status=404, message_key="console.error.not_found")
         notice = request.query.get("notice")
@@ -211,8 +214,8 @@ class Console:
     @page()
     async def ticket_feed(self, request: web.Request) -> web.Response:
         try:
-            ticket = await self.handoff.ticket(int(request.match_info["id"]),
-                                               after=_int(request.query.get("after")))
+            ticket = self.views.ticket_page(await self.handoff.ticket(int(request.match_info["id"])),
+                                            after=_int(request.query.get("after")))
         except HandoffError:
             raise web.HTTPNotFound()
         ticket.pop("canned", None)
@@ -255,8 +258,8 @@ class Console:
     @page()
     async def search(self, request: web.Request) -> web.Response:
         query = request.query.get("q", "").strip()[:100]
-        tickets = await self.handoff.search(query) if query else []
-        contacts = await self.handoff.search_contacts(query) if query else []
+        tickets = self.views.tickets(await self.handoff.search(query)) if query else []
+        contacts = self.views.contacts(await self.handoff.search_contacts(query)) if query else []
         return self.render(request, "search.html", query=query, tickets=tickets, contacts=contacts)
 
     # --- phone calls -------------------------------------------------------------------

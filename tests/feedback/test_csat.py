@@ -56,7 +56,7 @@ async def test_ticket_resolution_queues_csat_and_idle_close_waits_for_it(env, fe
     await user.start("ru")
     await user.send("/operator")
     await user.send("Не могу загрузить документы")
-    ticket_id = (await env.handoff.list_tickets())[-1]["id"]
+    ticket_id = (await env.handoff.list_tickets())[-1].ticket.id
     later(env, minutes=40)
     await feedback.close_idle()  # the operator still has it: no poll yet
     assert await rows(env.db, CsatRequest) == []

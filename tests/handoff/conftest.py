@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.console.accounts import Accounts
+from bot.console.views import ConsoleViews
 from handoff.call_centre import default_call_centre
 from core.messages import Channel
 from bot.engine import ConversationEngine
@@ -59,6 +60,11 @@ class HandoffEnv:
     accounts: Accounts
     channels: dict[Channel, RecordingChannel]
     operators: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def views(self) -> ConsoleViews:
+        """The console's presentation of what the service returns."""
+        return ConsoleViews(self.handoff.call_centre.hours.zone)
 
 
 @pytest.fixture

@@ -115,17 +115,17 @@ async def test_anonymous_complaint_hides_identity(env, channel, user):
     await client.send("Сотрудник фонда грубо ответил мне по телефону")
     [ticket] = await tickets(env)
     assert ticket.kind == "complaint" and ticket.anonymous
-    view = await env.handoff.ticket(ticket.id)
+    view = env.views.ticket_page(await env.handoff.ticket(ticket.id))
     assert view["contact"] == {"name": None, "phone": None, "anonymous": True}
     assert any("грубо" in m["text"] for m in view["messages"])
     # Only the grievance itself is shown, not the earlier conversation.
     assert not any(m["text"] == "/start" for m in view["messages"])
-    listed = await env.handoff.list_tickets()
+    listed = env.views.tickets(await env.handoff.list_tickets())
     assert listed[0]["contact"]["anonymous"] and listed[0]["contact"]["phone"] is None
     # Searching by the phone does not reveal the anonymous complaint.
-    assert await env.handoff.search("1112233") == []
+    assert env.views.tickets(await env.handoff.search("1112233")) == []
     # Searching contacts finds the person but never links the anonymous ticket.
-    for found in await env.handoff.search_contacts("1112233"):
+    for found in env.views.contacts(await env.handoff.search_contacts("1112233")):
         assert found["tickets"] == []
 
 
@@ -135,10 +135,10 @@ async def test_named_suggestion(env):
     assert "suggestion has been registered" in client.text
     [ticket] = await tickets(env)
     assert ticket.kind == "suggestion" and not ticket.anonymous
-    view = await env.handoff.ticket(ticket.id)
+    view = env.views.ticket_page(await env.handoff.ticket(ticket.id))
     assert view["contact"]["phone"] == "+77015550000"
-    assert (await env.handoff.search("5550000"))[0]["number"] == ticket.number
-    [found] = await env.handoff.search_contacts("5550000")
+    assert (env.views.tickets(await env.handoff.search("5550000")))[0]["number"] == ticket.number
+    [found] = env.views.contacts(await env.handoff.search_contacts("5550000"))
     assert found["phone"] == "+77015550000" and found["tickets"] == [{"id": ticket.id, "number": "T-0001"}]
 
 
@@ -150,7 +150,7 @@ async def test_leaving_before_anyone_answered_withdraws_the_ticket(env):
     [ticket] = await tickets(env)
     assert ticket.status == "resolved" and ticket.resolution.startswith("withdrawn")
     assert (await contact(env, Channel.webchat, "leaver")).mode == "bot"
-    assert await env.handoff.list_tickets() == []
+    assert env.views.tickets(await env.handoff.list_tickets()) == []
 
 
 async def test_leaving_after_a_claim_keeps_the_ticket(env):
@@ -259,8 +259,8 @@ async def test_sla_due_time_stored_over_the_weekend(env):
     [ticket] = await tickets(env)
     assert ticket.sla_due_at == at(2026, 12, 7, 12, 30)
     env.clock.now = at(2026, 12, 7, 12, 0)
-    [view] = await env.handoff.list_tickets()
+    [view] = env.views.tickets(await env.handoff.list_tickets())
     assert view["sla_state"] == "due_soon"
     env.clock.now = at(2026, 12, 7, 12, 31)
-    [view] = await env.handoff.list_tickets()
+    [view] = env.views.tickets(await env.handoff.list_tickets())
     assert view["sla_state"] == "overdue"

@@ -19,7 +19,7 @@ async def open_ticket(env, channel=Channel.webchat, user="u1", lang="ru") -> int
     client = BotClient(env.engine, channel=channel, user_id=user)
     await client.start(lang)
     await client.send("/operator")
-    return (await env.handoff.list_tickets())[-1]["id"]
+    return (env.views.tickets(await env.handoff.list_tickets()))[-1]["id"]
 
 
 async def audit(env, action=None) -> list[AuditEntry]:
@@ -33,7 +33,7 @@ async def audit(env, action=None) -> list[AuditEntry]:
 async def test_claim_conflicts_and_manager_override(env):
     ticket_id = await open_ticket(env)
     aida, bolat, zhanna = (env.operators[n] for n in ("aida", "bolat", "zhanna"))
-    view = await env.handoff.claim(ticket_id, aida)
+    view = env.views.ticket_page(await env.handoff.claim(ticket_id, aida))
     assert view["status"] == "assigned" and view["assignee"] == "aida"
     await env.handoff.claim(ticket_id, aida)  # idempotent for the assignee
     for action in (lambda: env.handoff.claim(ticket_id, bolat),
@@ -60,7 +60,7 @@ async def test_reply_auto_claims_and_sets_first_reply(env):
     env.clock.now += timedelta(minutes=7)
     outcome = await env.handoff.reply(ticket_id, env.operators["bolat"], "Здравствуйте!")
     assert outcome.status == "sent"
-    view = await env.handoff.ticket(ticket_id)
+    view = env.views.ticket_page(await env.handoff.ticket(ticket_id))
     assert view["assignee"] == "bolat" and datetime.fromisoformat(view["first_reply_at"]) == env.clock.now
     assert view["sla_state"] == "answered"
     last = view["messages"][-1]
@@ -72,11 +72,11 @@ async def test_reply_auto_claims_and_sets_first_reply(env):
 async def test_whatsapp_24_hour_rule_in_the_reply_path(env):
     ticket_id = await open_ticket(env, Channel.whatsapp, WA_USER)
     aida = env.operators["aida"]
-    view = await env.handoff.ticket(ticket_id)
+    view = env.views.ticket_page(await env.handoff.ticket(ticket_id))
     assert view["window"]["open"] is True
 
     env.clock.now += timedelta(hours=25)
-    view = await env.handoff.ticket(ticket_id)
+    view = env.views.ticket_page(await env.handoff.ticket(ticket_id))
     assert view["window"] == {"open": False, "template": False, "closes_at": view["window"]["closes_at"]}
     before = len(env.channels[Channel.whatsapp].sent)
     outcome = await env.handoff.reply(ticket_id, aida, "Ответ через сутки")
@@ -84,12 +84,12 @@ async def test_whatsapp_24_hour_rule_in_the_reply_path(env):
     assert len(env.channels[Channel.whatsapp].sent) == before
     async with env.db.sessions() as session:
         assert not list(await session.scalars(select(Message).where(Message.text == "Ответ через сутки")))
-    view = await env.handoff.ticket(ticket_id)
+    view = env.views.ticket_page(await env.handoff.ticket(ticket_id))
     assert view["first_reply_at"] is None
     assert (await audit(env, "reply_refused"))[0].details == {"reason": "whatsapp_window_closed"}
 
     env.messenger.templates = {"operator_reply": {"ru": "HX" + "2" * 32}}
-    assert (await env.handoff.ticket(ticket_id))["window"]["template"] is True
+    assert (env.views.ticket_page(await env.handoff.ticket(ticket_id)))["window"]["template"] is True
     outcome = await env.handoff.reply(ticket_id, aida, "Ответ через сутки")
     assert outcome.status == "sent"
     sent = env.channels[Channel.whatsapp].sent[-1]
@@ -108,7 +108,7 @@ async def test_failed_delivery_is_not_reported_as_sent(env):
     channel.send = failing
     outcome = await env.handoff.reply(ticket_id, env.operators["aida"], "hello")
     assert (outcome.status, outcome.reason) == ("failed", "403")
-    assert (await env.handoff.ticket(ticket_id))["first_reply_at"] is None
+    assert (env.views.ticket_page(await env.handoff.ticket(ticket_id)))["first_reply_at"] is None
 
 
 async def test_resolve_calls_the_hook_and_needs_a_note(env):

@@ -4,6 +4,7 @@ import asyncio
 import pytest
 from sqlalchemy import select
 
+from bot.console.views import ConsoleViews
 from storage.tickets import Ticket
 from tests.conftest import sqlite_url
 from fakes.telegram_api import FakeTelegramAPI
@@ -101,5 +102,5 @@ async def test_anonymous_complaint_on_telegram(bot, fake):
     assert "complaint has been registered" in sent[-1].text
     [ticket] = await ticket_rows(bot)
     assert ticket.kind == "complaint" and ticket.anonymous and ticket.channel == "telegram"
-    view = await bot.handoff.ticket(ticket.id)
+    view = ConsoleViews(bot.handoff.call_centre.hours.zone).ticket_page(await bot.handoff.ticket(ticket.id))
     assert view["contact"]["name"] is None
