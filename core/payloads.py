@@ -79,6 +79,11 @@ class Payload(BaseModel):
         """`unpack`, or None for anything that is not this payload."""
         if not value or not value.startswith(cls.__prefix__ + SEPARATOR):
             return None
+        # Classes sharing a prefix differ in arity: tell them apart before validating.
+        parts = value.count(SEPARATOR)
+        fields = cls.model_fields.values()
+        if not sum(field.is_required() for field in fields) <= parts <= len(fields):
+            return None
         try:
             return cls.unpack(value)
         except ValueError:

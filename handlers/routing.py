@@ -57,6 +57,7 @@ class Message:
     kind: Kind
     command: str = ""
     payload: str = ""
+    prefix: str = ""  # of the payload: only the classes with this prefix try to parse it
     words: str = ""
     _parsed: dict[type[Payload], Payload | None] = field(default_factory=dict)
 
@@ -68,13 +69,18 @@ class Message:
         if inbound.content_type in MEDIA_TYPES:
             return cls(Kind.media)
         if inbound.payload:
-            return cls(Kind.button, payload=inbound.payload)
+            return cls(Kind.button, payload=inbound.payload, prefix=inbound.payload.partition(":")[0])
         return cls(Kind.text, words=fold(inbound.text or ""))
 
     def data(self, payload_type: type[Payload]) -> Payload | None:
         if payload_type not in self._parsed:
             self._parsed[payload_type] = payload_type.parse(self.payload)
         return self._parsed[payload_type]
+
+
+# The kinds of message each kind of route can take: the router only offers those.
+ROUTE_KINDS = {"command": (Kind.command,), "button": (Kind.button,), "keyword": (Kind.text,),
+               "text": (Kind.text,), "media": (Kind.media,), "any": tuple(Kind)}
 
 
 @dataclass(frozen=True)
@@ -95,27 +101,21 @@ class Route:
         return args
 
     def _match(self, message: Message) -> tuple[Any, ...] | None:
-        if self.kind == "any":
-            return ()
-        if self.kind == "command":
-            return () if message.kind == Kind.command and (
-                self.names is None or message.command in self.names) else None
+        # The router offers each route only the kinds of message in ROUTE_KINDS.
         if self.kind == "button":
-            if message.kind != Kind.button:
-                return None
             if self.payload is None:
                 return (message.payload,)
+            if message.prefix != self.payload.__prefix__:
+                return None
             data = message.data(self.payload)
             if data is None or any(getattr(data, name) != value for name, value in self.equals):
                 return None
             return (data,)
+        if self.kind == "command":
+            return () if self.names is None or message.command in self.names else None
         if self.kind == "keyword":
-            return () if message.kind == Kind.text and message.words in (self.names or ()) else None
-        if self.kind == "text":
-            return () if message.kind == Kind.text else None
-        if self.kind == "media":
-            return () if message.kind == Kind.media else None
-        raise AssertionError(self.kind)
+            return () if message.words in (self.names or ()) else None
+        return ()
 
     def describe(self) -> str:
         if self.kind == "command":
@@ -188,21 +188,25 @@ class Router:
         if len(set(names)) != len(names):
             raise ValueError(f"a flow is listed twice: {names}")
         self.flows = flows
+        # Precedence order kept, but each kind of message only meets the routes that can take it.
+        self._candidates: dict[Kind, list[tuple[Flow, Route]]] = {
+            kind: [(flow, route) for flow in flows for route in flow.routes if kind in ROUTE_KINDS[route.kind]]
+            for kind in Kind}
 
     async def dispatch(self, turn: Turn) -> Route | None:
         message = Message.of(turn.inbound)
-        for flow in self.flows:
+        for flow, route in self._candidates[message.kind]:
+            # The guard is asked again for each route: a skipped handler may have changed it.
             if flow.guard is not None and not flow.guard(turn):
                 continue
-            for route in flow.routes:
-                args = route.match(message, turn)
-                if args is None:
-                    continue
-                try:
-                    await route.handler(turn, *args)
-                except SkipHandler:
-                    continue
-                return route
+            args = route.match(message, turn)
+            if args is None:
+                continue
+            try:
+                await route.handler(turn, *args)
+            except SkipHandler:
+                continue
+            return route
         log.warning("no flow took a %s message", message.kind.value)
         return None
 
