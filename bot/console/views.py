@@ -41,7 +41,7 @@ class ConsoleViews:
         ticket, contact = record.ticket, record.contact
         since = ticket.reopened_at or ticket.opened_at
         return {
-            "id": ticket.id, "number": ticket.number, "kind": ticket.kind, "status": ticket.status.value,
+            "id": ticket.id, "number": ticket.number, "kind": ticket.kind, "status": str(ticket.status),
             "channel": ticket.channel, "language": ticket.language, "anonymous": ticket.anonymous,
             "contact_id": ticket.contact_id, "consultation_id": ticket.consultation_id,
             "contact": contact_label(contact, ticket.anonymous),
@@ -52,7 +52,7 @@ class ConsoleViews:
             "sla_state": record.sla_state,
             "waiting_minutes": int((record.now - since).total_seconds() // 60) if ticket.active else None,
             "resolution": ticket.resolution, "reopened_count": ticket.reopened_count,
-            "mode": contact.mode.value,
+            "mode": str(contact.mode),
         }
 
     def tickets(self, records: list[TicketRecord]) -> list[dict[str, Any]]:
@@ -77,7 +77,7 @@ class ConsoleViews:
 
     def contacts(self, found: list[tuple[Contact, list[int]]]) -> list[dict[str, Any]]:
         return [{"id": contact.id, "channel": contact.channel, "language": contact.language,
-                 **contact_label(contact, False), "mode": contact.mode.value,
+                 **contact_label(contact, False), "mode": str(contact.mode),
                  "last_inbound_local": self.local(contact.last_inbound_at),
                  "tickets": [{"id": tid, "number": ticket_number(tid)} for tid in ticket_ids]}
                 for contact, ticket_ids in found]
