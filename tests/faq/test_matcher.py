@@ -77,10 +77,12 @@ def test_never_returns_out_of_scope_class(matcher):
 
 
 @pytest.mark.parametrize("text", ["а" * 20000, "грант " * 5000, "🙂" * 10000, "1" * 20000, None, 42])
-def test_odd_input_never_raises_and_is_fast(matcher, text):
+def test_odd_input_never_raises_and_stays_bounded(matcher, text):
+    # Not a speed measure (bench/faq_accuracy.py is): a guard against work that grows with
+    # the square of a huge message, which would take many seconds, not milliseconds.
     started = time.perf_counter()
     result = matcher.match(text)
-    assert (time.perf_counter() - started) < 0.05
+    assert (time.perf_counter() - started) < 2.0
     assert isinstance(result, MatchResult)
 
 
