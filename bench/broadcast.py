@@ -66,17 +66,16 @@ def start_bot(workdir: Path, base: str, url: str) -> subprocess.Popen:
 
 
 async def prepare(workdir: Path, count: int) -> str:
-    from notify.importer import import_applications
+    from core.i18n import Translator
+    from fakes.applications import run_import, seed_linked, status_rows
     from storage.unit_of_work import Database
-    from tests.conftest import translator
-    from tests.notify.helpers import csv_bytes, seed_linked, status_rows
 
     url = f"sqlite+aiosqlite:///{workdir / 'zhasbot.db'}"
     db = Database(url)
     await db.upgrade()
     await seed_linked(db, count, status="received")
-    report = await import_applications(db, csv_bytes(status_rows(count, "winner")), "statuses.csv", False,
-                                       translator=translator())
+    report = await run_import(db, status_rows(count, "winner"), filename="statuses.csv",
+                              translator=Translator(default_language="kk"))
     assert report.ok and report.notifications_queued == count, report.lines()
     await db.dispose()
     return url
