@@ -9,11 +9,7 @@ import argparse
 import sys
 from pathlib import Path
 
-
-def _date(text: str):
-    from bot.cli import _date as parse
-
-    return parse(text)
+from bot.cli.support import parse_date as _date
 
 
 def _run(work):

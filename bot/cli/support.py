@@ -1,10 +1,20 @@
 """What every `zhasbot` subcommand that touches the database shares."""
 from __future__ import annotations
 
+import argparse
 import asyncio
+from datetime import date
 from typing import Awaitable, Callable, TypeVar
 
 T = TypeVar("T")
+
+
+def parse_date(text: str) -> date:
+    """argparse type for YYYY-MM-DD arguments."""
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
 
 
 def with_database(work: Callable[..., Awaitable[T]]) -> T:

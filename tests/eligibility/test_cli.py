@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from eligibility.cli import register
+from bot.cli.eligibility import register
 from tests.eligibility.iin_vectors import make_iin
 
 ELIGIBLE = [

@@ -2,7 +2,7 @@ import argparse
 import io
 import json
 
-from faq.cli import register
+from bot.cli.faq import register
 
 
 def _parse(argv):

@@ -67,7 +67,7 @@ def register(subparsers: Any) -> None:
 
 
 def run_check(args: argparse.Namespace) -> int:
-    # Imported here so that `import eligibility.cli` stays cheap for the main CLI.
+    # Imported here so that building the CLI's parser stays cheap.
     from core.i18n import Translator
     from core.programme import load_programme
 
