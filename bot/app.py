@@ -10,17 +10,15 @@ from typing import TYPE_CHECKING
 
 from aiohttp import web
 
-from handoff.call_centre import load_call_centre
 from core.i18n import Translator
 from core.messages import Channel
 from core.privacy import mask_iins
-from core.programme import load_programme
+from bot.configuration import Configuration, load_configuration
 from bot.console.accounts import Accounts
 from bot.metrics import Metrics
 from bot.engine import ConversationEngine
-from feedback.surveys import load_surveys
 from handoff.service import HandoffService
-from bot.delivery.messenger import Messenger, load_templates
+from bot.delivery.messenger import Messenger
 from bot.settings import Settings
 from bot.web.server import build_web_app
 from handlers.status import LinkLimits
@@ -46,6 +44,7 @@ def load_faq():
 @dataclass
 class ZhasBot:
     settings: Settings
+    configuration: Configuration  # every config file, read and checked once (bot/configuration.py)
     db: Database
     services: Services
     engine: ConversationEngine
@@ -59,14 +58,17 @@ class ZhasBot:
     metrics: Metrics = field(default_factory=Metrics)
 
     @classmethod
-    def build(cls, settings: Settings, *, with_faq: bool = True) -> "ZhasBot":
+    def build(cls, settings: Settings, *, with_faq: bool = True,
+              configuration: Configuration | None = None) -> "ZhasBot":
+        """The whole bot; reads the configuration first, so a bad file stops it before anything starts."""
+        config = configuration or load_configuration(settings)
         db = Database(settings.database_url, background_checkpoints=True)
         translator = Translator(default_language=settings.default_language)
         services = Services(
-            translator=translator, programme=load_programme(settings.programme_file),
+            translator=translator, programme=config.programme, rules=config.rules,
             default_language=settings.default_language, faq=load_faq() if with_faq else None,
             secret_key=settings.secret_key.get_secret_value().encode(),
-            call_centre=load_call_centre(settings.call_centre_file, settings.timezone),
+            call_centre=config.call_centre, surveys=config.surveys,
             link_limits=LinkLimits(per_number=settings.status_link_failures_per_number,
                                    per_phone=settings.status_link_failures_per_phone,
                                    per_contact=settings.status_link_failures_per_contact,
@@ -74,11 +76,11 @@ class ZhasBot:
         )
         engine = ConversationEngine(db, services, idle_minutes=settings.consultation_idle_minutes,
                                     masker=mask_iins)
-        app = cls(settings=settings, db=db, services=services, engine=engine)
+        app = cls(settings=settings, configuration=config, db=db, services=services, engine=engine)
         engine.observer = app.metrics.observe_batch
         app._build_channels()
         app.messenger = Messenger(db, app.channels, default_language=settings.default_language,
-                                  templates=load_templates(settings.whatsapp_templates_file))
+                                  templates=config.whatsapp_templates)
         app.handoff = HandoffService(db, app.messenger, translator, services.call_centre,
                                      default_language=settings.default_language)
         app.accounts = Accounts(db)
@@ -86,11 +88,10 @@ class ZhasBot:
             from bot.delivery.service import Notifications
 
             app.notifications = Notifications(settings, db, app.channels, translator,
-                                              load_templates(settings.whatsapp_templates_file))
+                                              config.whatsapp_templates, reminders=config.reminders)
             app.notifications.sender.on_outcome = app.metrics.observe_send
         from feedback.service import Feedback
 
-        services.surveys = load_surveys(zone=settings.zone)
         app.feedback = Feedback(db, translator, surveys=services.surveys, templates=app.messenger.templates,
                                 default_language=settings.default_language,
                                 idle_minutes=settings.consultation_idle_minutes, wake=app._wake_outbox)

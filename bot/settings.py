@@ -9,6 +9,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import AnyHttpUrl, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from core.config import config_file
+
 
 class TelegramMode(str, Enum):
     polling = "polling"
@@ -40,11 +42,17 @@ class Settings(BaseSettings):
     timezone: str = "Asia/Almaty"
     default_language: str = "kk"
     consultation_idle_minutes: int = Field(30, ge=1)
+    # A deployment's own configuration directory: a file there (programme.yaml, report.yaml, …)
+    # replaces the default of the same name shipped with the package (the checkout's config/).
+    config_dir: Path | None = None
+    # Each file can also be pointed at on its own; these win over CONFIG_DIR.
     programme_file: Path | None = None
-    # Twilio Content templates for WhatsApp outside the 24-hour window (config/whatsapp_templates.yaml).
+    # Twilio Content templates for WhatsApp outside the 24-hour window (whatsapp_templates.yaml).
     whatsapp_templates_file: Path | None = None
-    # Working hours, holidays, SLAs, canned answers of the call centre. Default: config/call_centre.yaml
+    # Working hours, holidays, SLAs, canned answers of the call centre (call_centre.yaml).
     call_centre_file: Path | None = None
+    report_file: Path | None = None  # the report's plan values (report.yaml)
+    surveys_file: Path | None = None  # stage surveys (surveys.yaml)
     # Notifications and reminders (notify/, bot/delivery/): the outbox sender's limits and the scheduler.
     notifications_enabled: bool = True
     telegram_notify_rate: float = Field(30.0, gt=0, le=1000)
@@ -90,6 +98,13 @@ class Settings(BaseSettings):
             parse(value)
         except ValueError as exc:
             raise ValueError(f"must look like 20/minute or 30/hour ({exc})") from None
+        return value
+
+    @field_validator("config_dir")
+    @classmethod
+    def _config_dir(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.is_dir():
+            raise ValueError(f"{value} is not a directory")
         return value
 
     @field_validator("telegram_bot_token")
@@ -147,6 +162,34 @@ class Settings(BaseSettings):
         if self.whatsapp_enabled and self.public_base_url is None:
             raise ValueError("PUBLIC_BASE_URL is required for WhatsApp (Twilio signs the public URL)")
         return self
+
+    def config_path(self, name: str, explicit: Path | None = None) -> Path:
+        """Where config file `name` is read: its own setting, else CONFIG_DIR, else the default."""
+        return config_file(name, config_dir=self.config_dir, explicit=explicit)
+
+    @property
+    def programme_path(self) -> Path:
+        return self.config_path("programme.yaml", self.programme_file)
+
+    @property
+    def call_centre_path(self) -> Path:
+        return self.config_path("call_centre.yaml", self.call_centre_file)
+
+    @property
+    def reminders_path(self) -> Path:
+        return self.config_path("reminders.yaml", self.reminders_file)
+
+    @property
+    def report_path(self) -> Path:
+        return self.config_path("report.yaml", self.report_file)
+
+    @property
+    def surveys_path(self) -> Path:
+        return self.config_path("surveys.yaml", self.surveys_file)
+
+    @property
+    def whatsapp_templates_path(self) -> Path:
+        return self.config_path("whatsapp_templates.yaml", self.whatsapp_templates_file)
 
     @property
     def zone(self) -> ZoneInfo:

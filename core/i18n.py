@@ -3,53 +3,46 @@
 Message ids are stable keys (`menu.title`, `media.unsupported`); each language, English
 included, has its own catalogue. Several domains (one `.po` file per feature, e.g.
 `messages.po`, `eligibility.po`) are merged per language so features own their texts.
-The `.po` files are compiled to `.mo` at start-up, so editors only ever touch `.po`.
+The `.po` files are read with Babel at start-up (no `.mo` is written anywhere), so editors
+only ever touch `.po`, and an installed package needs nothing compiled beside it.
 """
 from __future__ import annotations
 
-import gettext
 from pathlib import Path
 
-from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
+from core.config import shipped_locales_dir
+
 LANGUAGES: tuple[str, ...] = ("kk", "ru", "en")
-DEFAULT_LOCALES_DIR = Path(__file__).resolve().parents[1] / "locales"
 
 
 class MissingTranslation(KeyError):
     pass
 
 
-def compile_catalogues(locales_dir: Path = DEFAULT_LOCALES_DIR) -> list[Path]:
-    """Compile every stale `.po` under `locales_dir` to `.mo`; return the `.mo` paths."""
-    compiled = []
+def read_catalogues(locales_dir: Path) -> dict[str, dict[str, str]]:
+    """language → {message id: text} from every `<lang>/LC_MESSAGES/*.po` under `locales_dir`.
+
+    Untranslated and fuzzy entries are left out, as a compiled `.mo` would leave them out.
+    """
+    catalogues: dict[str, dict[str, str]] = {lang: {} for lang in LANGUAGES}
     for po_path in sorted(locales_dir.glob("*/LC_MESSAGES/*.po")):
-        mo_path = po_path.with_suffix(".mo")
-        if not mo_path.exists() or mo_path.stat().st_mtime < po_path.stat().st_mtime:
-            with po_path.open("rb") as po_file:
-                catalog = read_po(po_file, locale=po_path.parts[-3])
-            with mo_path.open("wb") as mo_file:
-                write_mo(mo_file, catalog)
-        compiled.append(mo_path)
-    return compiled
+        lang = po_path.parts[-3]
+        if lang not in catalogues:
+            continue
+        with po_path.open("rb") as po_file:
+            catalog = read_po(po_file, locale=lang)
+        for message in catalog:
+            if message.id and isinstance(message.id, str) and message.string and not message.fuzzy:
+                catalogues[lang][message.id] = message.string
+    return catalogues
 
 
 class Translator:
-    def __init__(self, locales_dir: Path = DEFAULT_LOCALES_DIR, default_language: str = "kk"):
+    def __init__(self, locales_dir: Path | None = None, default_language: str = "kk"):
         self.default_language = default_language
-        self._catalogues: dict[str, dict[str, str]] = {lang: {} for lang in LANGUAGES}
-        compile_catalogues(locales_dir)
-        for mo_path in sorted(locales_dir.glob("*/LC_MESSAGES/*.mo")):
-            lang = mo_path.parts[-3]
-            if lang not in self._catalogues:
-                continue
-            with mo_path.open("rb") as mo_file:
-                translations = gettext.GNUTranslations(mo_file)
-            # _catalog is GNUTranslations' parsed table; reading it keeps lookups a dict hit.
-            for key, text in translations._catalog.items():  # noqa: SLF001
-                if isinstance(key, str) and key and text:
-                    self._catalogues[lang][key] = text
+        self._catalogues = read_catalogues(Path(locales_dir) if locales_dir else shipped_locales_dir())
 
     def language(self, lang: str | None) -> str:
         return lang if lang in self._catalogues else self.default_language

@@ -1,32 +1,31 @@
-"""The programme configuration file (config/programme.yaml): season facts and rules.
+"""The programme configuration file (programme.yaml): season facts and rules.
 
 Each consumer parses the section it owns (`faq` reads `facts`, `eligibility` reads
-`eligibility`); this module only finds and reads the file.
+`eligibility`); this module only reads the file (through core.config).
 """
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-DEFAULT_PROGRAMME_FILE = Path(__file__).resolve().parents[1] / "config" / "programme.yaml"
+from core.config import ConfigError, config_file, error_at, load_mapping
 
 
-class ProgrammeConfigError(ValueError):
-    """The programme file is missing or malformed; the message names file and problem."""
+class ProgrammeConfigError(ConfigError):
+    """The programme file is missing or malformed; the message names file, line and problem."""
+
+
+def default_programme_file() -> Path:
+    return config_file("programme.yaml")
 
 
 def load_programme(path: str | Path | None = None) -> dict[str, Any]:
-    path = Path(path) if path else DEFAULT_PROGRAMME_FILE
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise ProgrammeConfigError(f"{path}: file not found") from exc
-    except yaml.YAMLError as exc:
-        raise ProgrammeConfigError(f"{path}: not valid YAML: {exc}") from exc
-    if not isinstance(data, dict):
-        raise ProgrammeConfigError(f"{path}: expected a mapping at the top level")
-    data.setdefault("facts", {})
-    data.setdefault("eligibility", {})
+    """programme.yaml as a mapping with `facts` and `eligibility` (the shipped file by default)."""
+    path = Path(path) if path else default_programme_file()
+    data = load_mapping(path, error=ProgrammeConfigError)
+    for section in ("facts", "eligibility"):
+        if data.get(section) is None:
+            data[section] = {}
+        elif not isinstance(data[section], dict):
+            raise error_at(path, data, section, f"{section}: expected a mapping", ProgrammeConfigError)
     return data

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any, Iterable, Mapping
+
+from core.config import error_at
+from core.programme import ProgrammeConfigError
 
 __all__ = [
     "CRITERIA",
@@ -268,3 +272,21 @@ def evaluate(rules: Rules, answers: Answers) -> Verdict:
     else:
         verdict = "eligible"
     return Verdict(verdict=verdict, reasons=reasons, age=age, missing_documents=missing)
+
+
+def rules_from_programme(programme: dict[str, Any], path: Path) -> Rules:
+    """The `eligibility:` section as Rules; a bad value is an error at its line."""
+    try:
+        return Rules.from_config(programme.get("eligibility") or {})
+    except ValueError as exc:
+        # Rules name the bad key ("eligibility.neet.employed_allowed: …"): find its line.
+        node: Any = programme
+        key: Any = "eligibility"
+        for part in str(exc).split(":", 1)[0].split("."):
+            if isinstance(node, dict) and part in node:
+                if isinstance(node[part], dict):
+                    node, key = node[part], None
+                else:
+                    key = part
+                    break
+        raise error_at(path, node, key, str(exc), ProgrammeConfigError) from None

@@ -15,20 +15,18 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import yaml
-
+from core.config import ConfigError, config_file, line_of, load_mapping
 from core.i18n import LANGUAGES
 from core.messages import MAX_PAYLOAD_BYTES
 from feedback.payloads import SKIP, SurveyAnswer
 
-DEFAULT_SURVEYS_FILE = Path(__file__).resolve().parents[1] / "config" / "surveys.yaml"
 KINDS = ("scale", "choice", "text")
 ID_PATTERN = re.compile(r"^[a-z0-9_]{1,24}$")
 SCALE = (1, 2, 3, 4, 5)
 
 
-class SurveyConfigError(ValueError):
-    """config/surveys.yaml is malformed; the message names the survey and the problem."""
+class SurveyConfigError(ConfigError):
+    """surveys.yaml is malformed; the message names file, line, survey and problem."""
 
 
 def _texts(value: Any, where: str) -> dict[str, str]:
@@ -102,59 +100,69 @@ def _payload_fits(survey_id: str, question: Question) -> None:
                 f"{MAX_PAYLOAD_BYTES} bytes of letters, digits, '_', '.', '-'); shorten them") from None
 
 
-def parse_surveys(data: dict[str, Any], zone: ZoneInfo, where: str = "surveys.yaml") -> SurveyCatalogue:
+def parse_surveys(data: dict[str, Any], zone: ZoneInfo, where: str | Path = "surveys.yaml") -> SurveyCatalogue:
     catalogue = SurveyCatalogue()
-    for index, item in enumerate((data or {}).get("surveys") or []):
-        here = f"{where}: surveys[{index}]"
-        if not isinstance(item, dict) or not ID_PATTERN.match(str(item.get("id", ""))):
-            raise SurveyConfigError(f"{here}: needs an id of 1–24 lowercase letters, digits or _")
-        survey_id = str(item["id"])
-        if survey_id in catalogue.surveys:
-            raise SurveyConfigError(f"{here}: survey id {survey_id!r} is used twice")
-        questions = []
-        for q_index, q in enumerate(item.get("questions") or []):
-            q_here = f"{here} ({survey_id}) question {q_index + 1}"
-            if not isinstance(q, dict) or not ID_PATTERN.match(str(q.get("id", ""))):
-                raise SurveyConfigError(f"{q_here}: needs an id of lowercase letters, digits or _")
-            kind = q.get("type", "scale")
-            if kind not in KINDS:
-                raise SurveyConfigError(f"{q_here}: type must be one of {', '.join(KINDS)}")
-            choices = tuple(Choice(str(c.get("id")), _texts(c.get("text"), f"{q_here} choice"))
-                            for c in q.get("choices") or [])
-            if kind == "choice" and not choices:
-                raise SurveyConfigError(f"{q_here}: a choice question needs choices")
-            if any(not ID_PATTERN.match(c.id) or c.id == "skip" for c in choices):
-                raise SurveyConfigError(f"{q_here}: choice ids are lowercase letters, digits or _ (not 'skip')")
-            question = Question(str(q["id"]), kind, _texts(q.get("text"), q_here), choices)
-            _payload_fits(survey_id, question)
-            questions.append(question)
-        if not questions:
-            raise SurveyConfigError(f"{here} ({survey_id}): has no questions")
-        if len({q.id for q in questions}) != len(questions):
-            raise SurveyConfigError(f"{here} ({survey_id}): question ids must differ")
-        audience = item.get("audience") or {}
-        statuses = tuple(str(s) for s in audience.get("statuses") or [])
-        checked = bool(audience.get("eligibility_checked"))
-        if not statuses and not checked:
-            raise SurveyConfigError(f"{here} ({survey_id}): audience needs statuses and/or eligibility_checked: true")
-        send_at = item.get("send_at")
-        if send_at is not None:
-            try:
-                moment = send_at if isinstance(send_at, datetime) else datetime.fromisoformat(str(send_at))
-            except ValueError:
-                raise SurveyConfigError(f"{here} ({survey_id}): send_at must look like 2026-10-25 11:00") from None
-            send_at = moment if moment.tzinfo else moment.replace(tzinfo=zone)
-        catalogue.surveys[survey_id] = Survey(
-            id=survey_id, title=_texts(item.get("title"), f"{here} title"),
-            intro=_texts(item.get("intro") or item.get("title"), f"{here} intro"), questions=tuple(questions),
-            statuses=statuses, eligibility_checked=checked,
-            verdicts=tuple(str(v) for v in audience.get("verdicts") or []), send_at=send_at)
+    items = (data or {}).get("surveys") or []
+    for index, item in enumerate(items):
+        try:
+            _parse_survey(catalogue, item, f"surveys[{index}]", zone)
+        except SurveyConfigError as exc:
+            if exc.path is not None:
+                raise
+            raise SurveyConfigError(where, exc.problem, line_of(items, index)) from None
     return catalogue
 
 
+def _parse_survey(catalogue: SurveyCatalogue, item: Any, here: str, zone: ZoneInfo) -> None:
+    """Add one survey to `catalogue`; parse_surveys adds file and line to its errors."""
+    if not isinstance(item, dict) or not ID_PATTERN.match(str(item.get("id", ""))):
+        raise SurveyConfigError(f"{here}: needs an id of 1–24 lowercase letters, digits or _")
+    survey_id = str(item["id"])
+    if survey_id in catalogue.surveys:
+        raise SurveyConfigError(f"{here}: survey id {survey_id!r} is used twice")
+    questions = []
+    for q_index, q in enumerate(item.get("questions") or []):
+        q_here = f"{here} ({survey_id}) question {q_index + 1}"
+        if not isinstance(q, dict) or not ID_PATTERN.match(str(q.get("id", ""))):
+            raise SurveyConfigError(f"{q_here}: needs an id of lowercase letters, digits or _")
+        kind = q.get("type", "scale")
+        if kind not in KINDS:
+            raise SurveyConfigError(f"{q_here}: type must be one of {', '.join(KINDS)}")
+        choices = tuple(Choice(str(c.get("id")), _texts(c.get("text"), f"{q_here} choice"))
+                        for c in q.get("choices") or [])
+        if kind == "choice" and not choices:
+            raise SurveyConfigError(f"{q_here}: a choice question needs choices")
+        if any(not ID_PATTERN.match(c.id) or c.id == "skip" for c in choices):
+            raise SurveyConfigError(f"{q_here}: choice ids are lowercase letters, digits or _ (not 'skip')")
+        question = Question(str(q["id"]), kind, _texts(q.get("text"), q_here), choices)
+        _payload_fits(survey_id, question)
+        questions.append(question)
+    if not questions:
+        raise SurveyConfigError(f"{here} ({survey_id}): has no questions")
+    if len({q.id for q in questions}) != len(questions):
+        raise SurveyConfigError(f"{here} ({survey_id}): question ids must differ")
+    audience = item.get("audience") or {}
+    statuses = tuple(str(s) for s in audience.get("statuses") or [])
+    checked = bool(audience.get("eligibility_checked"))
+    if not statuses and not checked:
+        raise SurveyConfigError(f"{here} ({survey_id}): audience needs statuses and/or eligibility_checked: true")
+    send_at = item.get("send_at")
+    if send_at is not None:
+        try:
+            moment = send_at if isinstance(send_at, datetime) else datetime.fromisoformat(str(send_at))
+        except ValueError:
+            raise SurveyConfigError(f"{here} ({survey_id}): send_at must look like 2026-10-25 11:00") from None
+        send_at = moment if moment.tzinfo else moment.replace(tzinfo=zone)
+    catalogue.surveys[survey_id] = Survey(
+        id=survey_id, title=_texts(item.get("title"), f"{here} title"),
+        intro=_texts(item.get("intro") or item.get("title"), f"{here} intro"), questions=tuple(questions),
+        statuses=statuses, eligibility_checked=checked,
+        verdicts=tuple(str(v) for v in audience.get("verdicts") or []), send_at=send_at)
+
+
 def load_surveys(path: Path | None = None, zone: ZoneInfo | None = None) -> SurveyCatalogue:
-    path = Path(path) if path else DEFAULT_SURVEYS_FILE
+    """surveys.yaml (the shipped one by default); no file means no surveys."""
+    path = Path(path) if path else config_file("surveys.yaml")
     if not path.exists():
         return SurveyCatalogue()
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    return parse_surveys(data, zone or ZoneInfo("Asia/Almaty"), path.name)
+    return parse_surveys(load_mapping(path, error=SurveyConfigError), zone or ZoneInfo("Asia/Almaty"), path)

@@ -204,7 +204,7 @@ def _save(turn: Turn, step: str, answers: dict[str, Any]) -> None:
 
 
 def _rules(turn: Turn) -> Rules:
-    return Rules.from_config(turn.services.programme["eligibility"])
+    return turn.services.rules
 
 
 def _today(turn: Turn) -> date:

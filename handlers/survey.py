@@ -11,7 +11,7 @@ from core.privacy import mask_iins
 from core.payloads import MenuChoice, MenuItem
 from feedback.payloads import SurveyAnswer
 from feedback.polls import awaited_skip, survey_question
-from feedback.surveys import SCALE, Question, Survey, SurveyCatalogue, load_surveys
+from feedback.surveys import SCALE, Question, Survey, SurveyCatalogue
 from handlers import menu
 from handlers.csat import mark_feedback
 from handlers.routing import Flow
@@ -23,10 +23,7 @@ MAX_TEXT = 2000
 
 
 def catalogue(turn: Turn) -> SurveyCatalogue:
-    found = getattr(turn.services, "surveys", None)
-    if found is None:
-        found = turn.services.surveys = load_surveys()
-    return found
+    return turn.services.surveys
 
 
 async def _find(turn: Turn, survey_id: str, question_id: str

@@ -7,24 +7,34 @@ from typing import Any
 from core.i18n import Translator
 from core.messages import Button, Inbound, Outbound
 from core.payloads import Payload
+from eligibility.rules import Rules
+from feedback.surveys import SurveyCatalogue
 from storage.models import Consultation, Contact
 from storage.unit_of_work import UnitOfWork
 
 
 @dataclass
 class Services:
-    """Everything handlers may use; built once in bot/app.py."""
+    """Everything handlers may use; built once in bot/app.py from the configuration read at start."""
 
     translator: Translator
-    programme: dict[str, Any]
+    programme: dict[str, Any]  # programme.yaml (facts for answers)
     default_language: str = "kk"
     faq: Any = None  # faq.matcher.Matcher once the FAQ is loaded
     call_centre: Any = None  # handoff.call_centre.CallCentre: working hours, SLAs (hand-off)
-    surveys: Any = None  # feedback.surveys.SurveyCatalogue (config/surveys.yaml)
+    surveys: SurveyCatalogue | None = None  # surveys.yaml; none configured when not given
     # HMAC key for iin_hash; bot/app.py passes settings.secret_key in production.
     secret_key: bytes = b"dev-only-key"
     # handlers.status.LinkLimits: failed application-linking tries allowed (None: the defaults).
     link_limits: Any = None
+    rules: Rules | None = None  # the season's eligibility rules; parsed from `programme` when not given
+
+    def __post_init__(self) -> None:
+        # Parsed here once, never per wizard step.
+        if self.rules is None:
+            self.rules = Rules.from_config(self.programme["eligibility"])
+        if self.surveys is None:
+            self.surveys = SurveyCatalogue()
 
 
 @dataclass

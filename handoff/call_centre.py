@@ -8,17 +8,15 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import yaml
-
+from core.config import ConfigError, config_file, error_at, load_mapping
 from handoff.working_hours import WorkingHours
 
-DEFAULT_CALL_CENTRE_FILE = Path(__file__).resolve().parents[1] / "config" / "call_centre.yaml"
 TICKET_KINDS = ("question", "complaint", "suggestion")
 WEEKDAYS = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
 
 
-class CallCentreConfigError(ValueError):
-    """The call-centre file is missing or malformed; the message names file and problem."""
+class CallCentreConfigError(ConfigError):
+    """The call-centre file is missing or malformed; the message names file, line and problem."""
 
 
 @dataclass(frozen=True)
@@ -34,41 +32,48 @@ class CallCentre:
         return timedelta(hours=self.sla_hours.get(kind, self.sla_hours.get("question", 4.0)))
 
 
-def _time(value: Any, name: str, path: Path) -> time:
+def _time(value: Any, name: str, path: Path, node: Any) -> time:
     try:
         return time.fromisoformat(str(value))
     except ValueError:
-        raise CallCentreConfigError(f"{path}: {name} must look like 09:00, not {value!r}") from None
+        raise error_at(path, node, name, f"{name} must look like 09:00, not {value!r}",
+                       CallCentreConfigError) from None
 
 
-def parse_call_centre(data: dict[str, Any], zone: ZoneInfo, path: Path = DEFAULT_CALL_CENTRE_FILE) -> CallCentre:
+def parse_call_centre(data: dict[str, Any], zone: ZoneInfo, path: Path = Path("call_centre.yaml")) -> CallCentre:
     hours_data = data.get("working_hours") or {}
-    try:
-        weekdays = frozenset(WEEKDAYS[str(day).lower()[:3]]
-                             for day in hours_data.get("weekdays", ["mon", "tue", "wed", "thu", "fri"]))
-    except KeyError as exc:
-        raise CallCentreConfigError(f"{path}: unknown weekday {exc.args[0]!r}") from None
+    weekdays = set()
+    for index, day in enumerate(hours_data.get("weekdays", ["mon", "tue", "wed", "thu", "fri"])):
+        if str(day).lower()[:3] not in WEEKDAYS:
+            raise error_at(path, hours_data.get("weekdays"), index, f"unknown weekday {day!r}",
+                           CallCentreConfigError)
+        weekdays.add(WEEKDAYS[str(day).lower()[:3]])
     holidays = set()
-    for item in data.get("holidays") or []:
+    for index, item in enumerate(data.get("holidays") or []):
         if isinstance(item, date):
             holidays.add(item)
             continue
         try:
             holidays.add(date.fromisoformat(str(item)))
         except ValueError:
-            raise CallCentreConfigError(f"{path}: holiday {item!r} is not a date (YYYY-MM-DD)") from None
+            raise error_at(path, data["holidays"], index, f"holiday {item!r} is not a date (YYYY-MM-DD)",
+                           CallCentreConfigError) from None
     try:
-        hours = WorkingHours(zone=zone, opens=_time(hours_data.get("opens", "09:00"), "opens", path),
-                             closes=_time(hours_data.get("closes", "18:00"), "closes", path),
-                             weekdays=weekdays, holidays=frozenset(holidays))
+        hours = WorkingHours(zone=zone, opens=_time(hours_data.get("opens", "09:00"), "opens", path, hours_data),
+                             closes=_time(hours_data.get("closes", "18:00"), "closes", path, hours_data),
+                             weekdays=frozenset(weekdays), holidays=frozenset(holidays))
+    except CallCentreConfigError:
+        raise
     except ValueError as exc:
-        raise CallCentreConfigError(f"{path}: {exc}") from None
+        raise error_at(path, data, "working_hours", str(exc), CallCentreConfigError) from None
     sla_hours = {kind: 4.0 for kind in TICKET_KINDS}
-    for kind, value in (data.get("sla_hours") or {}).items():
+    sla_data = data.get("sla_hours") or {}
+    for kind, value in sla_data.items():
         if kind not in TICKET_KINDS:
-            raise CallCentreConfigError(f"{path}: sla_hours: unknown ticket kind {kind!r}")
+            raise error_at(path, sla_data, kind, f"sla_hours: unknown ticket kind {kind!r}", CallCentreConfigError)
         if not isinstance(value, (int, float)) or value <= 0:
-            raise CallCentreConfigError(f"{path}: sla_hours.{kind} must be a positive number")
+            raise error_at(path, sla_data, kind, f"sla_hours.{kind} must be a positive number",
+                           CallCentreConfigError)
         sla_hours[kind] = float(value)
     canned = {str(key): {str(lang): str(text) for lang, text in (texts or {}).items()}
               for key, texts in (data.get("canned_answers") or {}).items()}
@@ -81,16 +86,9 @@ def parse_call_centre(data: dict[str, Any], zone: ZoneInfo, path: Path = DEFAULT
 
 
 def load_call_centre(path: str | Path | None = None, zone: str = "Asia/Almaty") -> CallCentre:
-    path = Path(path) if path else DEFAULT_CALL_CENTRE_FILE
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except FileNotFoundError as exc:
-        raise CallCentreConfigError(f"{path}: file not found") from exc
-    except yaml.YAMLError as exc:
-        raise CallCentreConfigError(f"{path}: not valid YAML: {exc}") from exc
-    if not isinstance(data, dict):
-        raise CallCentreConfigError(f"{path}: expected a mapping at the top level")
-    return parse_call_centre(data, ZoneInfo(zone), path)
+    """call_centre.yaml (the shipped one by default) read and checked."""
+    path = Path(path) if path else config_file("call_centre.yaml")
+    return parse_call_centre(load_mapping(path, error=CallCentreConfigError), ZoneInfo(zone), path)
 
 
 @lru_cache(maxsize=1)

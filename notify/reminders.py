@@ -24,10 +24,10 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import yaml
 from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
+from core.config import ConfigError, config_file, error_at, load_mapping
 from core.i18n import Translator
 from core.programme import load_programme
 from notify.enqueue import enqueue_reminder
@@ -39,13 +39,12 @@ from storage.unit_of_work import Database
 
 log = logging.getLogger(__name__)
 
-DEFAULT_REMINDERS_FILE = Path(__file__).resolve().parents[1] / "config" / "reminders.yaml"
 JOB_PREFIX = "reminder:"
 _ACTIVE: "ReminderScheduler | None" = None  # the scheduler of this process (jobs find it here)
 
 
-class RemindersConfigError(ValueError):
-    pass
+class RemindersConfigError(ConfigError):
+    """reminders.yaml is malformed; the message names file, line and problem."""
 
 
 @dataclass
@@ -75,38 +74,47 @@ class RemindersConfig:
         return next((r for r in self.reminders if r.id == reminder_id), None)
 
 
-def _time(value: Any, where: str) -> time:
+def _time(value: Any, path: Path, node: Any, key: Any) -> time:
     try:
         return time.fromisoformat(str(value))
     except ValueError:
-        raise RemindersConfigError(f"{where}: {value!r} is not a time (HH:MM)") from None
+        raise error_at(path, node, key, f"{value!r} is not a time (HH:MM)", RemindersConfigError) from None
 
 
 def load_reminders(path: Path | None = None, *, programme: dict[str, Any] | None = None) -> RemindersConfig:
-    path = Path(path) if path else DEFAULT_REMINDERS_FILE
+    """reminders.yaml (the shipped one by default); no file means no reminders."""
+    path = Path(path) if path else config_file("reminders.yaml")
     if not path.exists():
         return RemindersConfig([], 6 * 3600)
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    data = load_mapping(path, error=RemindersConfigError)
     grace = int(float(data.get("misfire_grace_hours", 6)) * 3600)
     reminders = []
     facts = (programme or {}).get("facts", {})
-    for index, item in enumerate(data.get("reminders") or []):
-        where = f"{path.name}: reminders[{index}]"
+    items = data.get("reminders") or []
+    for index, item in enumerate(items):
+
+        def problem(message: str, key: Any = None) -> RemindersConfigError:
+            node, at = (item, key) if key is not None and isinstance(item, dict) else (items, index)
+            return error_at(path, node, at, f"reminders[{index}]: {message}", RemindersConfigError)
+
         if not isinstance(item, dict) or not item.get("id") or item.get("kind") not in (
                 "deadline", "report_due", "mentor_meeting"):
-            raise RemindersConfigError(f"{where}: needs an id and a kind (deadline, report_due, mentor_meeting)")
+            raise problem("needs an id and a kind (deadline, report_due, mentor_meeting)")
         when = item.get("date") or (facts.get("application_closes") if item["kind"] == "deadline" else None)
         if isinstance(when, str):
-            when = date.fromisoformat(when)
+            try:
+                when = date.fromisoformat(when)
+            except ValueError:
+                raise problem(f"{when!r} is not a date (YYYY-MM-DD)", "date") from None
         if not isinstance(when, date):
-            raise RemindersConfigError(f"{where}: needs a date (YYYY-MM-DD)")
+            raise problem("needs a date (YYYY-MM-DD)", "date")
         audience = item.get("audience")
         if audience != "eligibility_checked_unlinked" and not (isinstance(audience, dict) and audience.get("statuses")):
-            raise RemindersConfigError(f"{where}: audience is eligibility_checked_unlinked or {{statuses: [...]}}")
+            raise problem("audience is eligibility_checked_unlinked or {statuses: [...]}", "audience")
         days = item.get("days_before") or [0]
         reminders.append(Reminder(
             id=str(item["id"]), kind=item["kind"], date=when, days_before=[int(d) for d in days],
-            at=_time(item.get("at", "10:00"), where), audience=audience,
+            at=_time(item.get("at", "10:00"), path, item, "at"), audience=audience,
             verdicts=[str(v) for v in item.get("verdicts") or []], time_text=str(item.get("time", ""))))
     return RemindersConfig(reminders, grace)
 
@@ -170,8 +178,9 @@ class ReminderScheduler:
         self.db = db
         self.translator = translator
         self.zone = ZoneInfo(settings.timezone)
-        self.config = config or load_reminders(settings.reminders_file,
-                                               programme=load_programme(settings.programme_file))
+        # bot/app.py passes the configuration it read at start; tools may leave it to the settings.
+        self.config = config or load_reminders(settings.reminders_path,
+                                               programme=load_programme(settings.programme_path))
         self.jobstore = jobstore or jobstore_url(settings)
         self.scheduler = None
         self.fired: list[str] = []

@@ -13,20 +13,18 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import yaml
-
+from core.config import ConfigError, config_file, error_at, load_mapping
 from core.i18n import Translator
 from reports.journal import day_range
-from storage.reporting import Period, indicators
+from storage.reporting import Period, indicators, is_metric
 from storage.types import utcnow
 from storage.unit_of_work import Database
 
-DEFAULT_REPORT_FILE = Path(__file__).resolve().parents[1] / "config" / "report.yaml"
 CHANNELS = ("telegram", "whatsapp", "webchat", "phone")
 
 
-class ReportConfigError(ValueError):
-    pass
+class ReportConfigError(ConfigError):
+    """report.yaml is malformed or names a metric the report does not compute."""
 
 
 @dataclass(frozen=True)
@@ -39,19 +37,33 @@ class PlanRow:
 
 
 def load_plan(path: Path | None = None) -> list[PlanRow]:
-    path = Path(path) if path else DEFAULT_REPORT_FILE
+    """The plan rows of report.yaml (the shipped one by default), every metric name checked.
+
+    A metric that indicators() does not compute is an error here, at start-up, not a "—" in
+    a report months later.
+    """
+    path = Path(path) if path else config_file("report.yaml")
     if not path.exists():
         return []
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    data = load_mapping(path, error=ReportConfigError)
+    items = data.get("indicators") or []
     rows = []
-    for index, item in enumerate(data.get("indicators") or []):
+    for index, item in enumerate(items):
         if not isinstance(item, dict) or not item.get("metric") or not item.get("ru") or not item.get("kk"):
-            raise ReportConfigError(f"{path.name}: indicators[{index}] needs ru, kk and metric")
+            raise error_at(path, items, index, f"indicators[{index}] needs ru, kk and metric", ReportConfigError)
+        if not is_metric(str(item["metric"])):
+            raise error_at(path, item, "metric", f"indicators[{index}]: unknown metric {item['metric']!r} "
+                           "(see storage/reporting.py METRICS)", ReportConfigError)
         unit = item.get("unit", "count")
         if unit not in ("count", "percent"):
-            raise ReportConfigError(f"{path.name}: indicators[{index}]: unit is count or percent")
+            raise error_at(path, item, "unit", f"indicators[{index}]: unit is count or percent", ReportConfigError)
+        try:
+            plan = float(item.get("plan", 0))
+        except (TypeError, ValueError):
+            raise error_at(path, item, "plan", f"indicators[{index}]: plan must be a number",
+                           ReportConfigError) from None
         rows.append(PlanRow(str(item.get("key") or item["metric"]), {"ru": str(item["ru"]), "kk": str(item["kk"])},
-                            str(item["metric"]), float(item.get("plan", 0)), unit))
+                            str(item["metric"]), plan, unit))
     return rows
 
 
@@ -76,15 +88,17 @@ class Report:
                            **self.values}, ensure_ascii=False, indent=2, default=str)
 
 
-async def build_report(db: Database, start: date, end: date, zone: ZoneInfo, *, plan_file: Path | None = None,
+async def build_report(db: Database, start: date, end: date, zone: ZoneInfo, *,
+                       plan: list[PlanRow] | None = None, plan_file: Path | None = None,
                        now: datetime | None = None) -> Report:
+    """Indicators of [start, end] next to `plan` (as loaded at start), else the plan in `plan_file`."""
     begin, finish = day_range(start, end, zone)
     offset = int(zone.utcoffset(datetime.combine(start, datetime.min.time())).total_seconds() // 60)
     period = Period(begin, finish, zone.key, offset)
     async with db.sessions() as session:
         values = await indicators(session, period, now or utcnow())
     rows = []
-    for row in load_plan(plan_file):
+    for row in plan if plan is not None else load_plan(plan_file):
         actual = metric(values, row.metric)
         rows.append({"key": row.key, "ru": row.labels["ru"], "kk": row.labels["kk"], "unit": row.unit,
                      "plan": row.plan, "actual": actual,

@@ -241,6 +241,38 @@ async def notifications(session: AsyncSession, period: Period) -> dict[str, Any]
             "queued": states.get("queued", 0) + states.get("sending", 0), "by_kind": by_kind}
 
 
+# What a report's plan (report.yaml `metric:`) may name: the paths of the numbers indicators()
+# returns, and the groups whose keys come from the data (channels, topics, verdicts…), where
+# any path below the group is accepted. tests/feedback/test_reporting.py holds this list to
+# indicators()' real output, so neither can drift.
+METRICS = frozenset({
+    "consultations.total", "consultations.unique_contacts", "consultations.by_person", "consultations.by_bot",
+    "tickets.total", "tickets.resolved", "tickets.withdrawn", "tickets.sla_met", "tickets.sla_missed",
+    "tickets.sla_met_pct",
+    *(f"tickets.{what}.{field}" for what in ("first_response", "resolution")
+      for field in ("count", "median_minutes", "p90_minutes")),
+    "grievances.received", "grievances.resolved", "grievances.on_time", "grievances.on_time_pct",
+    "csat.requests", "csat.queued", "csat.sent", "csat.responses", "csat.satisfied", "csat.satisfied_pct",
+    "csat.average", "csat.comments",
+    "surveys.count", "surveys.sent", "surveys.answered", "surveys.scale_answers", "surveys.satisfied",
+    "surveys.satisfied_pct",
+    "eligibility.checks",
+    "notifications.total", "notifications.sent", "notifications.failed", "notifications.unreachable",
+    "notifications.needs_template", "notifications.queued",
+})
+METRIC_GROUPS = frozenset({
+    "consultations.by_channel", "consultations.by_language", "consultations.by_region", "consultations.by_topic",
+    "consultations.per_day", "demographics.sex", "demographics.age_band", "tickets.by_kind",
+    "tickets.first_response_buckets", "grievances.by_kind", "csat.delivery", "csat.skipped", "csat.distribution",
+    "surveys.per_survey", "eligibility.verdicts", "eligibility.verdict_pct", "notifications.by_kind",
+})
+
+
+def is_metric(path: str) -> bool:
+    """Whether `path` names a number indicators() can return (see METRICS)."""
+    return path in METRICS or any(path.startswith(group + ".") for group in METRIC_GROUPS)
+
+
 async def indicators(session: AsyncSession, period: Period, now: datetime) -> dict[str, Any]:
     """Every indicator of the period, as plain numbers, lists and dicts (JSON-ready)."""
     return {

@@ -12,6 +12,7 @@ import sys
 
 from bot.cli import db, eligibility, faq, feedback, journal, notify, operators, serve
 from bot.settings import SettingsError
+from core.config import ConfigError
 
 # Order is the order of `zhasbot --help`.
 COMMAND_GROUPS = (serve, db, journal, faq, eligibility, operators, notify, feedback)
@@ -30,7 +31,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return int(args.func(args) or 0)
-    except SettingsError as exc:
+    except (SettingsError, ConfigError) as exc:  # a bad setting or config file: one line naming it
         print(f"zhasbot: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -12,7 +12,7 @@ from datetime import date
 from typing import Any
 
 from core.iin import IinError, parse_iin
-from eligibility.rules import DOCUMENTS, REGIONS, STUDYING, Answers, Rules, evaluate
+from eligibility.rules import DOCUMENTS, REGIONS, STUDYING, Answers, evaluate, rules_from_programme
 from eligibility.texts import next_steps, render_reason, render_step, verdict_header_key
 
 __all__ = ["register", "run_check"]
@@ -61,13 +61,14 @@ def register(subparsers: Any) -> None:
                        metavar="id,registration,neet", help="documents the person already has")
     check.add_argument("--applied-already", type=_yes_no, default=False, metavar="yes|no")
     check.add_argument("--lang", choices=("kk", "ru", "en"), default="en")
-    check.add_argument("--programme", help="programme file (default config/programme.yaml)")
+    check.add_argument("--programme", help="programme file (default: PROGRAMME_FILE, CONFIG_DIR or the shipped one)")
     check.add_argument("--json", action="store_true", help="machine-readable output")
     check.set_defaults(func=run_check)
 
 
 def run_check(args: argparse.Namespace) -> int:
     # Imported here so that building the CLI's parser stays cheap.
+    from bot.settings import load_settings
     from core.i18n import Translator
     from core.programme import load_programme
 
@@ -80,8 +81,9 @@ def run_check(args: argparse.Namespace) -> int:
     else:
         birth_date = args.birth_date
     try:
-        programme = load_programme(args.programme)
-        rules = Rules.from_config(programme["eligibility"])
+        path = args.programme or load_settings().programme_path
+        programme = load_programme(path)
+        rules = rules_from_programme(programme, path)
     except ValueError as exc:  # ProgrammeConfigError is a ValueError too
         print(f"error: {exc}", file=sys.stderr)
         return 2

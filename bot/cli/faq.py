@@ -20,7 +20,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     validate = commands.add_parser("validate", help="check FAQ topics, groups and facts")
     validate.add_argument("--topics", default=None, help="topics directory (default: shipped)")
     validate.add_argument("--groups", default=None, help="groups file (default: shipped)")
-    validate.add_argument("--programme", default=None, help="programme config (default: config/programme.yaml)")
+    validate.add_argument("--programme", default=None,
+                          help="programme config (default: PROGRAMME_FILE, CONFIG_DIR or the shipped one)")
     validate.set_defaults(func=run_validate)
 
 
@@ -52,13 +53,15 @@ def run_validate(args: argparse.Namespace, stdout: TextIO | None = None) -> int:
     import datetime
 
     from core.i18n import Translator
+    from bot.settings import load_settings
     from core.programme import ProgrammeConfigError, load_programme
     from faq.content import answer_facts, load_topics
     from faq.validate import validate
 
     stdout = stdout or sys.stdout
     try:
-        facts = answer_facts(load_programme(args.programme), datetime.date.today(), Translator())
+        facts = answer_facts(load_programme(args.programme or load_settings().programme_path),
+                             datetime.date.today(), Translator())
     except ProgrammeConfigError as exc:
         print(exc, file=stdout)
         return 1

@@ -39,7 +39,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
     async def work(db, settings):
         return await build_report(db, args.date_from, args.date_to, settings.zone,
-                                  plan_file=Path(args.config) if args.config else None)
+                                  plan_file=Path(args.config) if args.config else settings.report_path)
 
     report = _run(work)
     translator = Translator()
@@ -95,17 +95,17 @@ def add_export_arguments(parser: argparse.ArgumentParser) -> None:
 def cmd_surveys_send(args: argparse.Namespace) -> int:
     from core.i18n import Translator
     from feedback.service import Feedback
+    from bot.configuration import load_templates
     from feedback.surveys import SurveyConfigError, load_surveys
-    from bot.delivery.messenger import load_templates
 
     async def work(db, settings):
-        catalogue = load_surveys(Path(args.config) if args.config else None, settings.zone)
+        catalogue = load_surveys(Path(args.config) if args.config else settings.surveys_path, settings.zone)
         survey = catalogue.get(args.survey_id)
         if survey is None:
             raise SurveyConfigError(f"no survey {args.survey_id!r} in surveys.yaml "
                                     f"(known: {', '.join(catalogue.surveys) or 'none'})")
         feedback = Feedback(db, Translator(default_language=settings.default_language), surveys=catalogue,
-                            templates=load_templates(settings.whatsapp_templates_file),
+                            templates=load_templates(settings.whatsapp_templates_path),
                             default_language=settings.default_language)
         return await feedback.send_survey(survey)
 
@@ -120,10 +120,12 @@ def cmd_surveys_send(args: argparse.Namespace) -> int:
 
 
 def cmd_surveys_list(args: argparse.Namespace) -> int:
+    from bot.settings import load_settings
     from feedback.surveys import SurveyConfigError, load_surveys
 
     try:
-        catalogue = load_surveys(Path(args.config) if args.config else None)
+        settings = load_settings()
+        catalogue = load_surveys(Path(args.config) if args.config else settings.surveys_path, settings.zone)
     except SurveyConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -142,7 +144,7 @@ def register(commands) -> None:
     report.add_argument("--format", choices=["md", "xlsx", "json"])
     report.add_argument("-o", "--output")
     report.add_argument("--lang", choices=["ru", "kk", "en"], default="ru", help="headings' language (default ru)")
-    report.add_argument("--config", help="plan values (default config/report.yaml)")
+    report.add_argument("--config", help="plan values (default: REPORT_FILE, CONFIG_DIR or the shipped report.yaml)")
     report.set_defaults(func=cmd_report)
 
     for kind, help_text in (("tickets", "operator tickets (hand-off, complaints, suggestions)"),
@@ -157,7 +159,7 @@ def register(commands) -> None:
     sub = surveys.add_subparsers(dest="surveys_command", required=True)
     send = sub.add_parser("send", help="queue a survey to its audience now (each contact once)")
     send.add_argument("survey_id")
-    send.add_argument("--config", help="surveys file (default config/surveys.yaml)")
+    send.add_argument("--config", help="surveys file (default: SURVEYS_FILE, CONFIG_DIR or the shipped one)")
     send.set_defaults(func=cmd_surveys_send)
     listing = sub.add_parser("list", help="configured surveys")
     listing.add_argument("--config")

@@ -42,6 +42,7 @@ class Reports(Console):
                          secure_cookies=str(bot.settings.public_base_url or "").startswith("https://"), **kwargs)
         self.db = bot.db
         self.zone = bot.settings.zone
+        self.plan = bot.configuration.report_plan
 
     def routes(self) -> list[web.RouteDef]:
         return [web.get("/console/reports", self.reports),
@@ -53,7 +54,7 @@ class Reports(Console):
         dates = _dates(request.query)
         if dates is None:
             return self.render(request, "error.html", status=400, message_key="report.error.dates")
-        report = await build_report(self.db, *dates, self.zone)
+        report = await build_report(self.db, *dates, self.zone, plan=self.plan)
         lang = self.lang(request)
         t = lambda key: self.translator.t(lang, key)  # noqa: E731
         days, series = per_day_series(report)
@@ -78,7 +79,7 @@ class Reports(Console):
         fmt = request.query.get("format", "xlsx")
         if dates is None or fmt not in ("xlsx", "md", "json"):
             return self.render(request, "error.html", status=400, message_key="report.error.dates")
-        report = await build_report(self.db, *dates, self.zone)
+        report = await build_report(self.db, *dates, self.zone, plan=self.plan)
         name = f"report-{dates[0]}-{dates[1]}.{fmt}"
         if fmt == "xlsx":
             with tempfile.TemporaryDirectory() as folder:

@@ -13,29 +13,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import Callable
 
-import yaml
-
 from core.delivery import DeliveryRefused, whatsapp_window_open
 from core.messages import Address, Button, Channel, Outbound, Reply, SendResult, Template
 from storage.types import utcnow
 from storage.unit_of_work import Database
 
 log = logging.getLogger(__name__)
-
-DEFAULT_TEMPLATES_FILE = Path(__file__).resolve().parents[2] / "config" / "whatsapp_templates.yaml"
-
-
-def load_templates(path: Path | None = None) -> dict[str, dict[str, str]]:
-    """template key → {language: ContentSid}, from config/whatsapp_templates.yaml."""
-    path = path or DEFAULT_TEMPLATES_FILE
-    if not path.exists():
-        return {}
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    if not isinstance(data, dict):
-        raise ValueError(f"{path}: expected a mapping of template keys")
-    return {str(key): {str(lang): str(sid) for lang, sid in (value or {}).items() if sid}
-            for key, value in data.items()}
-
 
 @dataclass
 class Delivery:

@@ -33,7 +33,7 @@ def sent_log_path(settings) -> Path | None:
 
 class Notifications:
     def __init__(self, settings, db: Database, channels: dict[Channel, object], translator: Translator,
-                 templates: dict[str, dict[str, str]]):
+                 templates: dict[str, dict[str, str]], *, reminders=None):
         self.settings = settings
         self.db = db
         self.leadership = Leadership(settings.database_url)
@@ -51,7 +51,7 @@ class Notifications:
         if settings.reminders_enabled:
             from notify.reminders import ReminderScheduler
 
-            self.scheduler = ReminderScheduler(settings, db, translator)
+            self.scheduler = ReminderScheduler(settings, db, translator, config=reminders)
         self._watch: asyncio.Task | None = None
         self._running = False
 
