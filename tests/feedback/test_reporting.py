@@ -181,3 +181,42 @@ async def test_default_plan_has_the_programme_rows(db, tmp_path):
     assert {"Количество консультаций колл-центра", "Уровень удовлетворенности колл-центром",
             "Онлайн опросы участников", "Уровень удовлетворенности МОСРП"} <= set(labels)
     assert all(row["kk"] for row in built.plan)
+
+
+async def test_metric_names_are_exactly_the_numbers_indicators_return(db, tmp_path):
+    """storage.reporting.METRICS (what report.yaml may name) against real indicators() output."""
+    from storage.reporting import METRIC_GROUPS, METRICS
+
+    await seed(db)
+    values = (await report(db, tmp_path)).values
+    leaves = set()
+
+    def walk(node, prefix):
+        for key, value in node.items():
+            path = f"{prefix}.{key}" if prefix else key
+            if path in METRIC_GROUPS or path == "period":
+                assert path == "period" or isinstance(value, dict), path
+            elif isinstance(value, dict):
+                walk(value, path)
+            else:
+                assert value is None or isinstance(value, (int, float)), (path, value)
+                leaves.add(path)
+
+    walk(values, "")
+    assert leaves == METRICS
+
+
+async def test_unknown_metric_in_the_plan_is_an_error_naming_file_and_line(tmp_path):
+    import pytest
+
+    from reports.indicators import ReportConfigError, load_plan
+
+    plan = tmp_path / "report.yaml"
+    plan.write_text("indicators:\n  - key: csat\n    ru: Удовлетворённость\n    kk: Қанағаттану\n"
+                    "    metric: csat.satisfed_pct\n    plan: 80\n", encoding="utf-8")
+    with pytest.raises(ReportConfigError) as raised:
+        load_plan(plan)
+    assert str(raised.value).startswith(f"{plan}:5: ")
+    assert "csat.satisfed_pct" in str(raised.value)
+    plan.write_text(plan.read_text(encoding="utf-8").replace("satisfed", "satisfied"), encoding="utf-8")
+    assert [row.metric for row in load_plan(plan)] == ["csat.satisfied_pct"]
