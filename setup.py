@@ -13,6 +13,5 @@ DATA = {"core.defaults": "config", "core.locales": "locales"}
 setup(
     packages=find_namespace_packages(include=[pattern for name in CODE for pattern in (name, f"{name}.*")])
     + list(DATA),
-    package_dir=DATA,
-    package_data={"core.defaults": ["*.yaml"], "core.locales": ["*/LC_MESSAGES/*.po"]},
+    package_dir=DATA,  # the files each ships: [tool.setuptools.package-data] in pyproject.toml
 )
