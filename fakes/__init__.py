@@ -1,1 +1,2 @@
-"""Loopback test doubles for the Telegram Bot API and the Twilio REST API."""
+"""What tests and benchmarks share: loopback Telegram Bot API and Twilio servers, signed
+webhooks, seeded applications. The product never imports it (.importlinter)."""

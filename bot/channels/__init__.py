@@ -1,0 +1,1 @@
+"""Channel adapters (Telegram, WhatsApp, web chat, terminal): translate to `Inbound`, send one reply."""
