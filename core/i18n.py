@@ -8,6 +8,7 @@ only ever touch `.po`, and an installed package needs nothing compiled beside it
 """
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 
 from babel.messages.pofile import read_po
@@ -25,9 +26,17 @@ def read_catalogues(locales_dir: Path) -> dict[str, dict[str, str]]:
     """language → {message id: text} from every `<lang>/LC_MESSAGES/*.po` under `locales_dir`.
 
     Untranslated and fuzzy entries are left out, as a compiled `.mo` would leave them out.
+    Parsed once per process while the files stay unchanged (tests and tools build many
+    translators); callers get their own copy.
     """
+    files = tuple((str(path), path.stat().st_mtime_ns) for path in sorted(locales_dir.glob("*/LC_MESSAGES/*.po")))
+    return {lang: dict(texts) for lang, texts in _parse(files).items()}
+
+
+@lru_cache(maxsize=4)
+def _parse(files: tuple[tuple[str, int], ...]) -> dict[str, dict[str, str]]:
     catalogues: dict[str, dict[str, str]] = {lang: {} for lang in LANGUAGES}
-    for po_path in sorted(locales_dir.glob("*/LC_MESSAGES/*.po")):
+    for po_path in (Path(name) for name, _mtime in files):
         lang = po_path.parts[-3]
         if lang not in catalogues:
             continue
