@@ -80,3 +80,17 @@ def engine(db, services):
 
 def unique_user() -> str:
     return uuid.uuid4().hex[:12]
+
+
+@pytest.fixture
+def conversation(engine):
+    """Start a conversation with the `engine` fixture's bot:
+
+        client = await conversation("kk", channel=Channel.whatsapp)   # menu shown, language chosen
+    """
+    from tests.support.conversation import started
+
+    async def start(lang: str = "ru", **kwargs):
+        return await started(engine, lang, **kwargs)
+
+    return start

@@ -18,7 +18,8 @@ from tests.conftest import sqlite_url, translator, unique_user
 from tests.eligibility.iin_vectors import make_iin
 from fakes.telegram_api import FakeTelegramAPI
 from tests.support.app import running_bot
-from tests.support.conversation import BotClient
+from tests.support.conversation import BotClient, contact_of, last_consultation
+from tests.support.conversation import started as conversation_started
 
 LANGS = ("kk", "ru", "en")
 IIN_MALE_2001 = make_iin("010315", 5)  # born 15 March 2001, male
@@ -48,8 +49,8 @@ def bad_checksum(iin: str) -> str:
 
 
 async def started(engine, lang="ru", channel=Channel.webchat, user_id=None):
-    client = BotClient(engine, channel=channel, user_id=user_id or unique_user())
-    await client.start(lang)
+    """A user at the wizard's first question."""
+    client = await conversation_started(engine, lang, channel=channel, user_id=user_id)
     await client.press("menu:eligibility")
     return client
 
@@ -74,12 +75,7 @@ async def answer_all(client, *, citizen=True, birth="15.03.2001", region="almaty
 
 
 async def contact_and_consultation(db, user_id, channel="webchat"):
-    async with db.sessions() as session:
-        contact = await session.scalar(
-            select(Contact).where(Contact.channel == channel, Contact.external_id == user_id))
-        consultation = await session.scalar(
-            select(Consultation).where(Consultation.contact_id == contact.id).order_by(Consultation.id.desc()))
-        return contact, consultation
+    return await contact_of(db, user_id, channel), await last_consultation(db, user_id, channel)
 
 
 async def all_messages(db):

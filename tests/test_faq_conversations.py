@@ -3,8 +3,8 @@ import pytest
 
 from core.messages import Channel
 from bot.engine import ConversationEngine
-from tests.conftest import make_services, unique_user
-from tests.support.conversation import BotClient
+from tests.conftest import make_services
+from tests.support.conversation import last_consultation, new_user, started
 
 SERVICES = None
 
@@ -18,14 +18,8 @@ def faq_engine(db):
 
 
 async def consultation_topics(db, user):
-    from sqlalchemy import select
-
-    from storage.models import Consultation, Contact
-
-    async with db.sessions() as session:
-        contact = await session.scalar(select(Contact).where(Contact.external_id == user))
-        consultation = await session.scalar(select(Consultation).where(Consultation.contact_id == contact.id))
-        return consultation.topic_ids, consultation.outcome
+    consultation = await last_consultation(db, user)
+    return consultation.topic_ids, consultation.outcome
 
 
 @pytest.mark.parametrize("channel", [Channel.webchat, Channel.whatsapp, Channel.telegram])
@@ -35,9 +29,8 @@ async def consultation_topics(db, user):
     ("en", "Which documents do I need to apply?", ["identity"]),
 ])
 async def test_question_in_each_language_gets_the_answer(faq_engine, db, channel, lang, question, expected_words):
-    user = "+7701" + unique_user()[:7] if channel == Channel.whatsapp else unique_user()
-    client = BotClient(faq_engine, channel=channel, user_id=user)
-    await client.start(lang)
+    user = new_user(channel)
+    client = await started(faq_engine, lang, channel=channel, user_id=user)
     await client.send(question)
     assert len(client.last) == 1
     text = client.text.lower()
@@ -51,9 +44,8 @@ async def test_question_in_each_language_gets_the_answer(faq_engine, db, channel
     "otinimge qandai qujattar kerek",  # Kazakh in Latin letters
 ])
 async def test_folded_and_latin_kazakh_are_understood(faq_engine, db, question):
-    user = unique_user()
-    client = BotClient(faq_engine, user_id=user)
-    await client.start("kk")
+    user = new_user()
+    client = await started(faq_engine, "kk", user_id=user)
     await client.send(question)
     topics, _ = await consultation_topics(db, user)
     assert topics == ["documents"]
@@ -61,16 +53,14 @@ async def test_folded_and_latin_kazakh_are_understood(faq_engine, db, question):
 
 
 async def test_answer_in_the_chosen_language_not_the_typed_one(faq_engine):
-    client = BotClient(faq_engine, user_id=unique_user())
-    await client.start("kk")
+    client = await started(faq_engine, "kk")
     await client.send("How much money is the grant?")
     assert "теңге" in client.text and "tenge" not in client.text
 
 
 async def test_out_of_scope_gets_fallback_and_never_a_topic(faq_engine, db):
-    user = unique_user()
-    client = BotClient(faq_engine, user_id=user)
-    await client.start("ru")
+    user = new_user()
+    client = await started(faq_engine, "ru", user_id=user)
     await client.send("какая завтра погода в Актау?")
     assert "не понял" in client.text
     assert client.buttons[-2:] == ["menu:operator", "menu:main"]
@@ -79,8 +69,7 @@ async def test_out_of_scope_gets_fallback_and_never_a_topic(faq_engine, db):
 
 
 async def test_second_miss_puts_operator_first(faq_engine):
-    client = BotClient(faq_engine, user_id=unique_user())
-    await client.start("en")
+    client = await started(faq_engine, "en")
     await client.send("asdkjh qwe zzzz")
     assert client.buttons[0] != "menu:operator"
     await client.send("what's the dollar rate today")
@@ -92,17 +81,14 @@ async def test_second_miss_puts_operator_first(faq_engine):
 
 
 async def test_fallback_offers_likely_topics_as_buttons(faq_engine):
-    client = BotClient(faq_engine, user_id=unique_user())
-    await client.start("ru")
+    client = await started(faq_engine, "ru")
     await client.send("грант")
     # One word is too little to answer, but related topics are offered (or it answers).
     assert any(b.startswith("faq:") for b in client.buttons)
 
 
 async def test_browsing_the_menu_by_group(faq_engine, db):
-    user = unique_user()
-    client = BotClient(faq_engine, channel=Channel.whatsapp, user_id="+7702" + user[:7])
-    await client.start("ru")
+    client = await started(faq_engine, "ru", channel=Channel.whatsapp)
     await client.press("menu:faq")
     assert "faqgroup:applying" in client.buttons
     await client.press("faqgroup:applying")
@@ -113,8 +99,7 @@ async def test_browsing_the_menu_by_group(faq_engine, db):
 
 
 async def test_greeting_and_thanks(faq_engine):
-    client = BotClient(faq_engine, user_id=unique_user())
-    await client.start("ru")
+    client = await started(faq_engine, "ru")
     await client.send("привет")
     assert "menu:faq" in client.buttons
     await client.send("спасибо большое")

@@ -8,7 +8,7 @@ from core.privacy import mask_iins
 from bot.engine import ConversationEngine
 from storage.models import Consultation, Message
 from tests.conftest import unique_user
-from tests.support.conversation import BotClient
+from tests.support.conversation import BotClient, started
 
 
 async def all_messages(db):
@@ -43,8 +43,7 @@ async def test_redelivered_update_is_stored_and_answered_once(engine, db):
 async def test_consultations_split_at_the_idle_gap(db, services):
     now = [datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)]
     engine = ConversationEngine(db, services, idle_minutes=30, clock=lambda: now[0])
-    client = BotClient(engine, user_id=unique_user())
-    await client.start("ru")
+    client = await started(engine, "ru")
     now[0] += timedelta(minutes=29)
     await client.send("/menu")  # within the gap: same consultation
     now[0] += timedelta(minutes=31)
@@ -86,8 +85,7 @@ async def test_payload_sent_as_text_presses_it_and_unknown_payload_gets_menu(eng
 
 
 async def test_media_gets_a_polite_text_answer_and_is_journaled(engine, db):
-    client = BotClient(engine, channel=Channel.telegram, user_id=unique_user())
-    await client.start("en")
+    client = await started(engine, "en", channel=Channel.telegram)
     for content_type in (ContentType.sticker, ContentType.photo, ContentType.voice,
                          ContentType.document, ContentType.location):
         await client.send("", content_type=content_type)
@@ -97,8 +95,7 @@ async def test_media_gets_a_polite_text_answer_and_is_journaled(engine, db):
 
 
 async def test_huge_text_is_journaled_and_answered(engine, db):
-    client = BotClient(engine, user_id=unique_user())
-    await client.start("en")
+    client = await started(engine, "en")
     huge = "а" * 20_000
     replies = await client.send(huge)
     assert replies
@@ -122,8 +119,7 @@ async def test_a_failing_handler_answers_and_keeps_the_inbound(engine, db, monke
         raise RuntimeError("boom")
 
     monkeypatch.setattr(router.menu, "show_menu", broken)
-    client = BotClient(engine, user_id=unique_user())
-    await client.start("en")
+    client = await started(engine, "en")
     await client.send("/menu")
     assert "something went wrong" in client.text
     async with db.sessions() as session:

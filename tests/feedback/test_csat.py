@@ -7,11 +7,11 @@ from handoff.service import TicketResolved
 from bot.delivery.sender import OutboxSender
 from storage.models import Consultation, Message
 from tests.feedback.conftest import CsatRequest, client, later, outbox, rows
+from tests.support.conversation import started
 
 
 async def test_idle_close_queues_one_csat_with_buttons(env, feedback):
-    user = client(env, "u1")
-    await user.start("ru")
+    user = await started(env.engine, "ru", user_id="u1")
     await user.send("когда дедлайн?")
     later(env, minutes=31)
     closed = await feedback.close_idle()
@@ -30,8 +30,7 @@ async def test_idle_close_queues_one_csat_with_buttons(env, feedback):
 
 
 async def test_no_csat_for_a_lone_start_or_a_poll_answer(env, feedback):
-    user = client(env, "lonely")
-    await user.start("kk")
+    user = await started(env.engine, "kk", user_id="lonely")
     await user.send("/menu")
     later(env, minutes=31)
     assert len(await feedback.close_idle()) == 1
@@ -39,8 +38,7 @@ async def test_no_csat_for_a_lone_start_or_a_poll_answer(env, feedback):
 
 
 async def test_never_to_opted_out_contacts(env, feedback):
-    user = client(env, "quiet")
-    await user.start("ru")
+    user = await started(env.engine, "ru", user_id="quiet")
     await user.send("вопрос про гранты")
     await user.send("стоп")
     later(env, minutes=31)
@@ -52,8 +50,7 @@ async def test_never_to_opted_out_contacts(env, feedback):
 
 async def test_ticket_resolution_queues_csat_and_idle_close_waits_for_it(env, feedback):
     env.handoff.on_ticket_resolved(feedback.on_ticket_resolved)
-    user = client(env, "u2")
-    await user.start("ru")
+    user = await started(env.engine, "ru", user_id="u2")
     await user.send("/operator")
     await user.send("Не могу загрузить документы")
     ticket_id = (await env.handoff.list_tickets())[-1].ticket.id
@@ -71,8 +68,7 @@ async def test_ticket_resolution_queues_csat_and_idle_close_waits_for_it(env, fe
 
 
 async def test_rating_comment_change_once_and_late_answer(env, feedback):
-    user = client(env, "u3")
-    await user.start("ru")
+    user = await started(env.engine, "ru", user_id="u3")
     await user.send("сроки подачи")
     later(env, minutes=31)
     [cid] = await feedback.close_idle()
@@ -115,8 +111,7 @@ async def test_someone_else_cannot_answer_and_text_after_other_turns_is_no_comme
 
 
 async def test_whatsapp_numbers_and_the_24_hour_rule(env, feedback):
-    wa = client(env, "+77011112233", Channel.whatsapp)
-    await wa.start("kk")
+    wa = await started(env.engine, "kk", user_id="+77011112233", channel=Channel.whatsapp)
     await wa.send("грант қанша?")
     later(env, minutes=31)
     [cid] = await feedback.close_idle()
@@ -124,8 +119,7 @@ async def test_whatsapp_numbers_and_the_24_hour_rule(env, feedback):
     [request] = await rows(env.db, CsatRequest)
     assert request.score == 4
 
-    late = client(env, "+77014445566", Channel.whatsapp)
-    await late.start("ru")
+    late = await started(env.engine, "ru", user_id="+77014445566", channel=Channel.whatsapp)
     await late.send("документы?")
     later(env, hours=25)  # the bot was down: closed after the 24-hour window
     await feedback.close_idle()
@@ -133,8 +127,7 @@ async def test_whatsapp_numbers_and_the_24_hour_rule(env, feedback):
     assert [(r.status, r.skip_reason) for r in skipped] == [("skipped", "whatsapp_window_closed")]
 
     feedback.templates = {"csat": {"ru": "HXcsat"}}
-    third = client(env, "+77017778899", Channel.whatsapp)
-    await third.start("ru")
+    third = await started(env.engine, "ru", user_id="+77017778899", channel=Channel.whatsapp)
     await third.send("документы?")
     later(env, hours=25)
     await feedback.close_idle()
@@ -142,8 +135,7 @@ async def test_whatsapp_numbers_and_the_24_hour_rule(env, feedback):
 
 
 async def test_the_outbox_sender_sends_the_buttons(env, feedback):
-    user = client(env, "u9")
-    await user.start("ru")
+    user = await started(env.engine, "ru", user_id="u9")
     await user.send("вопрос")
     later(env, minutes=31)
     [cid] = await feedback.close_idle()

@@ -8,6 +8,7 @@ from storage.applications import Application, ApplicationLink
 from storage.models import Contact
 from storage.types import utcnow
 from tests.feedback.conftest import ALMATY, SURVEYS, SurveyAnswer, SurveyResponse, client, outbox, rows
+from tests.support.conversation import started
 
 TEXTS = {"kk": ("Оңай ма?", "Қайдан?", "Ұсыныс?", "рахмет"), "ru": ("Легко?", "Откуда?", "Предложения?", "Спасибо"),
          "en": ("Easy?", "Where from?", "Ideas?", "Thank you")}
@@ -39,11 +40,9 @@ def test_config_checks():
 
 @pytest.mark.parametrize("lang", ["kk", "ru", "en"])
 async def test_survey_flow_in_each_language(env, feedback, lang):
-    user = client(env, f"s-{lang}")
-    await user.start(lang)
+    user = await started(env.engine, lang, user_id=f"s-{lang}")
     await make_winner(env.db, f"s-{lang}", f"ZP-{lang}")
-    optout = client(env, f"gone-{lang}")
-    await optout.start(lang)
+    optout = await started(env.engine, lang, user_id=f"gone-{lang}")
     await make_winner(env.db, f"gone-{lang}", f"ZP-x{lang}")
     await optout.send("stop")
     sent = await feedback.send_survey(feedback.surveys.get("s1"))
@@ -67,8 +66,7 @@ async def test_survey_flow_in_each_language(env, feedback, lang):
 
 
 async def test_partial_answers_are_kept_and_text_is_not_taken_later(env, feedback):
-    user = client(env, "partial")
-    await user.start("ru")
+    user = await started(env.engine, "ru", user_id="partial")
     await make_winner(env.db, "partial", "ZP-P1")
     await feedback.send_survey(feedback.surveys.get("s1"))
     await user.send(payload="survey:s1:ease:2")
@@ -103,8 +101,7 @@ async def test_send_at_sends_once(env, feedback):
     from dataclasses import replace
     from datetime import timedelta
 
-    user = client(env, "timed")
-    await user.start("ru")
+    user = await started(env.engine, "ru", user_id="timed")
     await make_winner(env.db, "timed", "ZP-T1")
     survey = replace(feedback.surveys.get("s1"), send_at=env.clock.now + timedelta(hours=1))
     feedback.surveys.surveys["s1"] = survey

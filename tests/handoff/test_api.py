@@ -9,7 +9,7 @@ from storage.tickets import AuditEntry
 from tests.conftest import sqlite_url
 from tests.handoff.conftest import PASSWORD
 from tests.support.app import running_bot
-from tests.support.conversation import BotClient
+from tests.support.conversation import started
 
 
 @pytest.fixture
@@ -33,8 +33,7 @@ async def call(app, method, path, *, token=None, json=None, data=None):
 
 
 async def open_ticket(app, user="api-user"):
-    client = BotClient(app.engine, channel=Channel.webchat, user_id=user)
-    await client.start("ru")
+    client = await started(app.engine, "ru", channel=Channel.webchat, user_id=user)
     await client.send("/operator")
     await client.send("Подскажите по документам")
     return client

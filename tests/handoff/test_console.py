@@ -11,7 +11,7 @@ from tests.conftest import sqlite_url
 from tests.handoff.conftest import PASSWORD
 from tests.handoff.console_client import ConsoleClient
 from tests.support.app import running_bot
-from tests.support.conversation import BotClient
+from tests.support.conversation import BotClient, started
 
 
 @pytest.fixture
@@ -38,8 +38,7 @@ async def actions(app) -> list[tuple[str, str]]:
 async def open_ticket(app, user=None, lang="ru") -> BotClient:
     # A web chat sender the server signed, as POST /webhooks/rest/session issues them.
     user = user or app.channels[Channel.webchat].sender_ids.issue()
-    client = BotClient(app.engine, channel=Channel.webchat, user_id=user)
-    await client.start(lang)
+    client = await started(app.engine, lang, channel=Channel.webchat, user_id=user)
     await client.send("/operator")
     return client
 

@@ -11,7 +11,8 @@ from storage.models import Consultation, Contact, Message
 from storage.tickets import Ticket
 from storage.unit_of_work import UnitOfWork
 from tests.handoff.conftest import at
-from tests.support.conversation import BotClient
+from tests.support.conversation import BotClient, contact_of
+from tests.support.conversation import started as conversation_started
 
 CHANNELS = [(Channel.webchat, "web-1"), (Channel.whatsapp, "whatsapp:+77011112233")]
 
@@ -22,14 +23,11 @@ async def tickets(env) -> list[Ticket]:
 
 
 async def contact(env, channel, user) -> Contact:
-    async with env.db.unit_of_work() as uow:
-        return await uow.contacts.find(channel.value, user)
+    return await contact_of(env.db, user, channel)
 
 
 async def started(env, channel, user, lang="ru") -> BotClient:
-    client = BotClient(env.engine, channel=channel, user_id=user)
-    await client.start(lang)
-    return client
+    return await conversation_started(env.engine, lang, channel=channel, user_id=user)
 
 
 @pytest.mark.parametrize("channel,user", CHANNELS)

@@ -10,14 +10,13 @@ from handoff.service import HandoffError
 from storage.models import Consultation, Contact, Message
 from storage.tickets import AuditEntry, Operator
 from tests.handoff.conftest import PASSWORD, at
-from tests.support.conversation import BotClient
+from tests.support.conversation import started
 
 WA_USER = "whatsapp:+77012223344"
 
 
 async def open_ticket(env, channel=Channel.webchat, user="u1", lang="ru") -> int:
-    client = BotClient(env.engine, channel=channel, user_id=user)
-    await client.start(lang)
+    client = await started(env.engine, lang, channel=channel, user_id=user)
     await client.send("/operator")
     return (env.views.tickets(await env.handoff.list_tickets()))[-1]["id"]
 

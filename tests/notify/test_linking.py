@@ -9,7 +9,7 @@ from tests.conftest import sqlite_url
 from fakes.telegram_api import FakeTelegramAPI
 from tests.notify.helpers import run_import
 from tests.support.app import running_bot
-from tests.support.conversation import BotClient
+from tests.support.conversation import BotClient, started
 
 APPS = [("ZP-0042", "Асқар", "8 701 123 45 67", "Алматы", "tech_rejected", "registration"),
         ("ZP-0043", "Мария", "+7 702 765 43 21", "Алматы", "winner", "")]
@@ -24,8 +24,7 @@ async def links(db):
 
 async def test_web_chat_links_with_a_typed_phone(engine):
     await run_import(engine.db, APPS)
-    client = BotClient(engine, user_id="web-1")
-    await client.start("ru")
+    client = await started(engine, "ru", user_id="web-1")
     await client.press("menu:status")
     assert "номер вашей заявки" in client.text
     await client.send("№ zp-0042")
@@ -66,8 +65,7 @@ async def test_whatsapp_uses_the_senders_number(engine):
 
 async def test_too_many_wrong_attempts_stop_the_flow(engine):
     await run_import(engine.db, APPS)
-    client = BotClient(engine, user_id="web-2")
-    await client.start("en")
+    client = await started(engine, "en", user_id="web-2")
     await client.send("/status")
     for _ in range(3):
         await client.send("ZP-0042")

@@ -9,7 +9,7 @@ from storage.models import Contact
 from storage.outbox import OutboxMessage
 from tests.conftest import translator
 from tests.notify.helpers import run_import
-from tests.support.conversation import BotClient
+from tests.support.conversation import BotClient, started
 
 APPS = [("ZP-0500", "Асқар", "+7 701 500 00 00", "Алматы", "funded", "")]
 
@@ -22,16 +22,14 @@ async def contacts(db):
 async def test_stop_holds_across_channels_and_start_resumes(engine):
     db = engine.db
     await run_import(db, APPS)
-    web = BotClient(engine, user_id="web-500")
-    await web.start("ru")
+    web = await started(engine, "ru", user_id="web-500")
     await web.send("/status")
     await web.send("ZP-0500")
     await web.send("+77015000000")
     whatsapp = BotClient(engine, channel=Channel.whatsapp, user_id="+77015000000")
     await whatsapp.send("/start", shared_phone="+77015000000")
     await whatsapp.send(payload="lang:kk", shared_phone="+77015000000")
-    telegram = BotClient(engine, channel=Channel.telegram, user_id="9001")
-    await telegram.start("en")
+    telegram = await started(engine, "en", channel=Channel.telegram, user_id="9001")
 
     await whatsapp.send("Тоқтату", shared_phone="+77015000000")
     assert "еске салғыштар мен сауалнамалар енді келмейді" in whatsapp.text
@@ -58,12 +56,10 @@ async def test_stop_holds_across_channels_and_start_resumes(engine):
 
 async def test_stop_words(engine):
     for word in ("STOP", "стоп", "токтату", "Отписаться", "unsubscribe."):
-        client = BotClient(engine, user_id=f"w-{word}")
-        await client.start("en")
+        client = await started(engine, "en", user_id=f"w-{word}")
         await client.send(word)
         assert "no more reminders" in client.text, word
-    client = BotClient(engine, user_id="w-start")
-    await client.start("kk")
+    client = await started(engine, "kk", user_id="w-start")
     await client.send("бастау")
     assert "қайта жазылдыңыз" in client.text
     await client.send("stop the bot from what?")  # not a keyword on its own: normal handling

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import itertools
+import os
+import uuid
 
 from core.messages import Channel, ContentType, Inbound
 from bot.engine import ConversationEngine
@@ -56,3 +58,52 @@ class BotClient:
     async def start(self, language: str = "ru") -> None:
         await self.send("/start")
         await self.press(f"lang:{language}")
+
+
+# --- what every conversation test starts with ------------------------------------------
+_users = itertools.count(1)
+
+
+def new_user(channel: Channel = Channel.webchat) -> str:
+    """A user id no other test uses, shaped like the channel's own ids."""
+    n = next(_users)
+    if channel == Channel.whatsapp:
+        return f"+7709{os.getpid() % 1000:03d}{n:04d}"
+    if channel == Channel.telegram:
+        return str(7_000_000_000 + os.getpid() * 10_000 + n)
+    return f"user-{os.getpid()}-{n}-{uuid.uuid4().hex[:6]}"
+
+
+async def started(engine: ConversationEngine, lang: str = "ru", *, channel: Channel = Channel.webchat,
+                  user_id: str | None = None) -> BotClient:
+    """A user who opened the chat and chose a language: the main menu is the last reply."""
+    client = BotClient(engine, channel=channel, user_id=user_id or new_user(channel))
+    await client.start(lang)
+    return client
+
+
+async def contact_of(db, user_id: str, channel: Channel | str | None = None):
+    """The user's contact row (storage.models.Contact), or None."""
+    from sqlalchemy import select
+
+    from storage.models import Contact
+
+    query = select(Contact).where(Contact.external_id == user_id)
+    if channel is not None:
+        query = query.where(Contact.channel == Channel(channel).value)
+    async with db.sessions() as session:
+        return await session.scalar(query)
+
+
+async def last_consultation(db, user_id: str, channel: Channel | str | None = None):
+    """The user's latest consultation row (storage.models.Consultation), or None."""
+    from sqlalchemy import select
+
+    from storage.models import Consultation
+
+    contact = await contact_of(db, user_id, channel)
+    if contact is None:
+        return None
+    async with db.sessions() as session:
+        return await session.scalar(select(Consultation).where(Consultation.contact_id == contact.id)
+                                    .order_by(Consultation.id.desc()))
