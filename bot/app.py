@@ -19,6 +19,7 @@ from bot.metrics import Metrics
 from bot.engine import ConversationEngine
 from handoff.service import HandoffService
 from bot.delivery.messenger import Messenger
+from bot.secret_key import secret_key
 from bot.settings import Settings
 from bot.web.server import build_web_app
 from handlers.status import LinkLimits
@@ -67,7 +68,7 @@ class ZhasBot:
         services = Services(
             translator=translator, programme=config.programme, rules=config.rules,
             default_language=settings.default_language, faq=load_faq() if with_faq else None,
-            secret_key=settings.secret_key.get_secret_value().encode(),
+            secret_key=secret_key(settings),
             call_centre=config.call_centre, surveys=config.surveys,
             link_limits=LinkLimits(per_number=settings.status_link_failures_per_number,
                                    per_phone=settings.status_link_failures_per_phone,
@@ -104,7 +105,7 @@ class ZhasBot:
 
         settings = self.settings
         self.channels[Channel.webchat] = WebChatChannel(
-            self.engine, self.db, sender_ids=SenderIds(settings.secret_key.get_secret_value().encode()),
+            self.engine, self.db, sender_ids=SenderIds(self.services.secret_key),
             limits=WebChatLimits(per_sender=settings.webchat_messages_per_sender,
                                  per_ip=settings.webchat_messages_per_ip,
                                  sessions_per_ip=settings.webchat_sessions_per_ip,

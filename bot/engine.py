@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Callable
 
+from sqlalchemy.exc import IntegrityError
+
 from core.messages import PAYLOAD_PATTERN, Address, Channel, ContentType, Inbound, Outbound, Reply, SendResult
 from handlers.router import dispatch
 from handlers.turn import Services, Turn
@@ -60,7 +62,13 @@ class ConversationEngine:
 
     async def _handle_locked(self, inbounds: list[Inbound]) -> list[Reply]:
         async with self.db.write_lock:
-            return await self._handle_stored(inbounds)
+            try:
+                return await self._handle_stored(inbounds)
+            except IntegrityError:
+                # Another process (or webhook) stored the same delivery between our check and
+                # our insert: once more, and this time it is seen as the duplicate it is.
+                log.info("a delivery was stored concurrently; handling the batch again")
+                return await self._handle_stored(inbounds)
 
     async def _handle_stored(self, inbounds: list[Inbound]) -> list[Reply]:
         now = self.clock()

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from enum import Enum
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -10,6 +11,11 @@ from pydantic import AnyHttpUrl, Field, SecretStr, ValidationError, field_valida
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from core.config import config_file
+
+
+# Example keys that were ever published with the code: never accepted.
+KNOWN_SECRET_KEYS = frozenset({"change-me-in-production", "change-me", "changeme", "secret", "dev-only-key"})
+MIN_SECRET_KEY_LENGTH = 32
 
 
 class TelegramMode(str, Enum):
@@ -68,8 +74,9 @@ class Settings(BaseSettings):
     reminders_enabled: bool = True
     reminders_file: Path | None = None
     scheduler_jobstore_url: str | None = None
-    # Keyed hashes of IINs (duplicate detection) use this; change it and old hashes stop matching.
-    secret_key: SecretStr = SecretStr("change-me-in-production")
+    # Keys the slow hash of IINs (duplicate detection); change it and old hashes stop matching.
+    # Empty: `zhasbot run` generates one into the data directory (bot/secret_key.py).
+    secret_key: SecretStr | None = None
     # Web chat: what one sender / one IP may do (the `limits` notation, e.g. "20/minute").
     # Beyond it a message gets a polite "slow down" text, the other endpoints a 429.
     webchat_messages_per_sender: str = "20/minute"
@@ -107,6 +114,28 @@ class Settings(BaseSettings):
             raise ValueError(f"{value} is not a directory")
         return value
 
+    # --- security and privacy (issue 14; README "Security and privacy") ---------------
+    # Secure flag on console cookies. Empty: on when PUBLIC_BASE_URL is https. Set it to
+    # true behind a TLS-terminating proxy whatever PUBLIC_BASE_URL says.
+    cookie_secure: bool | None = None
+    # Proxies whose X-Forwarded-For / X-Forwarded-Proto are believed (comma-separated IPs
+    # or networks). Empty: the headers are ignored and the peer address is the client's.
+    trusted_proxies: str = ""
+    # Longer inbound texts are journaled cut to this many characters, with a note.
+    max_message_length: int = Field(4096, ge=64, le=1_000_000)
+    # Messages older than this many days are anonymised in the background. Empty/0: kept.
+    retention_days: int | None = Field(None, ge=0)
+    # Console logins: after LOGIN_FREE_FAILURES failures each further one doubles a delay
+    # (up to LOGIN_MAX_DELAY_SECONDS); LOGIN_LOCK_FAILURES failures lock the account or the
+    # address for LOGIN_LOCK_MINUTES.
+    login_free_failures: int = Field(3, ge=1)
+    login_max_delay_seconds: float = Field(30.0, ge=0)
+    login_lock_failures: int = Field(10, ge=2)
+    login_address_lock_failures: int = Field(30, ge=2)
+    login_lock_minutes: float = Field(15.0, gt=0)
+    # API tokens expire this many days after they were issued.
+    api_token_days: int = Field(90, ge=1, le=3650)
+
     @field_validator("telegram_bot_token")
     @classmethod
     def _token_shape(cls, value: SecretStr | None) -> SecretStr | None:
@@ -120,6 +149,43 @@ class Settings(BaseSettings):
     @field_validator("twilio_account_sid", "twilio_whatsapp_from")
     @classmethod
     def _empty_is_none(cls, value: str | None) -> str | None:
+        return value or None
+
+    @field_validator("secret_key")
+    @classmethod
+    def _secret_key(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value():
+            return None
+        key = value.get_secret_value()
+        if key.lower() in KNOWN_SECRET_KEYS:
+            raise ValueError("is a published example value: set a random one (python -c 'import secrets; "
+                             "print(secrets.token_urlsafe(48))') or leave it empty to have one generated")
+        if len(key) < MIN_SECRET_KEY_LENGTH:
+            raise ValueError(f"is too short ({len(key)} characters): use at least {MIN_SECRET_KEY_LENGTH} "
+                             "random characters, or leave it empty to have one generated")
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies(cls, value: str) -> str:
+        for part in filter(None, (p.strip() for p in value.split(","))):
+            try:
+                ip_network(part, strict=False)
+            except ValueError as exc:
+                raise ValueError(f"{part!r} is not an IP address or network") from exc
+        return value
+
+    # `cp .env.example .env` must start: an empty line there means "not set".
+    @field_validator("public_base_url", "twilio_api_base", "programme_file", "whatsapp_templates_file",
+                     "call_centre_file", "outbox_sent_log", "reminders_file", "scheduler_jobstore_url",
+                     "retention_days", "cookie_secure", "secret_key", mode="before")
+    @classmethod
+    def _empty_url_is_none(cls, value: object) -> object:
+        return None if value == "" else value
+
+    @field_validator("retention_days")
+    @classmethod
+    def _retention(cls, value: int | None) -> int | None:
         return value or None
 
     @field_validator("twilio_auth_token", "telegram_webhook_secret", "metrics_token")
@@ -202,6 +268,17 @@ class Settings(BaseSettings):
     @property
     def whatsapp_enabled(self) -> bool:
         return bool(self.twilio_account_sid and self.twilio_auth_token and self.twilio_whatsapp_from)
+
+    @property
+    def secure_cookies(self) -> bool:
+        if self.cookie_secure is not None:
+            return self.cookie_secure
+        return str(self.public_base_url or "").startswith("https://")
+
+    @property
+    def proxy_networks(self) -> tuple[IPv4Network | IPv6Network, ...]:
+        return tuple(ip_network(part.strip(), strict=False)
+                     for part in self.trusted_proxies.split(",") if part.strip())
 
     def public_url(self, path: str) -> str:
         base = str(self.public_base_url or f"http://{self.http_host}:{self.http_port}")

@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import hmac
 from functools import lru_cache
-import json
 import logging
 from collections import defaultdict
 from typing import Any
@@ -42,6 +41,7 @@ from bot.channels.base import SendOutcome, split_text
 from core.i18n import LANGUAGES, Translator
 from core.messages import Channel, ContentType, Inbound
 from bot.engine import ConversationEngine
+from bot.web.inputs import BadInput, read_json
 from core.messages import Reply, SendResult
 
 log = logging.getLogger(__name__)
@@ -248,9 +248,9 @@ class TelegramChannel:
         if not expected or not hmac.compare_digest(given.encode(), expected.encode()):
             return web.json_response({"error": "bad secret token"}, status=401)
         try:
-            data = await request.json()
+            data = await read_json(request)
             update = Update.model_validate(data, context={"bot": self.bot})
-        except (json.JSONDecodeError, UnicodeDecodeError, ValidationError, TypeError) as exc:
+        except (BadInput, ValidationError, TypeError, ValueError, RecursionError) as exc:
             return web.json_response({"error": f"malformed update: {type(exc).__name__}"}, status=400)
         # The answer waits for the commit in _handle; sending needs no such wait.
         await self._handle([update])

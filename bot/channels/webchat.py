@@ -13,14 +13,15 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import json
 import logging
-from collections import defaultdict
+import math
+from weakref import WeakValueDictionary
 
 from aiohttp import web
 
 from bot.channels.webchat_sessions import SenderIds, WebChatLimits
 from bot.engine import ConversationEngine
+from bot.web.inputs import BadInput, read_json
 from core.i18n import LANGUAGES, Translator
 from core.messages import PAYLOAD_PATTERN, Channel, ContentType, Inbound, Reply, SendResult
 from storage.unit_of_work import Database
@@ -71,7 +72,9 @@ class WebChatChannel:
         self.limits = limits
         self.translator = translator
         self.default_language = default_language
-        self._waiters: defaultdict[str, asyncio.Condition] = defaultdict(asyncio.Condition)
+        # A long poll's condition exists only while someone waits on it: 60,000 senders who
+        # polled once leave nothing behind.
+        self._waiters: WeakValueDictionary[str, asyncio.Condition] = WeakValueDictionary()
 
     def routes(self) -> list[web.RouteDef]:
         return [
@@ -98,8 +101,8 @@ class WebChatChannel:
         language = None
         if request.can_read_body:
             try:
-                body = await request.json()
-            except (json.JSONDecodeError, UnicodeDecodeError):
+                body = await read_json(request)
+            except BadInput:
                 return _bad_request("body must be JSON: {\"language\": \"kk|ru|en\"} or empty")
             if body is not None and not isinstance(body, dict):
                 return _bad_request("body must be a JSON object")
@@ -113,8 +116,8 @@ class WebChatChannel:
 
     async def receive(self, request: web.Request) -> web.Response:
         try:
-            body = await request.json()
-        except (json.JSONDecodeError, UnicodeDecodeError):
+            body = await read_json(request)
+        except BadInput:
             return _bad_request("body must be JSON: {\"sender\": \"…\", \"message\": \"…\"}")
         if not isinstance(body, dict):
             return _bad_request("body must be a JSON object")
@@ -154,9 +157,10 @@ class WebChatChannel:
 
     async def send(self, reply: Reply) -> SendResult:
         """A proactive message: already in the journal; wake whoever is long-polling."""
-        condition = self._waiters[reply.address.user_id]
-        async with condition:
-            condition.notify_all()
+        condition = self._waiters.get(reply.address.user_id)
+        if condition is not None:  # nobody waiting: the next poll reads it from the journal
+            async with condition:
+                condition.notify_all()
         return SendResult(reply.message_id, None, "sent")
 
     async def _sender_of(self, request: web.Request) -> tuple[str | None, web.Response | None]:
@@ -208,9 +212,13 @@ class WebChatChannel:
             timeout = min(float(request.query.get("timeout", "25")), MAX_LONG_POLL_SECONDS)
         except ValueError:
             return _bad_request("'after' must be an integer and 'timeout' a number")
+        if not 0 <= after < 2 ** 63 or not math.isfinite(timeout):
+            return _bad_request("'after' must be a message id and 'timeout' a finite number")
         messages = await self._pending(sender, after)
         if not messages and timeout > 0:
-            condition = self._waiters[sender]
+            condition = self._waiters.get(sender)
+            if condition is None:
+                condition = self._waiters[sender] = asyncio.Condition()
             try:
                 async with condition:
                     await asyncio.wait_for(condition.wait(), timeout)

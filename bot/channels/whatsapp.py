@@ -20,6 +20,7 @@ from bot.channels.base import SendOutcome, numbered_options, split_text
 from core.i18n import Translator
 from core.messages import Channel, ContentType, Inbound
 from bot.engine import ConversationEngine
+from bot.web.inputs import BadInput, read_form
 from core.messages import Reply, SendResult
 
 log = logging.getLogger(__name__)
@@ -95,8 +96,8 @@ class WhatsAppChannel:
     async def _signed_form(self, request: web.Request, path: str):
         """The form if Twilio's signature over it holds, else None."""
         try:
-            form = await request.post()
-        except (ValueError, UnicodeDecodeError):
+            form = await read_form(request)
+        except BadInput:
             return None, web.Response(status=400, text="malformed form body")
         signature = request.headers.get("X-Twilio-Signature", "")
         url = self.public_url(path + (f"?{request.query_string}" if request.query_string else ""))

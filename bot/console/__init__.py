@@ -10,7 +10,7 @@ def console_routes(bot) -> list[web.RouteDef]:
     from bot.console.routes import Console
     from reports.journal import export_journal
 
-    secure = str(bot.settings.public_base_url or "").startswith("https://")
+    secure = bot.settings.secure_cookies
     console = Console(handoff=bot.handoff, accounts=bot.accounts, translator=bot.services.translator,
                       secure_cookies=secure, export_journal=export_journal)
     return console.routes() + Api(bot.handoff, bot.accounts).routes()

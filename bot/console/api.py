@@ -6,12 +6,12 @@
 from __future__ import annotations
 
 import functools
-import json
 from typing import Any, Awaitable, Callable
 
 from aiohttp import web
 
 from bot.console.accounts import Accounts
+from bot.web.inputs import BadInput, read_json
 from bot.console.views import ConsoleViews
 from handoff.lifecycle import HandoffError
 from handoff.service import HandoffService
@@ -38,10 +38,10 @@ class Api:
     def routes(self) -> list[web.RouteDef]:
         return [
             web.get("/api/tickets", self.list_tickets),
-            web.get("/api/tickets/{id:\\d+}", self.get_ticket),
-            web.post("/api/tickets/{id:\\d+}/claim", self.claim),
-            web.post("/api/tickets/{id:\\d+}/messages", self.reply),
-            web.post("/api/tickets/{id:\\d+}/resolve", self.resolve),
+            web.get("/api/tickets/{id:\\d{1,18}}", self.get_ticket),
+            web.post("/api/tickets/{id:\\d{1,18}}/claim", self.claim),
+            web.post("/api/tickets/{id:\\d{1,18}}/messages", self.reply),
+            web.post("/api/tickets/{id:\\d{1,18}}/resolve", self.resolve),
             web.post("/api/consultations", self.log_call),
             web.get("/api/operators", self.list_operators),
         ]
@@ -60,8 +60,8 @@ class Api:
                 request[OPERATOR] = operator
                 if request.method == "POST":
                     try:
-                        body = await request.json() if request.can_read_body else {}
-                    except (json.JSONDecodeError, UnicodeDecodeError):
+                        body = await read_json(request) if request.can_read_body else {}
+                    except BadInput:
                         return _error(400, "the body must be JSON")
                     if not isinstance(body, dict):
                         return _error(400, "the body must be a JSON object")

@@ -24,6 +24,7 @@ EXPORTS = {"journal_consultation": ("journal", "consultation"), "journal_message
 CONTENT_TYPES = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                  "csv": "text/csv", "md": "text/markdown", "json": "application/json"}
 CHUNK = 64 * 1024
+EARLIEST, LATEST = date(2000, 1, 1), date(2100, 12, 31)
 
 
 def _dates(source) -> tuple[date, date] | None:
@@ -33,13 +34,16 @@ def _dates(source) -> tuple[date, date] | None:
         end = date.fromisoformat(str(source.get("to") or today.isoformat()))
     except ValueError:
         return None
-    return (start, end) if start <= end and end - start <= timedelta(days=3660) else None
+    # Years 1 and 9999 overflow once turned into zoned datetimes: the programme's own years only.
+    if not (EARLIEST <= start <= end <= LATEST):
+        return None
+    return (start, end) if end - start <= timedelta(days=3660) else None
 
 
 class Reports(Console):
     def __init__(self, bot, **kwargs):
         super().__init__(handoff=bot.handoff, accounts=bot.accounts, translator=bot.services.translator,
-                         secure_cookies=str(bot.settings.public_base_url or "").startswith("https://"), **kwargs)
+                         secure_cookies=bot.settings.secure_cookies, **kwargs)
         self.db = bot.db
         self.zone = bot.settings.zone
         self.plan = bot.configuration.report_plan

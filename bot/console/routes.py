@@ -19,6 +19,8 @@ from aiohttp import web
 
 from bot.console.accounts import ROLES, AccountError, Accounts
 from bot.console.auth import same
+from bot.web.inputs import BadInput, read_form
+from core.text import storable
 from core.i18n import LANGUAGES, Translator
 from bot.console.views import ConsoleViews
 from handoff.lifecycle import HandoffError
@@ -72,12 +74,12 @@ class Console:
             web.post("/console/logout", self.logout),
             web.get("/console/lang/{lang}", self.set_language),
             web.get("/console/tickets", self.tickets_page),
-            web.get("/console/tickets/{id:\\d+}", self.ticket_page),
-            web.get("/console/tickets/{id:\\d+}/feed", self.ticket_feed),
-            web.post("/console/tickets/{id:\\d+}/claim", self.claim),
-            web.post("/console/tickets/{id:\\d+}/reply", self.reply),
-            web.post("/console/tickets/{id:\\d+}/resolve", self.resolve),
-            web.post("/console/tickets/{id:\\d+}/handback", self.hand_back),
+            web.get("/console/tickets/{id:\\d{1,18}}", self.ticket_page),
+            web.get("/console/tickets/{id:\\d{1,18}}/feed", self.ticket_feed),
+            web.post("/console/tickets/{id:\\d{1,18}}/claim", self.claim),
+            web.post("/console/tickets/{id:\\d{1,18}}/reply", self.reply),
+            web.post("/console/tickets/{id:\\d{1,18}}/resolve", self.resolve),
+            web.post("/console/tickets/{id:\\d{1,18}}/handback", self.hand_back),
             web.get("/console/search", self.search),
             web.get("/console/calls", self.call_page),
             web.post("/console/calls", self.log_call),
@@ -133,7 +135,10 @@ class Console:
                 operator, csrf = found
                 request[OPERATOR], request[CSRF], request[SESSION_TOKEN] = operator, csrf, token
                 if request.method == "POST":
-                    form = await request.post()
+                    try:
+                        form = await read_form(request)
+                    except BadInput:
+                        return self.render(request, "error.html", status=400, message_key="console.error.invalid")
                     request[FORM] = form
                     if not same(str(form.get("csrf_token", "")), csrf):
                         log.warning("CSRF token mismatch from operator %s on %s", operator.name, request.path)
@@ -156,7 +161,10 @@ class Console:
         return response
 
     async def login(self, request: web.Request) -> web.StreamResponse:
-        form = await request.post()
+        try:
+            form = await read_form(request)
+        except BadInput:
+            return self.render(request, "error.html", status=400, message_key="console.error.invalid")
         if not same(str(form.get("csrf_token", "")), request.cookies.get(LOGIN_CSRF_COOKIE)):
             return self.render(request, "error.html", status=403, message_key="console.error.csrf")
         login = await self.accounts.login(str(form.get("name", "")).strip(), str(form.get("password", "")),
@@ -257,7 +265,7 @@ class Console:
 
     @page()
     async def search(self, request: web.Request) -> web.Response:
-        query = request.query.get("q", "").strip()[:100]
+        query = storable(request.query.get("q", "")).strip()[:100]
         tickets = self.views.tickets(await self.handoff.search(query)) if query else []
         contacts = self.views.contacts(await self.handoff.search_contacts(query)) if query else []
         return self.render(request, "search.html", query=query, tickets=tickets, contacts=contacts)
@@ -275,6 +283,8 @@ class Console:
                                                           "minutes", "outcome")}
         try:
             minutes = float(values["minutes"].replace(",", ".")) if values["minutes"].strip() else None
+            if minutes is not None and not 0 <= minutes <= 24 * 60:  # also refuses inf and nan
+                raise ValueError("minutes out of range")
             consultation_id = await self.handoff.log_call(
                 request[OPERATOR], phone=values["phone"], language=values["language"] or None,
                 topics=values["topics"].replace(";", ",").split(","), notes=values["notes"],
@@ -327,7 +337,8 @@ class Console:
         by = "message" if form.get("by") == "message" else "consultation"
         fmt = "xlsx" if form.get("format") == "xlsx" else "csv"
         channel = str(form.get("channel", "")) or None
-        if channel not in (None, "telegram", "whatsapp", "webchat", "phone") or end < start:
+        if channel not in (None, "telegram", "whatsapp", "webchat", "phone") or end < start \
+                or start.year < 2000 or end.year > 2100:
             return await self.manage.__wrapped__(
                 self, request, error=self.translator.t(self.lang(request), "console.error.export_range"), status=400)
         content_type = ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" if fmt == "xlsx"

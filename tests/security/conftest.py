@@ -1,0 +1,56 @@
+"""A running bot with every channel on (fake Telegram and Twilio on loopback), a manager
+logged into the console and an API token: what the security tests attack."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+
+from fakes.telegram_api import FakeTelegramAPI
+from fakes.twilio_api import FakeTwilioAPI
+from tests.conftest import POSTGRES_URL, reset_postgres, sqlite_url
+from tests.handoff.console_client import ConsoleClient
+from tests.support.app import running_bot
+
+TOKEN = "123456:TEST-token"
+WEBHOOK_SECRET = "webhook-secret-1"
+MANAGER, PASSWORD = "aigerim", "correct horse battery"
+
+
+@dataclass
+class Target:
+    app: object
+    console: ConsoleClient
+    api_token: str
+    twilio: FakeTwilioAPI
+    telegram: FakeTelegramAPI
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def database_url(request, tmp_path):
+    if request.param == "postgresql":
+        if not POSTGRES_URL:
+            pytest.skip("PostgreSQL path: set TEST_DATABASE_URL=postgresql+asyncpg://… to run it")
+        await reset_postgres(POSTGRES_URL)
+        return POSTGRES_URL
+    return sqlite_url(tmp_path)
+
+
+@pytest.fixture
+async def target(database_url):
+    async with FakeTwilioAPI() as twilio, FakeTelegramAPI() as telegram:
+        async with running_bot(database_url, public_base_url="https://bot.example.org",
+                               twilio_account_sid=twilio.account_sid, twilio_auth_token=twilio.auth_token,
+                               twilio_whatsapp_from="+14155238886", twilio_api_base=twilio.base_url,
+                               telegram_bot_token=TOKEN, telegram_api_server=telegram.base_url,
+                               telegram_mode="webhook", telegram_webhook_secret=WEBHOOK_SECRET,
+                               notifications_enabled=False, cookie_secure=False) as app:
+            await app.accounts.add(MANAGER, "manager", PASSWORD)
+            token = await app.accounts.issue_token(MANAGER)
+            console = ConsoleClient(app.base_url)
+            status, _ = await console.login(MANAGER, PASSWORD)
+            assert status == 200
+            try:
+                yield Target(app, console, token, twilio, telegram)
+            finally:
+                await console.close()
