@@ -12,7 +12,7 @@ from aiohttp import web
 
 from core.i18n import Translator
 from core.messages import Channel
-from core.privacy import mask_iins
+from core.privacy import mask_personal
 from bot.configuration import Configuration, load_configuration
 from bot.console.accounts import Accounts
 from bot.metrics import Metrics
@@ -76,7 +76,7 @@ class ZhasBot:
                                    window=timedelta(minutes=settings.status_link_window_minutes)),
         )
         engine = ConversationEngine(db, services, idle_minutes=settings.consultation_idle_minutes,
-                                    masker=mask_iins)
+                                    masker=mask_personal)
         app = cls(settings=settings, configuration=config, db=db, services=services, engine=engine)
         engine.observer = app.metrics.observe_batch
         app._build_channels()

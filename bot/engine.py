@@ -98,7 +98,7 @@ class ConversationEngine:
             for contact, consultation, outbound in replies:
                 rows.append(dict(
                     contact_id=contact.id, consultation_id=consultation.id, channel=contact.channel,
-                    direction="out", content_type="text", text=self.masker(outbound.text),
+                    direction="out", content_type="text", text=self.masker(outbound.journal_text or outbound.text),
                     buttons=[[b.title, b.payload] for b in outbound.buttons] or None,
                     delivery_status="pending", author="bot", created_at=now,
                 ))

@@ -106,16 +106,6 @@ def parse_iin(text: str) -> IinInfo:
     )
 
 
-def _plausible_yymmdd(digits: str) -> bool:
-    month, day = int(digits[2:4]), int(digits[4:6])
-    # 2000 is a leap year, so 29 February counts as plausible for any YY.
-    try:
-        date(2000, month, day)
-    except ValueError:
-        return False
-    return True
-
-
 def find_iins(text: str) -> list[str]:
     """Valid IINs in free text (normalised to 12 digits), in order of appearance."""
     found = []
@@ -128,19 +118,12 @@ def find_iins(text: str) -> list[str]:
 
 
 def mask_iins(text: str) -> str:
-    """Mask every standalone 12-digit number that could be an IIN, keeping the last 2 digits.
+    """Mask every 12-digit number in any common form that could be an IIN, keeping the last
+    2 digits. Deliberately generous: the checksum and the 7th digit are not checked, only
+    that the first six digits could be a YYMMDD date. One implementation: core.privacy's."""
+    from core.privacy import mask_iins as mask
 
-    Deliberately generous (for logs and journals): the checksum and the 7th digit are not
-    checked, only that the first six digits could be a YYMMDD date.
-    """
-
-    def mask(match: re.Match[str]) -> str:
-        digits = _normalise(match.group())
-        if not _plausible_yymmdd(digits):
-            return match.group()
-        return "*" * 10 + digits[-2:]
-
-    return _CANDIDATE.sub(mask, text or "")
+    return mask(text)
 
 
 def iin_hash(iin: str, key: bytes) -> str:

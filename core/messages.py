@@ -83,6 +83,9 @@ class Outbound:
     request_contact: bool = False
     # WhatsApp only: send this template instead of free text (outside the 24-hour window).
     template: Template | None = None
+    # What the journal keeps instead of `text`, when the text names something personal that
+    # must not be stored (the day someone turns 18 gives away their birth date).
+    journal_text: str | None = None
 
 
 @dataclass

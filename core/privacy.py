@@ -1,17 +1,150 @@
-"""Masking of personal data (IINs, phone numbers, names) for logs and exports.
+"""Masking of personal data — the one function for the journal, notes, logs and exports.
 
-`mask_iins` lives with the IIN rules (core.iin) and is re-exported here.
+`mask_personal(text)` finds
+- IINs: 12 digits in any common form — glued, or split by spaces, dashes, dots,
+  underscores or slashes, in ASCII or full-width (or any other Unicode) digits;
+- dates of birth: numeric (15.03.2001, 15/03/01, 2001-03-15) and written with month names
+  in Kazakh, Russian or English ("15 марта 2001 г.", "2001 жылы 15 наурызда",
+  "March 15th, 2001"). A date counts as a possible birth date when its year is at least
+  ten years back (younger people do not write to the programme); later dates — deadlines,
+  appointments — stay readable. Two-digit years are always masked (they are ambiguous);
+- with `phones=True` (logs and exports, where nobody needs to dial), phone numbers.
+
+Digits are compared after mapping every Unicode decimal digit to ASCII, one character for
+one, so positions in the original text stay valid and only the match is replaced.
 """
 from __future__ import annotations
 
 import re
+import unicodedata
+from datetime import date
 
-from core.iin import mask_iins
+__all__ = ["mask_personal", "mask_iins", "mask_birth_dates", "mask_phone", "mask_phones", "mask_name",
+           "mask_text", "DATE_MASK"]
 
-__all__ = ["mask_iins", "mask_phone", "mask_phones", "mask_name", "mask_text"]
+DATE_MASK = "**.**.****"
+# Separators people put inside an IIN or a date (ASCII and full-width forms).
+_SEP = r"[\s\-‐‑–—_./·－．＿／]"
+_IIN = re.compile(rf"(?<![0-9])(?<![0-9]{_SEP})[0-9](?:{_SEP}{{0,3}}[0-9]){{11}}(?!{_SEP}?[0-9])")
+_NUMERIC_DATE = re.compile(
+    r"(?<![0-9])(?<![0-9][./\-])"
+    r"(?:(?P<y1>[0-9]{4})[\-./](?P<m1>[0-9]{1,2})[\-./](?P<d1>[0-9]{1,2})"
+    r"|(?P<d2>[0-9]{1,2})\s?[./\-]\s?(?P<m2>[0-9]{1,2})\s?[./\-]\s?(?P<y2>[0-9]{4}|[0-9]{2}))"
+    r"(?![0-9])(?![./\-][0-9])")
+
+_MONTHS = {  # stems: every case form (марта, наурызда, қаңтардың) starts with one
+    1: ("январ", "янв", "қаңтар", "january", "jan"),
+    2: ("феврал", "фев", "ақпан", "february", "feb"),
+    3: ("март", "мар", "наурыз", "march", "mar"),
+    4: ("апрел", "апр", "сәуір", "april", "apr"),
+    5: ("мая", "май", "мамыр", "may"),
+    6: ("июн", "маусым", "june", "jun"),
+    7: ("июл", "шілде", "july", "jul"),
+    8: ("август", "авг", "тамыз", "august", "aug"),
+    9: ("сентябр", "сен", "қыркүйек", "september", "sept", "sep"),
+    10: ("октябр", "окт", "қазан", "october", "oct"),
+    11: ("ноябр", "ноя", "қараша", "november", "nov"),
+    12: ("декабр", "дек", "желтоқсан", "december", "dec"),
+}
+_MONTH_BY_STEM = {stem: number for number, stems in _MONTHS.items() for stem in stems}
+_MONTH = "(?P<month>" + "|".join(sorted(map(re.escape, _MONTH_BY_STEM), key=len, reverse=True)) + r")\w*\.?"
+_DAY = r"(?P<day>[0-9]{1,2})(?:\s?-?\s?(?:го|е|ое|th|st|nd|rd|шы|ші|сы|сі))?"
+_YEAR = r"(?P<year>[0-9]{4})"
+_YEAR_WORD = r"(?:\s*(?:г\.|гг\.|года|год|г\b|ж\.|жылы|жылғы|жыл|year))?"
+_WRITTEN = [
+    # 15 марта 2001 г. / 15-го марта 2001 / 15 наурыз 2001 ж. / 15th of March, 2001
+    re.compile(rf"(?<![0-9]){_DAY}\s*(?:of\s+)?{_MONTH}\s*,?\s*{_YEAR}{_YEAR_WORD}", re.IGNORECASE),
+    # March 15, 2001 / March 15th 2001
+    re.compile(rf"(?<!\w){_MONTH}\s+{_DAY}\s*,?\s*{_YEAR}{_YEAR_WORD}", re.IGNORECASE),
+    # 2001 жылы 15 наурызда / 2001 г. 15 марта / 2001, March 15
+    re.compile(rf"(?<![0-9]){_YEAR}{_YEAR_WORD}\s*,?\s*{_DAY}\s*{_MONTH}", re.IGNORECASE),
+]
 
 # Phone numbers: +7 701 234 56 78, 8 (701) 234-56-78, whatsapp:+77012345678, 77012345678.
 _PHONE = re.compile(r"(?<![0-9])(\+?[0-9][0-9\-\s().]{8,16}[0-9])(?![0-9])")
+
+
+def _ascii_digits(text: str) -> str:
+    """`text` with every Unicode decimal digit (full-width, Arabic-Indic…) as ASCII, same length."""
+    if text.isascii():
+        return text
+    return "".join(str(unicodedata.decimal(ch)) if not ch.isascii() and unicodedata.decimal(ch, None) is not None
+                   else ch for ch in text)
+
+
+def _replace_spans(text: str, spans: list[tuple[int, int, str]]) -> str:
+    for start, end, replacement in sorted(spans, reverse=True):
+        text = text[:start] + replacement + text[end:]
+    return text
+
+
+def _plausible_yymmdd(digits: str) -> bool:
+    try:
+        date(2000, int(digits[2:4]), int(digits[4:6]))  # 2000 is a leap year: 29 Feb counts
+    except ValueError:
+        return False
+    return True
+
+
+def _iin_spans(original: str, digits_text: str) -> list[tuple[int, int, str]]:
+    spans = []
+    for match in _IIN.finditer(digits_text):
+        digits = re.sub(r"[^0-9]", "", match.group())
+        if _plausible_yymmdd(digits):
+            spans.append((match.start(), match.end(), "*" * 10 + digits[-2:]))
+    return spans
+
+
+def _birth_year(year: int, today: date) -> bool:
+    return 1900 <= year <= today.year - 10
+
+
+def _valid(year: int, month: int, day: int) -> bool:
+    try:
+        date(year, month, day)
+    except ValueError:
+        return False
+    return True
+
+
+def _date_spans(digits_text: str, today: date) -> list[tuple[int, int, str]]:
+    spans = []
+    for match in _NUMERIC_DATE.finditer(digits_text):
+        year_text = match.group("y1") or match.group("y2")
+        month = int(match.group("m1") or match.group("m2"))
+        day = int(match.group("d1") or match.group("d2"))
+        year = int(year_text) if len(year_text) == 4 else 2000
+        if _valid(year, month, day) and (len(year_text) == 2 or _birth_year(year, today)):
+            spans.append((match.start(), match.end(), DATE_MASK))
+    for pattern in _WRITTEN:
+        for match in pattern.finditer(digits_text):
+            stem = match.group("month").lower()
+            month = _MONTH_BY_STEM.get(stem)
+            year, day = int(match.group("year")), int(match.group("day"))
+            if month and _valid(year, month, day) and _birth_year(year, today):
+                spans.append((match.start(), match.end(), DATE_MASK))
+    return _without_overlaps(spans)
+
+
+def _without_overlaps(spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    kept: list[tuple[int, int, str]] = []
+    for span in sorted(spans, key=lambda s: (s[0], -(s[1] - s[0]))):
+        if not kept or span[0] >= kept[-1][1]:
+            kept.append(span)
+        elif span[1] > kept[-1][1]:
+            kept[-1] = (kept[-1][0], span[1], kept[-1][2])
+    return kept
+
+
+def mask_iins(text: str) -> str:
+    """IINs only (12 digits in any common form), last two digits kept."""
+    text = text or ""
+    return _replace_spans(text, _iin_spans(text, _ascii_digits(text)))
+
+
+def mask_birth_dates(text: str, *, today: date | None = None) -> str:
+    text = text or ""
+    return _replace_spans(text, _date_spans(_ascii_digits(text), today or date.today()))
 
 
 def mask_phone(phone: str | None) -> str:
@@ -40,6 +173,17 @@ def mask_name(name: str | None) -> str:
     return " ".join(part[0] + "*" * (len(part) - 1) for part in name.split() if part)
 
 
-def mask_text(text: str) -> str:
-    """Free text as it may leave the system: IINs first (12 digits), then phone numbers."""
-    return mask_phones(mask_iins(text or ""))
+def mask_personal(text: str | None, *, phones: bool = False, today: date | None = None) -> str:
+    """IINs and possible birth dates masked (and phone numbers with `phones=True`)."""
+    text = text or ""
+    digits_text = _ascii_digits(text)
+    iins = _iin_spans(text, digits_text)
+    masked = _replace_spans(text, iins)
+    # Dates are looked for after the IINs are gone (an IIN's digits are no date).
+    masked = _replace_spans(masked, _date_spans(_ascii_digits(masked), today or date.today()))
+    return mask_phones(masked) if phones else masked
+
+
+def mask_text(text: str | None) -> str:
+    """Free text as it may leave the system (logs, exports): IINs, birth dates, phones."""
+    return mask_personal(text, phones=True)

@@ -6,7 +6,7 @@ the comment is the free text right after the rating, or the Skip button.
 """
 from __future__ import annotations
 
-from core.privacy import mask_iins
+from core.privacy import mask_personal
 from core.payloads import MenuChoice, MenuItem
 from feedback.payloads import CsatAnswer
 from feedback.polls import awaited_skip, csat_comment_buttons
@@ -86,5 +86,5 @@ async def on_comment(turn: Turn) -> None:
         await menu.show_menu(turn)
         return
     mark_feedback(turn)
-    request.comment = mask_iins(turn.inbound.text.strip())[:MAX_COMMENT] or None
+    request.comment = mask_personal(turn.inbound.text.strip())[:MAX_COMMENT] or None
     turn.say_key("csat.thanks_comment", _back(turn))

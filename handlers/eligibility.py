@@ -21,6 +21,7 @@ from typing import Any, Literal
 from core.messages import Button
 from core.payloads import MenuChoice, MenuItem, Payload
 from eligibility.answers_parsing import parse_birth_date, parse_region, parse_studying, parse_yes_no
+from core.privacy import DATE_MASK
 from core.iin import IinError, IinInfo, age_band, iin_hash, parse_iin
 from eligibility.rules import DOCUMENTS, Answers, Reason, Rules, Verdict, age_on, anniversary, evaluate
 from core.season import Calendar, today_in_programme_zone
@@ -452,6 +453,15 @@ def _with_real_dates(reason: Reason, answers: dict[str, Any]) -> Reason:
     return replace(reason, params=params)
 
 
+def _without_dates(reason: Reason) -> Reason:
+    """The reason as the journal keeps it: the person's own dates replaced by a mask."""
+    if reason.criterion != "age":
+        return reason
+    params = {name: DATE_MASK if name in ("adult_date", "over_date") else value
+              for name, value in reason.params.items()}
+    return replace(reason, params=params)
+
+
 def _evaluate(rules: Rules, answers: dict[str, Any]) -> Verdict:
     verdict = evaluate(rules, Answers(
         citizen=bool(answers["citizen"]),
@@ -504,9 +514,12 @@ def _say_verdict(turn: Turn, rules: Rules, verdict: Verdict) -> None:
     today = _today(turn)
     announced = Calendar.from_programme(turn.services.programme).announced
     phase = window_phase(rules, today, announced)
-    lines = [turn.t(verdict_header_key(verdict, phase))]
-    lines += [f"• {render_reason(reason, turn.lang, translator)}" for reason in verdict.reasons]
-    turn.say("\n".join(lines))
+    header = [turn.t(verdict_header_key(verdict, phase))]
+    lines = header + [f"• {render_reason(reason, turn.lang, translator)}" for reason in verdict.reasons]
+    # "18 вам исполнится 20 мая 2027" is a birth date: the journal keeps the verdict without it.
+    journaled = header + [f"• {render_reason(_without_dates(reason), turn.lang, translator)}"
+                          for reason in verdict.reasons]
+    turn.say("\n".join(lines), journal_text="\n".join(journaled))
 
     website = str(turn.services.programme.get("facts", {}).get("website", ""))
     steps = next_steps(verdict, rules, website=website, today=today, announced=announced)

@@ -7,7 +7,7 @@ question takes the next message (its Skip button marks it as awaited).
 """
 from __future__ import annotations
 
-from core.privacy import mask_iins
+from core.privacy import mask_personal
 from core.payloads import MenuChoice, MenuItem
 from feedback.payloads import SurveyAnswer
 from feedback.polls import awaited_skip, survey_question
@@ -82,7 +82,7 @@ async def on_text(turn: Turn) -> None:
         return
     survey, question, response = found
     now = turn.contact.last_inbound_at or utcnow()
-    text = mask_iins(turn.inbound.text.strip())[:MAX_TEXT]
+    text = mask_personal(turn.inbound.text.strip())[:MAX_TEXT]
     if text:
         await turn.uow.surveys.save_answer(response, question.id, "text", score=None, value=text, now=now)
     mark_feedback(turn)

@@ -57,8 +57,10 @@ class Turn:
         """A button titled by a gettext key; its payload is built by its declared type."""
         return Button(self.t(key, **params), payload.pack())
 
-    def say(self, text: str, buttons: list[Button] | None = None, *, request_contact: bool = False) -> None:
-        self.replies.append(Outbound(text=text, buttons=list(buttons or []), request_contact=request_contact))
+    def say(self, text: str, buttons: list[Button] | None = None, *, request_contact: bool = False,
+            journal_text: str | None = None) -> None:
+        self.replies.append(Outbound(text=text, buttons=list(buttons or []), request_contact=request_contact,
+                                     journal_text=journal_text))
 
     def say_key(self, key: str, buttons: list[Button] | None = None, **params: object) -> None:
         self.say(self.t(key, **params), buttons)

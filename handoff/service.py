@@ -16,7 +16,7 @@ from core.delivery import DeliveryRefused, Messenger, whatsapp_window_open
 from core.i18n import LANGUAGES, Translator
 from core.messages import Button, Channel
 from core.payloads import HandoffAction, MenuChoice, MenuItem
-from core.privacy import mask_phone
+from core.privacy import mask_personal, mask_phone
 from handoff.call_centre import CallCentre
 from handoff.lifecycle import HandoffError, TicketLifecycle
 from handoff.working_hours import sla_state
@@ -206,6 +206,7 @@ class HandoffService:
         async with self.db.unit_of_work() as uow:
             ticket = await self._load_for_action(uow, ticket_id, operator)
             contact_id, number, consultation_id = ticket.contact_id, ticket.number, ticket.consultation_id
+            anonymous = ticket.anonymous
         try:
             delivery = await self.messenger.send(contact_id, text, author=f"operator:{operator.name}",
                                                  template_key=REPLY_TEMPLATE_KEY)
@@ -223,14 +224,15 @@ class HandoffService:
                 self.lifecycle.replied(await uow.tickets.get(ticket_id), consultation, now)
             Audit(uow.session).record(
                 actor=operator.name, operator_id=operator.id, action="reply", target=number,
-                details={"message_id": delivery.message_id, "status": result.status,
+                # A journal message id would lead from an anonymous ticket to the person.
+                details={"message_id": None if anonymous else delivery.message_id, "status": result.status,
                          "error": result.error_code}, at=now)
         if sent:
             return ReplyOutcome("sent", None, delivery.message_id)
         return ReplyOutcome("failed", result.error_code or result.status, delivery.message_id)
 
     async def resolve(self, ticket_id: int, operator: Operator, resolution: str) -> TicketDetails:
-        resolution = self.lifecycle.resolution_note(resolution)
+        resolution = mask_personal(self.lifecycle.resolution_note(resolution))
         now = self.clock()
         async with self.db.unit_of_work() as uow:
             ticket = await self._load_for_action(uow, ticket_id, operator)
@@ -295,14 +297,14 @@ class HandoffService:
             consultation = Consultation(
                 contact_id=contact.id, channel=Channel.phone.value, language=language, opened_at=started,
                 last_activity_at=now, closed_at=now, human_involved=True, outcome=(outcome or "answered")[:64],
-                notes=(notes or "").strip()[:4000] or None, duration_seconds=duration_seconds,
+                notes=mask_personal((notes or "").strip()[:4000]) or None, duration_seconds=duration_seconds,
                 topics=[ConsultationTopic(topic=t, position=i) for i, t in enumerate(dict.fromkeys(topics))],
             )
             uow.session.add(consultation)
             await uow.flush()
             summary = "; ".join(part for part in (
                 f"phone call {duration_seconds // 60} min {duration_seconds % 60} s" if duration_seconds is not None else "phone call",
-                ("topics: " + ", ".join(topics)) if topics else "", (notes or "").strip()[:500]) if part)
+                ("topics: " + ", ".join(topics)) if topics else "", mask_personal((notes or "").strip()[:500])) if part)
             uow.journal.record(contact_id=contact.id, consultation_id=consultation.id, channel=Channel.phone.value,
                                direction="in", content_type="call", text=summary,
                                author=f"operator:{operator.name}", created_at=started)

@@ -63,9 +63,10 @@ async def csat_rows(db: Database, flt: JournalFilter, zone: ZoneInfo, masked: bo
     m = _Masks(masked)
     async with db.sessions() as session:
         async for r in stream_csat(session, flt):
+            hidden = r.anonymous  # the poll after an anonymous grievance
             yield [r.consultation_id, _local(r.created_at, zone), r.channel, r.language, r.trigger,
-                   ticket_number(r.ticket_id) if r.ticket_id else "", r.contact_id, m.name(r.display_name),
-                   m.phone(contact_phone(r)), r.status, r.skip_reason or "", r.delivery or "",
+                   ticket_number(r.ticket_id) if r.ticket_id else "", "" if hidden else r.contact_id,
+                   "" if hidden else m.name(r.display_name), "" if hidden else m.phone(contact_phone(r)), r.status, r.skip_reason or "", r.delivery or "",
                    r.score if r.score is not None else "", "yes" if r.score_changes else "no", m.text(r.comment),
                    _local(r.answered_at, zone)]
 

@@ -47,14 +47,21 @@ async def journal_rows(db: Database, flt: JournalFilter, *, by: str, zone: ZoneI
     async with db.sessions() as session:
         if by == "message":
             async for m in stream_messages(session, flt):
-                yield [m.id, _local(m.created_at, zone), m.channel, m.contact_id, name(m.display_name),
-                       phone(contact_phone(m)), m.direction, m.content_type, text(m.text), m.consultation_id or "",
-                       m.delivery_status or ""]
+                # In a consultation holding an anonymous grievance, no row pairs the person with
+                # it: the grievance's messages show no contact, the earlier ones no consultation.
+                since = m.anonymous_since
+                hidden = since is not None and m.created_at >= since
+                consultation_id = "" if since is not None and not hidden else (m.consultation_id or "")
+                yield [m.id, _local(m.created_at, zone), m.channel, "" if hidden else m.contact_id,
+                       "" if hidden else name(m.display_name), "" if hidden else phone(contact_phone(m)),
+                       m.direction, m.content_type, text(m.text), consultation_id, m.delivery_status or ""]
         else:
             async for row in stream_consultations(session, flt):
                 c = row.consultation
+                hidden = c.anonymous
                 yield [c.id, _local(c.opened_at, zone), _local(c.closed_at, zone), c.channel,
-                       c.contact_id, name(c.display_name), phone(contact_phone(c)),
+                       "" if hidden else c.contact_id, "" if hidden else name(c.display_name),
+                       "" if hidden else phone(contact_phone(c)),
                        c.language or "", ",".join(row.topics), "yes" if c.human_involved else "no",
                        c.outcome or "", row.messages_in, row.messages_out, c.region or "",
                        c.duration_seconds if c.duration_seconds is not None else ""]

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, AsyncIterator
 
-from sqlalchemy import String, case, cast, func, literal, select
+from sqlalchemy import String, case, cast, exists, func, literal, select
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -38,10 +38,27 @@ async def _rows(session: AsyncSession, query) -> AsyncIterator[list[Row]]:
         yield partition
 
 
+def _anonymous(consultation_id) -> Any:
+    """True where the consultation holds an anonymous grievance: exports then show no contact."""
+    from storage.tickets import Ticket
+
+    return exists().where(Ticket.consultation_id == consultation_id, Ticket.anonymous.is_(True)).label("anonymous")
+
+
+def _anonymous_since(consultation_id) -> Any:
+    """When the consultation's anonymous grievance began (None: it has none)."""
+    from storage.tickets import Ticket
+
+    return (select(func.min(Ticket.opened_at))
+            .where(Ticket.consultation_id == consultation_id, Ticket.anonymous.is_(True))
+            .scalar_subquery().label("anonymous_since"))
+
+
 async def stream_messages(session: AsyncSession, flt: JournalFilter) -> AsyncIterator[Row]:
     query = (
         select(Message.id, Message.created_at, Message.channel, Message.direction, Message.content_type,
-               Message.text, Message.consultation_id, Message.delivery_status, *CONTACT_COLUMNS)
+               Message.text, Message.consultation_id, Message.delivery_status, *CONTACT_COLUMNS,
+               _anonymous_since(Message.consultation_id))
         .join(Contact, Contact.id == Message.contact_id)
         .where(Message.created_at >= flt.start, Message.created_at < flt.end)
         .order_by(Message.id)
@@ -65,7 +82,7 @@ async def stream_consultations(session: AsyncSession, flt: JournalFilter) -> Asy
     c = Consultation
     query = (
         select(c.id, c.opened_at, c.closed_at, c.channel, c.language, c.human_involved, c.outcome, c.region,
-               c.duration_seconds, *CONTACT_COLUMNS)
+               c.duration_seconds, *CONTACT_COLUMNS, _anonymous(c.id))
         .join(Contact, Contact.id == c.contact_id)
         .where(c.opened_at >= flt.start, c.opened_at < flt.end)
         .order_by(c.id)
@@ -130,7 +147,7 @@ async def stream_csat(session: AsyncSession, flt: JournalFilter) -> AsyncIterato
     key = literal("csat:") + cast(r.consultation_id, String)
     query = (select(r.consultation_id, r.created_at, r.channel, r.language, r.trigger, r.ticket_id, r.status,
                     r.skip_reason, r.score, r.score_changes, r.comment, r.answered_at,
-                    OutboxMessage.state.label("delivery"), *CONTACT_COLUMNS)
+                    OutboxMessage.state.label("delivery"), *CONTACT_COLUMNS, _anonymous(r.consultation_id))
              .join(Contact, Contact.id == r.contact_id)
              .outerjoin(OutboxMessage, OutboxMessage.dedup_key == key)
              .where(r.created_at >= flt.start, r.created_at < flt.end)

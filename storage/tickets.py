@@ -10,7 +10,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, func, or_, select, update
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -187,9 +187,12 @@ class Tickets:
         identity = or_(func.lower(Contact.display_name).like(like.lower()), Contact.phone.like(like),
                        (Contact.channel.in_(("whatsapp", "phone")) & Contact.external_id.like(like)))
         conditions.append(Ticket.anonymous.is_(False) & identity)
-        matching_messages = select(Message.contact_id).where(
-            func.lower(Message.text).like(like.lower()), Message.direction == "in")
-        conditions.append(Ticket.contact_id.in_(matching_messages))
+        said = func.lower(Message.text).like(like.lower()) & (Message.direction == "in")
+        conditions.append(Ticket.anonymous.is_(False) & Ticket.contact_id.in_(select(Message.contact_id).where(said)))
+        # An anonymous ticket is found by what was said in it, never by the person's other
+        # messages (a name or phone typed before complaining would point to them).
+        conditions.append(Ticket.anonymous.is_(True) & exists().where(
+            said, Message.contact_id == Ticket.contact_id, Message.created_at >= Ticket.opened_at))
         rows = await self.session.execute(
             select(Ticket, Contact).join(Contact, Contact.id == Ticket.contact_id)
             .where(or_(*conditions)).order_by(Ticket.id.desc()).limit(limit))

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import text
 
 from core.i18n import Translator
-from core.privacy import mask_iins
+from core.privacy import mask_personal
 from core.programme import load_programme
 from bot.engine import ConversationEngine
 from handlers.turn import Services
@@ -75,7 +75,7 @@ def services():
 
 @pytest.fixture
 def engine(db, services):
-    return ConversationEngine(db, services, masker=mask_iins)
+    return ConversationEngine(db, services, masker=mask_personal)
 
 
 def unique_user() -> str:

@@ -43,7 +43,9 @@ class ConsoleViews:
         return {
             "id": ticket.id, "number": ticket.number, "kind": ticket.kind, "status": str(ticket.status),
             "channel": ticket.channel, "language": ticket.language, "anonymous": ticket.anonymous,
-            "contact_id": ticket.contact_id, "consultation_id": ticket.consultation_id,
+            # Anonymous: no id that leads to the contact or their conversation either.
+            "contact_id": None if ticket.anonymous else ticket.contact_id,
+            "consultation_id": None if ticket.anonymous else ticket.consultation_id,
             "contact": contact_label(contact, ticket.anonymous),
             "assignee_id": ticket.assignee_id, "assignee": record.assignee,
             "opened_at": ticket.opened_at.isoformat(), "opened_local": self.local(ticket.opened_at),

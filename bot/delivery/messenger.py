@@ -13,6 +13,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Callable
 
+from core.privacy import mask_personal
 from core.delivery import DeliveryRefused, whatsapp_window_open
 from core.messages import Address, Button, Channel, Outbound, Reply, SendResult, Template
 from storage.types import utcnow
@@ -73,7 +74,7 @@ class Messenger:
             row = uow.journal.record(
                 contact_id=contact.id, consultation_id=consultation_id, channel=channel.value,
                 direction="out", content_type="template" if outbound.template else "text",
-                text=text, buttons=[[b.title, b.payload] for b in outbound.buttons] or None,
+                text=mask_personal(text), buttons=[[b.title, b.payload] for b in outbound.buttons] or None,
                 delivery_status="pending", author=author, created_at=now,
             )
             await uow.flush()
