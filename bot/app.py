@@ -15,6 +15,7 @@ from core.messages import Channel
 from core.privacy import mask_personal
 from bot.configuration import Configuration, load_configuration
 from bot.console.accounts import Accounts
+from bot.console.throttle import LoginThrottle
 from bot.metrics import Metrics
 from bot.engine import ConversationEngine
 from handoff.service import HandoffService
@@ -84,7 +85,8 @@ class ZhasBot:
                                   templates=config.whatsapp_templates)
         app.handoff = HandoffService(db, app.messenger, translator, services.call_centre,
                                      default_language=settings.default_language)
-        app.accounts = Accounts(db)
+        app.accounts = Accounts(db, throttle=LoginThrottle.from_settings(settings),
+                                token_lifetime=timedelta(days=settings.api_token_days))
         if settings.notifications_enabled:
             from bot.delivery.service import Notifications
 
@@ -141,7 +143,8 @@ class ZhasBot:
         from bot.web.ops import ops_routes
 
         return build_web_app([channel.routes() for channel in self.channels.values()]
-                             + [console_routes(self), reports_routes(self), ops_routes(self)])
+                             + [console_routes(self), reports_routes(self), ops_routes(self)],
+                             trusted_proxies=self.settings.proxy_networks)
 
     async def start(self) -> None:
         await self.db.upgrade()

@@ -12,6 +12,7 @@ enough / too old). The rules are then evaluated for a stand-in birth date of tha
 """
 from __future__ import annotations
 
+import asyncio
 import re
 from dataclasses import replace
 from datetime import date
@@ -166,7 +167,7 @@ async def on_text(turn: Turn) -> None:
         turn.update_state(step=STEPS[0])
         _ask(turn, STEPS[0])
     elif step == "birth":
-        _answer_birth(turn, text)
+        await _answer_birth(turn, text)
     elif step == "documents":
         _answer_documents_text(turn, text)
     elif step in _TYPED_ANSWERS:
@@ -346,7 +347,7 @@ def _read_birth(text: str, today: date) -> tuple[date | None, IinInfo | None, st
     return info.birth_date, info, None
 
 
-def _answer_birth(turn: Turn, text: str) -> None:
+async def _answer_birth(turn: Turn, text: str) -> None:
     answers = _answers(turn)
     born, info, problem = _read_birth(text, _today(turn))
     if problem is not None:
@@ -367,7 +368,8 @@ def _answer_birth(turn: Turn, text: str) -> None:
     answers.update(_age_facts(born, _rules(turn)))
     if info is not None:
         answers["sex"] = info.sex
-        answers["iin_hash"] = iin_hash(info.iin, turn.services.secret_key)
+        # Deliberately slow (scrypt, core.iin): computed beside the event loop.
+        answers["iin_hash"] = await asyncio.to_thread(iin_hash, info.iin, turn.services.secret_key)
     _save(turn, "birth", answers)
     _advance(turn, "birth")
 
@@ -500,7 +502,7 @@ def _store(turn: Turn, verdict: Verdict, answers: dict[str, Any]) -> None:
     consultation.region = answers["region"]
     turn.set_outcome(f"eligibility:{verdict.verdict}")
     contact = turn.contact
-    contact.birth_year = int(answers["birth_year"])
+    # The birth year is not kept: beside the IIN hash it would narrow the guesses (issue 14).
     contact.age_band = age_band(int(answers["age"]))
     # A check answered with a birth date keeps what an earlier IIN gave.
     if answers.get("sex"):

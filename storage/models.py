@@ -51,9 +51,9 @@ class Contact(Base):
     next_season_optin_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_inbound_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # Derived from the eligibility check; the IIN and the birth date themselves are never
-    # stored. iin_hash is a keyed HMAC (Services.secret_key) to spot repeated applicants.
-    birth_year: Mapped[int | None] = mapped_column(Integer)
+    # Derived from the eligibility check; the IIN, the birth date and the birth year are
+    # never stored. iin_hash is a keyed scrypt hash (core.iin) to spot repeated applicants;
+    # only the age band and sex are kept beside it, so guessing stays expensive.
     age_band: Mapped[str | None] = mapped_column(String(16))
     sex: Mapped[str | None] = mapped_column(String(8))  # male | female (from the IIN)
     iin_hash: Mapped[str | None] = mapped_column(String(64), index=True)

@@ -55,6 +55,7 @@ class Operator(Base):
     password_hash: Mapped[str] = mapped_column(String(256))
     # sha256 of the API bearer token; the token itself is shown once and never stored.
     token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    token_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -74,6 +75,7 @@ class OperatorSession(Base):
     csrf_token: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    remote: Mapped[str | None] = mapped_column(String(64))  # the client's address at login
 
 
 class Ticket(Base):
@@ -230,9 +232,12 @@ class Operators:
     async def by_name(self, name: str) -> Operator | None:
         return await self.session.scalar(select(Operator).where(Operator.name == name))
 
-    async def by_token_hash(self, token_hash: str) -> Operator | None:
+    async def by_token_hash(self, token_hash: str, now: datetime | None = None) -> Operator | None:
+        """The active operator holding this API token, unless it has expired."""
+        now = now or utcnow()
         return await self.session.scalar(
-            select(Operator).where(Operator.token_hash == token_hash, Operator.active.is_(True)))
+            select(Operator).where(Operator.token_hash == token_hash, Operator.active.is_(True),
+                                   or_(Operator.token_expires_at.is_(None), Operator.token_expires_at > now)))
 
     async def all(self) -> list[Operator]:
         return list(await self.session.scalars(select(Operator).order_by(Operator.name)))
@@ -256,6 +261,17 @@ class OperatorSessions:
             .where(OperatorSession.token_hash == token_hash, OperatorSession.expires_at > now,
                    Operator.active.is_(True)))).first()
         return (row[0], row[1]) if row else None
+
+    async def live(self, now: datetime) -> list[OperatorSession]:
+        return list(await self.session.scalars(
+            select(OperatorSession).where(OperatorSession.expires_at > now).order_by(OperatorSession.id)))
+
+    async def delete_for(self, operator_id: int) -> int:
+        rows = list(await self.session.scalars(
+            select(OperatorSession).where(OperatorSession.operator_id == operator_id)))
+        for row in rows:
+            await self.session.delete(row)
+        return len(rows)
 
     async def delete(self, token_hash: str) -> None:
         row = await self.session.scalar(select(OperatorSession).where(OperatorSession.token_hash == token_hash))

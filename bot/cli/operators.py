@@ -1,4 +1,4 @@
-"""`zhasbot operators add|token|list` — console accounts from the command line."""
+"""`zhasbot operators add|token|list|sessions|revoke` — console accounts from the command line."""
 from __future__ import annotations
 
 import argparse
@@ -31,11 +31,23 @@ def cmd_add(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_token(args: argparse.Namespace) -> int:
-    from bot.console.accounts import AccountError, Accounts
+def _accounts(db, settings):
+    from datetime import timedelta
 
+    from bot.console.accounts import Accounts
+
+    return Accounts(db, token_lifetime=timedelta(days=settings.api_token_days))
+
+
+def cmd_token(args: argparse.Namespace) -> int:
+    from datetime import timedelta
+
+    from bot.cli.support import with_database
+    from bot.console.accounts import AccountError
+
+    lifetime = timedelta(days=args.days) if args.days else None
     try:
-        token = _run(lambda db: Accounts(db).issue_token(args.name))
+        token = with_database(lambda db, settings: _accounts(db, settings).issue_token(args.name, lifetime=lifetime))
     except AccountError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -52,6 +64,37 @@ def cmd_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def _when(moment) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M UTC") if moment else "never"
+
+
+def cmd_sessions(args: argparse.Namespace) -> int:
+    """Live console sessions and unexpired API tokens: who can act right now."""
+    from bot.console.accounts import Accounts
+
+    access = _run(lambda db: Accounts(db).active_access())
+    if not access:
+        print("no live sessions or tokens")
+    for item in access:
+        since = f"since {_when(item.created_at)}\t" if item.kind == "session" else ""
+        print(f"{item.operator}\t{item.kind}\t{since}expires {_when(item.expires_at)}"
+              + (f"\tfrom {item.remote}" if item.remote else ""))
+    return 0
+
+
+def cmd_revoke(args: argparse.Namespace) -> int:
+    from bot.console.accounts import AccountError, Accounts
+
+    token, sessions = not args.sessions_only, not args.token_only
+    try:
+        ended = _run(lambda db: Accounts(db).revoke(args.name, token=token, sessions=sessions))
+    except AccountError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"{args.name}: {ended} ended")
+    return 0
+
+
 def register(commands) -> None:
     operators = commands.add_parser("operators", help="operator console accounts")
     sub = operators.add_subparsers(dest="operators_command", required=True)
@@ -62,5 +105,13 @@ def register(commands) -> None:
     add.set_defaults(func=cmd_add)
     token = sub.add_parser("token", help="print a new API bearer token for NAME (replaces the old one)")
     token.add_argument("name")
+    token.add_argument("--days", type=int, help="valid for this many days (default: API_TOKEN_DAYS, 90)")
     token.set_defaults(func=cmd_token)
     sub.add_parser("list", help="list operators").set_defaults(func=cmd_list)
+    sub.add_parser("sessions", help="list live console sessions and API tokens").set_defaults(func=cmd_sessions)
+    revoke = sub.add_parser("revoke", help="end NAME's API token and console sessions now")
+    revoke.add_argument("name")
+    only = revoke.add_mutually_exclusive_group()
+    only.add_argument("--token-only", action="store_true")
+    only.add_argument("--sessions-only", action="store_true")
+    revoke.set_defaults(func=cmd_revoke)

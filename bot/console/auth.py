@@ -1,9 +1,11 @@
 """Passwords, tokens and CSRF: standard KDF, random tokens, constant-time comparisons."""
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import secrets
+from concurrent.futures import ThreadPoolExecutor
 
 # scrypt with n=2**14, r=8, p=1 (RFC 7914's interactive-login parameters, about 16 MB).
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2 ** 14, 8, 1
@@ -32,6 +34,18 @@ def verify_password(password: str, stored: str) -> bool:
 
 # Verifying against this when the name is unknown keeps a failed login as slow as a wrong password.
 DUMMY_HASH = hash_password("not-a-real-password")
+
+# scrypt takes ~50 ms of CPU and 16 MB: never on the event loop (a login flood would stall
+# every chat), and at most two at once whatever the flood (memory and cores stay bounded).
+_HASHING = ThreadPoolExecutor(max_workers=2, thread_name_prefix="scrypt")
+
+
+async def hash_password_async(password: str) -> str:
+    return await asyncio.get_running_loop().run_in_executor(_HASHING, hash_password, password)
+
+
+async def verify_password_async(password: str, stored: str) -> bool:
+    return await asyncio.get_running_loop().run_in_executor(_HASHING, verify_password, password, stored)
 
 
 def new_token() -> str:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import math
 import secrets
 import tempfile
 from datetime import date
@@ -17,7 +18,7 @@ from urllib.parse import urlencode
 import jinja2
 from aiohttp import web
 
-from bot.console.accounts import ROLES, AccountError, Accounts
+from bot.console.accounts import ROLES, AccountError, Accounts, Throttled
 from bot.console.auth import same
 from bot.web.inputs import BadInput, read_form
 from core.text import storable
@@ -152,10 +153,10 @@ class Console:
         return wrap
 
     # --- login -------------------------------------------------------------------------
-    async def login_page(self, request: web.Request, *, failed: bool = False) -> web.Response:
+    async def login_page(self, request: web.Request, *, failed: bool = False, status: int | None = None) -> web.Response:
         token = secrets.token_urlsafe(32)
         next_url = request.query.get("next", "/console")
-        response = self.render(request, "login.html", status=401 if failed else 200, login_csrf=token,
+        response = self.render(request, "login.html", status=status or (401 if failed else 200), login_csrf=token,
                                failed=failed, next_url=next_url if next_url.startswith("/console") else "/console")
         self._set_cookie(response, LOGIN_CSRF_COOKIE, token, max_age=3600)
         return response
@@ -167,8 +168,13 @@ class Console:
             return self.render(request, "error.html", status=400, message_key="console.error.invalid")
         if not same(str(form.get("csrf_token", "")), request.cookies.get(LOGIN_CSRF_COOKIE)):
             return self.render(request, "error.html", status=403, message_key="console.error.csrf")
-        login = await self.accounts.login(str(form.get("name", "")).strip(), str(form.get("password", "")),
-                                          remote=request.remote)
+        try:
+            login = await self.accounts.login(str(form.get("name", "")).strip(), str(form.get("password", "")),
+                                              remote=request.remote)
+        except Throttled as throttled:
+            response = await self.login_page(request, failed=True, status=429)
+            response.headers["Retry-After"] = str(max(1, math.ceil(throttled.retry_after)))
+            return response
         if login is None:
             return await self.login_page(request, failed=True)
         next_url = str(form.get("next", "/console"))

@@ -4,7 +4,11 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+from ipaddress import IPv4Network, IPv6Network
+
 from aiohttp import web
+
+from bot.web.security import forwarding_middleware, inline_csp, security_headers
 
 log = logging.getLogger(__name__)
 
@@ -12,8 +16,11 @@ STATIC_DIR = Path(__file__).resolve().parent / "static"
 MAX_BODY_BYTES = 1024 * 1024
 
 
-async def chat_page(_request: web.Request) -> web.FileResponse:
-    return web.FileResponse(STATIC_DIR / "chat.html")
+async def chat_page(_request: web.Request) -> web.Response:
+    html = (STATIC_DIR / "chat.html").read_text(encoding="utf-8")
+    # Its inline script and style are allowed by hash; nothing injected could run.
+    return web.Response(text=html, content_type="text/html",
+                        headers={"Content-Security-Policy": inline_csp(html), "Cache-Control": "no-cache"})
 
 
 @web.middleware
@@ -28,8 +35,11 @@ async def errors_as_json(request: web.Request, handler):
         return web.json_response({"error": "internal error"}, status=500)
 
 
-def build_web_app(route_groups: list[list[web.RouteDef]]) -> web.Application:
-    app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=[errors_as_json])
+def build_web_app(route_groups: list[list[web.RouteDef]], *,
+                  trusted_proxies: tuple[IPv4Network | IPv6Network, ...] = ()) -> web.Application:
+    app = web.Application(client_max_size=MAX_BODY_BYTES,
+                          middlewares=[forwarding_middleware(trusted_proxies), errors_as_json])
+    app.on_response_prepare.append(security_headers)
     app.router.add_get("/", chat_page)
     for routes in route_groups:
         app.router.add_routes(routes)
