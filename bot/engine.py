@@ -80,6 +80,9 @@ class ConversationEngine:
             await session.commit()  # stored before anything is answered
 
             replies: list[tuple[Contact, Consultation, Outbound]] = []
+            # Where replies go, taken before the flows run: /forget erases the contact's
+            # external id, and its confirmation must still reach the person.
+            addresses = {contact.id: contact.external_id for _inbound, contact, _c in accepted}
             for inbound, contact, consultation in accepted:
                 turn = Turn(inbound=inbound, contact=contact, consultation=consultation,
                             uow=uow, services=self.services)
@@ -107,7 +110,7 @@ class ConversationEngine:
             await session.commit()
             return [
                 Reply(message_id=message_id, contact_id=contact.id,
-                      address=Address(Channel(contact.channel), contact.external_id),
+                      address=Address(Channel(contact.channel), addresses.get(contact.id, contact.external_id)),
                       outbound=outbound, lang=contact.language or self.services.default_language)
                 for message_id, (contact, _consultation, outbound) in zip(message_ids, replies)
             ]

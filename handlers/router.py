@@ -12,7 +12,7 @@ decides only between flows that want the same kind of message:
 """
 from __future__ import annotations
 
-from handlers import csat, eligibility, faq, handoff, language, media, menu, optout, season, status, survey
+from handlers import csat, eligibility, faq, forget, handoff, language, media, menu, optout, season, status, survey
 from handlers.routing import Router
 from handlers.turn import Turn
 
@@ -27,6 +27,7 @@ ROUTER = Router(
     eligibility.flow,     # /check, starting and resuming, the wizard's buttons
     handoff.flow,         # /operator, complaints and suggestions, "not solved"
     season.flow,          # "tell me when the next season opens"
+    forget.flow,          # /forget: the person erases their own data (after a button)
     media.flow,
     faq.flow,             # any text no flow awaits
     menu.flow,            # /start, /menu, /help, and what nobody declared

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import csv
+import os
 from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 from typing import AsyncIterator, Iterable
@@ -70,7 +71,9 @@ async def journal_rows(db: Database, flt: JournalFilter, *, by: str, zone: ZoneI
 async def write_csv(path: Path, header: list[str], rows: AsyncIterator[Iterable[object]]) -> int:
     count = 0
     # utf-8-sig writes the BOM that makes Excel read Cyrillic correctly.
-    with open(path, "w", encoding="utf-8-sig", newline="") as file:
+    # Exports hold personal data: readable by the owner only, whatever the umask.
+    with open(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w", encoding="utf-8-sig",
+              newline="") as file:
         writer = csv.writer(file)
         writer.writerow(header)
         async for row in rows:
@@ -83,6 +86,7 @@ async def write_xlsx(path: Path, header: list[str], rows: AsyncIterator[Iterable
                      sheet_title: str = "journal") -> int:
     # Streamed straight into the zip (bot/xlsx_stream.py): flat memory, ~1 µs a cell.
     count = 0
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600))  # owner-only before any row
     with SheetWriter(path, sheet_title, len(header)) as sheet:
         sheet.row(header)
         async for row in rows:

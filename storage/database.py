@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from pathlib import Path
 
 from alembic import command
@@ -12,6 +13,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+WAL_SIZE_LIMIT = 8 * 1024 * 1024
 
 
 def _sqlite_pragmas(autocheckpoint: bool):
@@ -23,6 +25,11 @@ def _sqlite_pragmas(autocheckpoint: bool):
         cursor.execute("PRAGMA busy_timeout=10000")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
+        # Erased or updated values are overwritten with zeros, not left in free space.
+        cursor.execute("PRAGMA secure_delete=ON")
+        # Once checkpointed and restarted, the WAL file is cut back to this size: a flood
+        # of messages no longer leaves a WAL of hundreds of MB behind for good.
+        cursor.execute(f"PRAGMA journal_size_limit={WAL_SIZE_LIMIT}")
         if not autocheckpoint:
             # The commit that crosses the WAL limit would otherwise copy the WAL into the
             # database and fsync it while users wait (hundreds of ms); the running bot
@@ -33,11 +40,22 @@ def _sqlite_pragmas(autocheckpoint: bool):
     return apply
 
 
+def private_file(path: Path) -> None:
+    """Create `path` readable by its owner only (0600), or make it so; SQLite gives the
+    -wal and -shm files the database file's permissions."""
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+        os.chmod(path, 0o600)
+    except OSError as exc:  # a read-only mount, someone else's file: SQLite will say more
+        logging.getLogger(__name__).warning("could not make %s private: %s", path, exc)
+
+
 def create_engine(database_url: str, *, autocheckpoint: bool = True) -> AsyncEngine:
     url = make_url(database_url)
     if url.get_backend_name() == "sqlite":
         if url.database and url.database != ":memory:":
             Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+            private_file(Path(url.database))
         engine = create_async_engine(url)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas(autocheckpoint))
         return engine

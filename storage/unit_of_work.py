@@ -26,6 +26,12 @@ class UnitOfWork:
         return Tickets(self.session)
 
     @property
+    def erasure(self) -> "Erasure":
+        from storage.erasure import Erasure
+
+        return Erasure(self.session)
+
+    @property
     def applications(self) -> Applications:
         return Applications(self.session)
 

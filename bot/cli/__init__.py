@@ -8,14 +8,15 @@ or an export never pays for the transports.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
-from bot.cli import db, eligibility, faq, feedback, journal, notify, operators, serve
+from bot.cli import contacts, db, eligibility, faq, feedback, journal, notify, operators, serve
 from bot.settings import SettingsError
 from core.config import ConfigError
 
 # Order is the order of `zhasbot --help`.
-COMMAND_GROUPS = (serve, db, journal, faq, eligibility, operators, notify, feedback)
+COMMAND_GROUPS = (serve, db, journal, faq, eligibility, operators, contacts, notify, feedback)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -27,6 +28,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    # Every file the bot writes (database, WAL, exports, logs, the generated key) holds
+    # personal data or secrets: owner-only by default.
+    os.umask(0o077)
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
