@@ -20,6 +20,7 @@ from aiohttp import web
 
 from bot.console.accounts import ROLES, AccountError, Accounts, Throttled
 from bot.console.auth import same
+from bot.erasure import erase_person
 from bot.web.inputs import BadInput, read_form
 from core.text import storable
 from core.i18n import LANGUAGES, Translator
@@ -82,6 +83,8 @@ class Console:
             web.post("/console/tickets/{id:\\d{1,18}}/resolve", self.resolve),
             web.post("/console/tickets/{id:\\d{1,18}}/handback", self.hand_back),
             web.get("/console/search", self.search),
+            web.get("/console/contacts/{id:\\d{1,18}}/erase", self.erase_page),
+            web.post("/console/contacts/{id:\\d{1,18}}/erase", self.erase),
             web.get("/console/calls", self.call_page),
             web.post("/console/calls", self.log_call),
             web.get("/console/manage", self.manage),
@@ -274,7 +277,27 @@ class Console:
         query = storable(request.query.get("q", "")).strip()[:100]
         tickets = self.views.tickets(await self.handoff.search(query)) if query else []
         contacts = self.views.contacts(await self.handoff.search_contacts(query)) if query else []
-        return self.render(request, "search.html", query=query, tickets=tickets, contacts=contacts)
+        return self.render(request, "search.html", query=query, tickets=tickets, contacts=contacts,
+                           notice=request.query.get("notice"))
+
+    # --- erasing a person (issue 14) ----------------------------------------------------
+    @page(role="manager")
+    async def erase_page(self, request: web.Request) -> web.Response:
+        contact_id = int(request.match_info["id"])
+        report = await erase_person(self.handoff.db, actor=request[OPERATOR].name, dry_run=True, contact_id=contact_id)
+        return self.render(request, "erase.html", report=report, contact_id=contact_id,
+                           status=200 if report.contact_ids else 404)
+
+    @page(role="manager")
+    async def erase(self, request: web.Request) -> web.StreamResponse:
+        if request[FORM].get("confirm") != "yes":
+            return await self.erase_page.__wrapped__(self, request)
+        operator = request[OPERATOR]
+        report = await erase_person(self.handoff.db, actor=operator.name, operator_id=operator.id,
+                                    contact_id=int(request.match_info["id"]))
+        if not report.contact_ids:
+            return self.render(request, "error.html", status=404, message_key="console.erase.none")
+        raise self.redirect("/console/search?notice=erased")
 
     # --- phone calls -------------------------------------------------------------------
     @page()

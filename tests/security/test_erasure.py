@@ -135,3 +135,28 @@ async def test_forget_asks_then_erases_and_still_answers(engine, db):
         assert await session.scalar(select(Contact).where(Contact.external_id == "web-forget")) is None
         audit = await session.scalar(select(AuditEntry).where(AuditEntry.action == "contact_erased"))
         assert audit.details["via"] == "forget"
+
+
+async def test_a_manager_erases_from_the_console_after_confirming(target):
+    app = target.app
+    await _talk(app.engine)
+    async with app.db.unit_of_work() as uow:
+        contact_id = (await uow.contacts.find("whatsapp", PHONE)).id
+    status, body = await target.console.get("/console/search?q=5551234")
+    assert status == 200 and f"/console/contacts/{contact_id}/erase" in body
+    status, body = await target.console.get(f"/console/contacts/{contact_id}/erase")
+    assert status == 200 and "telegram, whatsapp" in body
+    # Without the confirmation box nothing happens.
+    status, body, _ = await target.console.post(f"/console/contacts/{contact_id}/erase", {})
+    assert status == 200
+    async with app.db.unit_of_work() as uow:
+        assert await uow.contacts.find("whatsapp", PHONE) is not None
+    status, body, response = await target.console.post(f"/console/contacts/{contact_id}/erase", {"confirm": "yes"})
+    assert status == 200 and str(response.url).endswith("/console/search?notice=erased")
+    async with app.db.sessions() as session:
+        texts = list(await session.scalars(select(Message.text)))
+        entry = await session.scalar(select(AuditEntry).where(AuditEntry.action == "contact_erased"))
+    assert not any(PHRASE in text for text in texts) and any(OTHER in text for text in texts)
+    assert entry.actor == "aigerim" and entry.details["contacts"] == 2
+    status, body = await target.console.get("/console/manage")
+    assert "7015551234" not in body and "Айгерим" not in body and PHRASE not in body
