@@ -77,7 +77,7 @@ class ZhasBot:
                                    window=timedelta(minutes=settings.status_link_window_minutes)),
         )
         engine = ConversationEngine(db, services, idle_minutes=settings.consultation_idle_minutes,
-                                    masker=mask_personal)
+                                    masker=mask_personal, max_message_length=settings.max_message_length)
         app = cls(settings=settings, configuration=config, db=db, services=services, engine=engine)
         engine.observer = app.metrics.observe_batch
         app._build_channels()
@@ -149,6 +149,12 @@ class ZhasBot:
     async def start(self) -> None:
         await self.db.upgrade()
         self._checkpoints = self.db.start_checkpoints()
+        self._retention = None
+        if self.settings.retention_days:
+            from bot.retention import retention_forever
+
+            self._retention = asyncio.create_task(retention_forever(self.db, self.settings.retention_days),
+                                                  name="retention")
         app = self.web_app()
         self.runner = web.AppRunner(app, access_log=None)
         await self.runner.setup()
@@ -194,6 +200,10 @@ class ZhasBot:
         if self.runner is not None:
             await self.runner.cleanup()
         gc.unfreeze()
+        retention = getattr(self, "_retention", None)
+        if retention is not None:
+            retention.cancel()
+            await asyncio.gather(retention, return_exceptions=True)
         checkpoints = getattr(self, "_checkpoints", None)
         if checkpoints is not None:
             checkpoints.cancel()

@@ -11,12 +11,15 @@ import asyncio
 import logging
 import time
 from collections import defaultdict
+from weakref import WeakValueDictionary
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Callable
 
 from sqlalchemy.exc import IntegrityError
+
+from core.text import storable
 
 from core.messages import PAYLOAD_PATTERN, Address, Channel, ContentType, Inbound, Outbound, Reply, SendResult
 from handlers.router import dispatch
@@ -32,6 +35,7 @@ class ConversationEngine:
     def __init__(
         self, db: Database, services: Services, *, idle_minutes: int = 30,
         clock: Callable[[], datetime] = utcnow, masker: Callable[[str], str] | None = None,
+        max_message_length: int = 4096,
     ):
         self.db = db
         self.services = services
@@ -39,7 +43,9 @@ class ConversationEngine:
         self.clock = clock
         # Masks personal data (IINs) before text reaches the journal.
         self.masker = masker or (lambda text: text)
-        self._locks: defaultdict[tuple[str, str], asyncio.Lock] = defaultdict(asyncio.Lock)
+        self.max_message_length = max_message_length
+        # A lock per sender only while someone holds it: 60,000 senders leave nothing behind.
+        self._locks: WeakValueDictionary[tuple[str, str], asyncio.Lock] = WeakValueDictionary()
         # Told (channel, inbound count, seconds) after each batch: the metrics' reply latency.
         self.observer: Callable[[str, int, float], None] | None = None
 
@@ -54,7 +60,10 @@ class ConversationEngine:
         started = time.perf_counter()
         async with AsyncExitStack() as stack:
             for key in keys:
-                await stack.enter_async_context(self._locks[key])
+                lock = self._locks.get(key)
+                if lock is None:
+                    lock = self._locks[key] = asyncio.Lock()
+                await stack.enter_async_context(lock)
             replies = await self._handle_locked(inbounds)
         if self.observer is not None:
             self.observer(inbounds[0].channel.value, len(inbounds), time.perf_counter() - started)
@@ -144,7 +153,13 @@ class ConversationEngine:
         accepted = []
         for inbound in fresh:
             channel = inbound.channel.value
-            inbound.text = inbound.text or ""
+            inbound.text = storable(inbound.text or "")
+            if len(inbound.text) > self.max_message_length:
+                # Answered as usual, from the first MAX_MESSAGE_LENGTH characters; the journal
+                # says how much was cut (the cut text is what every flow sees).
+                cut = len(inbound.text) - self.max_message_length
+                inbound.text = inbound.text[:self.max_message_length]
+                inbound.truncated = cut
             contact = contacts[(channel, inbound.user_id)]
             if inbound.shared_phone:
                 contact.phone = inbound.shared_phone
@@ -174,7 +189,10 @@ class ConversationEngine:
         placeholder = (contact.state or {}).get("redact_inbound")
         if placeholder and inbound.content_type == ContentType.text:
             return placeholder
-        return self.masker(inbound.text)
+        text = self.masker(inbound.text)
+        if inbound.truncated:
+            text += f" […{inbound.truncated} more characters not kept]"
+        return text
 
     @staticmethod
     def _resolve_typed_button(turn: Turn) -> None:

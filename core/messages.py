@@ -64,6 +64,8 @@ class Inbound:
     # key arriving twice is journaled and answered once.
     event_id: str | None = None
     channel_message_id: str | None = None
+    # Characters cut off because the text was longer than MAX_MESSAGE_LENGTH (0: none).
+    truncated: int = 0
 
 
 @dataclass(frozen=True)

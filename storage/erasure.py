@@ -188,3 +188,21 @@ async def scrub(engine: AsyncEngine) -> None:
         for table in ("contacts", "messages", "consultations", "tickets", "csat", "survey_answers", "outbox",
                       "applications"):
             await connection.exec_driver_sql(f"VACUUM {table}")
+
+
+async def anonymise_before(session: AsyncSession, cutoff, *, batch: int = 5000) -> int:
+    """RETENTION_DAYS: texts written before `cutoff` are emptied — messages, call notes,
+    CSAT comments, survey text answers. Rows, dates and scores stay for the reports.
+    Returns how many messages were emptied (at most `batch` per call: short transactions)."""
+    ids = list(await session.scalars(
+        select(Message.id).where(Message.created_at < cutoff, Message.text != ERASED_TEXT).limit(batch)))
+    if ids:
+        await session.execute(update(Message).where(Message.id.in_(ids)).values(text=ERASED_TEXT))
+    await session.execute(update(Consultation).where(Consultation.closed_at < cutoff, Consultation.notes.is_not(None))
+                          .values(notes=None))
+    await session.execute(update(CsatRequest).where(CsatRequest.created_at < cutoff, CsatRequest.comment.is_not(None))
+                          .values(comment=None))
+    old = select(SurveyResponse.id).where(SurveyResponse.created_at < cutoff)
+    await session.execute(update(SurveyAnswer).where(SurveyAnswer.response_id.in_(old), SurveyAnswer.kind == "text",
+                                                     SurveyAnswer.value.is_not(None)).values(value=None))
+    return len(ids)

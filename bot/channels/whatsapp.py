@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections import defaultdict
+from weakref import WeakValueDictionary
 
 from aiohttp import web
 from twilio.base.exceptions import TwilioRestException
@@ -72,7 +72,8 @@ class WhatsAppChannel:
         self.validator = RequestValidator(auth_token)
         self.client: Client | None = None
         self._http: AsyncTwilioHttpClient | None = None
-        self._user_locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+        # Per-sender send order; a lock lives only while in use (no growth with senders).
+        self._user_locks: WeakValueDictionary[str, asyncio.Lock] = WeakValueDictionary()
         self._deliveries: set[asyncio.Task] = set()
 
     async def start(self) -> None:
@@ -162,7 +163,10 @@ class WhatsAppChannel:
     async def deliver(self, replies: list[Reply]) -> list[SendResult]:
         results = []
         for reply in replies:
-            async with self._user_locks[reply.address.user_id]:
+            lock = self._user_locks.get(reply.address.user_id)
+            if lock is None:
+                lock = self._user_locks[reply.address.user_id] = asyncio.Lock()
+            async with lock:
                 results.append(await self.send(reply))
         await self.engine.record_results_logged(results)
         return results

@@ -160,3 +160,21 @@ async def test_a_manager_erases_from_the_console_after_confirming(target):
     assert entry.actor == "aigerim" and entry.details["contacts"] == 2
     status, body = await target.console.get("/console/manage")
     assert "7015551234" not in body and "Айгерим" not in body and PHRASE not in body
+
+
+async def test_retention_empties_old_texts_and_keeps_rows(db, services):
+    from datetime import timedelta
+
+    from bot.engine import ConversationEngine
+    from bot.retention import apply_retention
+    from storage.types import utcnow
+
+    old_clock = lambda: utcnow() - timedelta(days=400)  # noqa: E731
+    await ConversationEngine(db, services, clock=old_clock).handle(Inbound(Channel.webchat, "old-1", "давнее сообщение"))
+    await ConversationEngine(db, services).handle(Inbound(Channel.webchat, "new-1", "свежее сообщение"))
+    before = await _counts(db)
+    assert await apply_retention(db, 365) >= 1
+    assert await _counts(db) == before
+    async with db.sessions() as session:
+        texts = list(await session.scalars(select(Message.text)))
+    assert "давнее сообщение" not in texts and "свежее сообщение" in texts
