@@ -1,8 +1,8 @@
 """security: API tokens expire; sessions remember where they came from; no birth year beside
 the IIN hash; the old fast (HMAC) IIN hashes are dropped — they could be reversed in seconds
 
-Revision ID: 0006_security
-Revises: 0005
+Revision ID: 0007_security
+Revises: 0006_link_failures
 Create Date: 2026-11-29
 """
 from __future__ import annotations
@@ -12,8 +12,8 @@ from alembic import op
 
 import storage.types
 
-revision = "0006_security"
-down_revision = "0005"
+revision = "0007_security"
+down_revision = "0006_link_failures"
 branch_labels = None
 depends_on = None
 
