@@ -24,6 +24,7 @@ class Target:
     api_token: str
     twilio: FakeTwilioAPI
     telegram: FakeTelegramAPI
+    sender: str = ""  # a signed web chat sender, set by tests that need one
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -44,7 +45,10 @@ async def target(database_url):
                                twilio_whatsapp_from="+14155238886", twilio_api_base=twilio.base_url,
                                telegram_bot_token=TOKEN, telegram_api_server=telegram.base_url,
                                telegram_mode="webhook", telegram_webhook_secret=WEBHOOK_SECRET,
-                               notifications_enabled=False, cookie_secure=False) as app:
+                               notifications_enabled=False, cookie_secure=False,
+                               # Hostile messages must reach the engine, not the politeness limit.
+                               webchat_messages_per_sender="100000/minute", webchat_messages_per_ip="100000/minute",
+                               webchat_sessions_per_ip="1000/hour") as app:
             await app.accounts.add(MANAGER, "manager", PASSWORD)
             token = await app.accounts.issue_token(MANAGER)
             console = ConsoleClient(app.base_url)
@@ -54,3 +58,10 @@ async def target(database_url):
                 yield Target(app, console, token, twilio, telegram)
             finally:
                 await console.close()
+
+
+async def new_sender(http, base_url: str) -> str:
+    """A signed web chat sender id (POST /webhooks/rest/session), as the page gets one."""
+    async with http.post(base_url + "/webhooks/rest/session") as response:
+        assert response.status == 200, await response.text()
+        return (await response.json())["sender"]

@@ -26,7 +26,8 @@ def _sample(rng: random.Random, per_field: int) -> list[str]:
     return rng.sample(NASTY_VALUES, min(per_field, len(NASTY_VALUES)))
 
 
-def json_bodies(fields: list[str], rng: random.Random, per_field: int) -> list[tuple[dict, bytes]]:
+def json_bodies(fields: list[str], rng: random.Random, per_field: int,
+                base: dict | None = None) -> list[tuple[dict, bytes]]:
     """(headers, body) pairs of malformed or hostile JSON for an endpoint with `fields`."""
     plain = {"Content-Type": "application/json"}
     bodies: list[tuple[dict, bytes]] = [
@@ -41,9 +42,10 @@ def json_bodies(fields: list[str], rng: random.Random, per_field: int) -> list[t
     ]
     for field in fields:
         for value in _sample(rng, per_field):
-            bodies.append((plain, json.dumps({f: value for f in fields} | {field: value}).encode()))
+            fill = base or {f: value for f in fields}
+            bodies.append((plain, json.dumps(fill | {field: value}).encode()))
         for value in (2 ** 64, -(2 ** 63) - 1, 1e308, [], {}, None, True, [1] * 3, {"a": {"b": 1}}):
-            bodies.append((plain, json.dumps({field: value}).encode()))
+            bodies.append((plain, json.dumps((base or {}) | {field: value}).encode()))
     return bodies
 
 

@@ -19,6 +19,7 @@ from reports.journal import export_journal
 from storage.models import Contact, Message
 from storage.unit_of_work import Database
 from tests.conftest import make_services, sqlite_url
+from tests.security.conftest import new_sender
 from tests.support.app import running_bot
 
 
@@ -41,8 +42,10 @@ async def test_per_sender_state_is_freed(db, services):
 async def test_webchat_long_poll_state_is_freed(tmp_path):
     async with running_bot(sqlite_url(tmp_path), notifications_enabled=False) as app:
         async with aiohttp.ClientSession() as http:
-            for n in range(30):
-                async with http.get(app.base_url + f"/webhooks/rest/messages?sender=p-{n}&timeout=0.01") as response:
+            for _ in range(20):
+                sender = await new_sender(http, app.base_url)
+                async with http.get(app.base_url + "/webhooks/rest/messages", params={
+                        "sender": sender, "timeout": "0.01"}) as response:
                     assert response.status == 200
         gc.collect()
         webchat = app.channels[Channel.webchat]

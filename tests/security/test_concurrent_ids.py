@@ -7,6 +7,7 @@ import aiohttp
 from sqlalchemy import func, select
 
 from storage.models import Contact, Message
+from tests.security.conftest import new_sender
 from tests.support.app import running_bot
 
 
@@ -19,11 +20,12 @@ async def _post(http, base, sender, text, message_id):
 async def test_eight_senders_one_message_id(database_url):
     async with running_bot(database_url, notifications_enabled=False) as app:
         async with aiohttp.ClientSession() as http:
+            senders = [await new_sender(http, app.base_url) for _ in range(9)]
             statuses = await asyncio.gather(*(
-                _post(http, app.base_url, f"sender-{n}", f"сәлем {n}", "m-1") for n in range(8)))
+                _post(http, app.base_url, senders[n], f"сәлем {n}", "m-1") for n in range(8)))
             # The same sender sending one id eight times at once: one message.
             statuses += await asyncio.gather(*(
-                _post(http, app.base_url, "repeater", "тот же", "m-2") for _ in range(8)))
+                _post(http, app.base_url, senders[8], "тот же", "m-2") for _ in range(8)))
         assert set(statuses) == {200}, statuses
         async with app.db.sessions() as session:
             inbound = await session.scalar(select(func.count()).select_from(Message).where(Message.direction == "in"))

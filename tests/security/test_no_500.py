@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from storage.models import Consultation, Contact, Message
 from storage.tickets import AuditEntry, Ticket
-from tests.security.conftest import WEBHOOK_SECRET
+from tests.security.conftest import WEBHOOK_SECRET, new_sender
 from tests.security.fuzz_corpus import form_bodies, json_bodies, query_strings, route_paths
 
 # The fields each route reads, so hostile values reach the code behind the parsing.
@@ -69,7 +69,8 @@ def _cases(target, routes, per_field: int) -> list[tuple[str, str, dict, bytes |
         key = template.replace("{name}", "{id}")
         # Logging out with the right token would end the session the other cases use.
         token = None if template == "/console/logout" else csrf
-        bodies = (json_bodies(JSON_FIELDS.get(key, ["x"]), rng, per_field)
+        base = {"sender": target.sender, "message": "сәлем"} if template == "/webhooks/rest/webhook" else {}
+        bodies = (json_bodies(JSON_FIELDS.get(key, ["x"]), rng, per_field, base)
                   if template.startswith(("/api", "/webhooks/rest", "/webhooks/telegram"))
                   else form_bodies({f: PLAUSIBLE.get(f, "") for f in FORM_FIELDS.get(key, ["x"])}, token, rng, per_field))
         for extra, body in bodies:
@@ -86,9 +87,11 @@ async def _counts(app) -> dict[str, int]:
 async def test_fuzz_every_route_no_5xx_no_lost_rows(target):
     app = target.app
     async with aiohttp.ClientSession() as http:
+        seed = await new_sender(http, app.base_url)
+        target.sender = await new_sender(http, app.base_url)  # hostile values ride on a valid session
         for text in ("Сәлем", "/start", "оператор"):
             async with http.post(app.base_url + "/webhooks/rest/webhook",
-                                 json={"sender": "seed-user", "message": text}) as response:
+                                 json={"sender": seed, "message": text}) as response:
                 assert response.status == 200
     before = await _counts(app)
     routes = _routes(app)
