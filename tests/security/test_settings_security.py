@@ -55,3 +55,22 @@ def test_cookie_secure_and_trusted_proxies():
     with pytest.raises(SettingsError) as error:
         load_settings(_env_file=None, trusted_proxies="10.0.0.0/8,proxy.local")
     assert "TRUSTED_PROXIES" in str(error.value)
+
+
+def test_lock_file_pins_every_dependency_at_or_above_its_floor():
+    import re
+    import tomllib
+
+    from packaging.requirements import Requirement
+    from packaging.version import Version
+
+    project = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    wanted = [Requirement(r) for r in project["dependencies"] + project["optional-dependencies"]["dev"]]
+    pins = {}
+    for line in (REPO / "requirements.lock").read_text(encoding="utf-8").splitlines():
+        if match := re.match(r"^([A-Za-z0-9_.\-]+)==([^\s;]+)", line):
+            pins[re.sub(r"[-_.]+", "-", match.group(1)).lower()] = Version(match.group(2))
+    for requirement in wanted:
+        name = re.sub(r"[-_.]+", "-", requirement.name).lower()
+        assert name in pins, f"{name} is not in requirements.lock: run pip-compile (README)"
+        assert requirement.specifier.contains(pins[name], prereleases=True), (name, str(pins[name]))
