@@ -54,7 +54,7 @@ async def test_commands_registered_in_three_languages(polling_bot, fake):
     assert fake.commands["kk"][2]["description"] == "Өтінім бере аламын ба?"
     for lang in ("kk", "ru", "en"):
         names = [command["command"] for command in fake.commands[lang]]
-        assert names == ["start", "menu", "check", "status", "operator", "language", "help"]
+        assert names == ["start", "menu", "check", "status", "operator", "language", "help", "forget"]
     assert fake.commands["ru"][1]["description"] == "Главное меню"
     assert fake.calls_of("deleteWebhook"), "polling must delete any webhook first"
 

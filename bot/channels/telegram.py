@@ -49,7 +49,7 @@ log = logging.getLogger(__name__)
 TEXT_LIMIT = 4096
 POLL_TIMEOUT = 25
 ALLOWED_UPDATES = ["message", "callback_query"]
-COMMANDS = ("start", "menu", "check", "status", "operator", "language", "help")
+COMMANDS = ("start", "menu", "check", "status", "operator", "language", "help", "forget")
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 
 
