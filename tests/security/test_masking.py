@@ -104,3 +104,14 @@ def test_deadlines_and_ordinary_numbers_stay_readable():
 def test_logs_and_exports_also_mask_phones():
     assert "2345" not in mask_text("позвоните +7 701 234 56 78, ИИН 990315300123")
     assert "990315" not in mask_text("позвоните +7 701 234 56 78, ИИН 990315300123")
+
+
+def test_log_records_are_masked_with_the_same_function():
+    import logging
+
+    from bot.logs import MaskPersonalData
+
+    record = logging.LogRecord("x", logging.INFO, __file__, 1, "user wrote %s", ("ИИН 990315_300_123, родилась 15 марта 1999",), None)
+    assert MaskPersonalData().filter(record)
+    message = record.getMessage()
+    assert "990315" not in message and "1999" not in message and "марта" not in message
