@@ -26,8 +26,8 @@ flow = Flow("forget")
 
 @flow.command("forget")
 async def ask(turn: Turn) -> None:
-    turn.say_key("forget.confirm", [turn.button("forget.yes", Forget(answer="yes").pack()),
-                                    turn.button("forget.no", Forget(answer="no").pack())])
+    turn.say_key("forget.confirm", [turn.button("forget.yes", Forget(answer="yes")),
+                                    turn.button("forget.no", Forget(answer="no"))])
 
 
 @flow.button(Forget)

@@ -164,7 +164,6 @@ class Erasure:
             contact.phone = None
             contact.state = {}
             contact.iin_hash = None
-            contact.mode = "bot"
         await s.flush()
         return report
 

@@ -84,9 +84,9 @@ async def test_search_by_earlier_messages_does_not_find_it(target):
         status, body = await target.console.get(f"/console/search?q={query}")
         assert status == 200 and number not in body, query
     found = await app.handoff.search("Айгерим")
-    assert all(view["id"] != ticket_id for view in found)
+    assert all(record.ticket.id != ticket_id for record in found)
     # What was said in the grievance itself still finds it.
-    assert any(view["id"] == ticket_id for view in await app.handoff.search("грубо"))
+    assert any(record.ticket.id == ticket_id for record in await app.handoff.search("грубо"))
 
 
 async def test_exports_even_unmasked_show_no_contact_on_it(target, tmp_path):
