@@ -75,13 +75,7 @@ class ConversationEngine:
             for inbound, contact, consultation in accepted:
                 turn = Turn(inbound=inbound, contact=contact, consultation=consultation,
                             uow=uow, services=self.services)
-                try:
-                    self._resolve_typed_button(turn)
-                    await dispatch(turn)
-                except Exception:
-                    log.exception("handler failed on a %s message", inbound.channel.value)
-                    turn.replies = []
-                    turn.say_key("error.generic")
+                await self._run_turn(session, uow, turn)
                 self._remember_buttons(turn)
                 replies.extend((contact, consultation, outbound) for outbound in turn.replies)
 
@@ -103,6 +97,26 @@ class ConversationEngine:
                       outbound=outbound, lang=contact.language or self.services.default_language)
                 for message_id, (contact, _consultation, outbound) in zip(message_ids, replies)
             ]
+
+    async def _run_turn(self, session, uow: UnitOfWork, turn: Turn) -> None:
+        """Dispatch one turn inside a SAVEPOINT: a handler that raises leaves nothing
+        half-written (the inbound, committed before, stays), and the user is told."""
+        topics = uow.consultations.pending_topics()
+        savepoint = await session.begin_nested()
+        try:
+            self._resolve_typed_button(turn)
+            await dispatch(turn)
+            await savepoint.commit()  # flushes the turn's changes and releases the savepoint
+        except Exception:
+            log.exception("handler failed on a %s message", turn.inbound.channel.value)
+            if savepoint.is_active:
+                await savepoint.rollback()
+            uow.consultations.restore_pending_topics(topics)
+            # The rollback expired what the turn touched; load the stored state again.
+            await session.refresh(turn.contact)
+            await session.refresh(turn.consultation)
+            turn.replies = []
+            turn.say_key("error.generic")
 
     async def _record_inbound(self, uow: UnitOfWork, inbounds: list[Inbound], now: datetime):
         """Journal a batch of inbound messages; return (inbound, contact, consultation) for

@@ -378,7 +378,7 @@ class OutboxSender:
             elif kind == "forbidden":
                 await outbox.finish(row.id, "unreachable", now=now, last_error="blocked")
                 await outbox.drop_queued_for_contact(row.contact_id, now=now, state="unreachable", error="blocked")
-                journal_status = "failed"
+                journal_status = "unreachable"
             elif kind == "window_closed" and self._template_sid(row.template_key, row.language) is not None:
                 await outbox.release(row.id, now=now, next_attempt_at=now, error="63016")
             elif kind == "window_closed":
