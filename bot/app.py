@@ -18,7 +18,9 @@ from bot.console.accounts import Accounts
 from bot.metrics import Metrics
 from bot.engine import ConversationEngine
 from handoff.service import HandoffService
+from bot.delivery.deliverer import Deliverer
 from bot.delivery.messenger import Messenger
+from bot.delivery.window import MessageWindow
 from bot.settings import Settings
 from bot.web.server import build_web_app
 from handlers.status import LinkLimits
@@ -49,6 +51,7 @@ class ZhasBot:
     services: Services
     engine: ConversationEngine
     channels: dict[Channel, object] = field(default_factory=dict)
+    deliverer: Deliverer | None = None  # sends replies and operators' answers now (bot/delivery)
     messenger: Messenger | None = None
     handoff: "HandoffService | None" = None  # operators' side of the hand-off (handoff/service.py)
     accounts: "Accounts | None" = None  # operator console accounts (bot/console/accounts.py)
@@ -78,21 +81,25 @@ class ZhasBot:
                                     masker=mask_iins)
         app = cls(settings=settings, configuration=config, db=db, services=services, engine=engine)
         engine.observer = app.metrics.observe_batch
+        # The one outbound path: every message is decided by one window and sent by one
+        # deliverer (or, for bulk notifications, the outbox sender) through `send_once`.
+        window = MessageWindow(config.whatsapp_templates,
+                               default_language=settings.default_language)
+        app.deliverer = Deliverer(db, app.channels)
         app._build_channels()
-        app.messenger = Messenger(db, app.channels, default_language=settings.default_language,
-                                  templates=config.whatsapp_templates)
+        app.messenger = Messenger(db, app.deliverer, window, default_language=settings.default_language)
         app.handoff = HandoffService(db, app.messenger, translator, services.call_centre,
                                      default_language=settings.default_language)
         app.accounts = Accounts(db)
         if settings.notifications_enabled:
             from bot.delivery.service import Notifications
 
-            app.notifications = Notifications(settings, db, app.channels, translator,
-                                              config.whatsapp_templates, reminders=config.reminders)
+            app.notifications = Notifications(settings, db, app.channels, translator, window,
+                                              reminders=config.reminders)
             app.notifications.sender.on_outcome = app.metrics.observe_send
         from feedback.service import Feedback
 
-        app.feedback = Feedback(db, translator, surveys=services.surveys, templates=app.messenger.templates,
+        app.feedback = Feedback(db, translator, surveys=services.surveys, templates=window.templates,
                                 default_language=settings.default_language,
                                 idle_minutes=settings.consultation_idle_minutes, wake=app._wake_outbox)
         app.handoff.on_ticket_resolved(app.feedback.on_ticket_resolved)
@@ -116,6 +123,7 @@ class ZhasBot:
             self.channels[Channel.telegram] = TelegramChannel(
                 token=settings.telegram_bot_token.get_secret_value(),
                 api_server=str(settings.telegram_api_server).rstrip("/"), engine=self.engine,
+                delivery=self.deliverer,
                 translator=self.services.translator, default_language=settings.default_language,
                 mode=settings.telegram_mode.value, webhook_url=settings.public_url("/webhooks/telegram"),
                 webhook_secret=settings.telegram_webhook_secret.get_secret_value()
@@ -127,7 +135,7 @@ class ZhasBot:
             self.channels[Channel.whatsapp] = WhatsAppChannel(
                 account_sid=settings.twilio_account_sid,
                 auth_token=settings.twilio_auth_token.get_secret_value(),
-                whatsapp_from=settings.twilio_whatsapp_from, engine=self.engine,
+                whatsapp_from=settings.twilio_whatsapp_from, engine=self.engine, delivery=self.deliverer,
                 translator=self.services.translator, public_url=settings.public_url,
                 api_base=str(settings.twilio_api_base).rstrip("/") if settings.twilio_api_base else None,
             )
@@ -182,6 +190,8 @@ class ZhasBot:
         if self.notifications is not None:
             # Before the channels close: requests in flight finish and are recorded.
             await self.notifications.stop()
+        if self.deliverer is not None:
+            await self.deliverer.drain()
         for channel in self.channels.values():
             try:
                 await channel.stop()

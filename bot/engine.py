@@ -1,9 +1,10 @@
 """The conversation engine: journal the inbound, run the flows, journal the replies.
 
 Every channel hands it channel-neutral `Inbound`s (a batch from one `getUpdates`, or one
-webhook) and sends back what it returns. Inbound messages are committed before anything is
-answered, and a delivery seen before (same update_id / MessageSid) is neither journaled
-nor answered again.
+webhook) and gives what it returns to bot/delivery. Inbound messages are committed before
+anything is answered, and a delivery seen before (same update_id / MessageSid) is neither
+journaled nor answered again. Replies are journaled through bot/delivery/journal.py, like
+every other message the bot sends.
 """
 from __future__ import annotations
 
@@ -16,7 +17,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Callable
 
-from core.messages import PAYLOAD_PATTERN, Address, Channel, ContentType, Inbound, Outbound, Reply, SendResult
+from bot.delivery.journal import record_outbound, remember_offered
+from core.messages import PAYLOAD_PATTERN, Address, Channel, ContentType, Inbound, Outbound, Reply
 from handlers.router import dispatch
 from handlers.turn import Services, Turn
 from storage.models import Consultation, Contact
@@ -76,20 +78,15 @@ class ConversationEngine:
                 turn = Turn(inbound=inbound, contact=contact, consultation=consultation,
                             uow=uow, services=self.services)
                 await self._run_turn(session, uow, turn)
-                self._remember_buttons(turn)
+                if turn.replies:  # a silent turn (an operator has the chat) changes nothing shown
+                    remember_offered(contact, turn.replies)
                 replies.extend((contact, consultation, outbound) for outbound in turn.replies)
 
             await uow.consultations.flush_topics(now)
-            rows = []
-            for contact, consultation, outbound in replies:
-                rows.append(dict(
-                    contact_id=contact.id, consultation_id=consultation.id, channel=contact.channel,
-                    direction="out", content_type="text", text=self.masker(outbound.text),
-                    buttons=[[b.title, b.payload] for b in outbound.buttons] or None,
-                    delivery_status="pending", author="bot", created_at=now,
-                ))
             await session.flush()
-            message_ids = await uow.journal.record_many(rows, return_ids=True)
+            message_ids = await record_outbound(
+                uow, [(contact, consultation.id, outbound) for contact, consultation, outbound in replies],
+                author="bot", now=now, masker=self.masker, remember=False)
             await session.commit()
             return [
                 Reply(message_id=message_id, contact_id=contact.id,
@@ -203,24 +200,3 @@ class ConversationEngine:
                 inbound.payload = payload
                 inbound.content_type = ContentType.button
                 return
-
-    @staticmethod
-    def _remember_buttons(turn: Turn) -> None:
-        offered = [outbound.buttons for outbound in turn.replies if outbound.buttons]
-        last = offered[-1] if offered else []
-        turn.update_state(buttons=[[b.title, b.payload] for b in last] or None)
-
-    async def record_results_logged(self, results: list[SendResult]) -> None:
-        """record_results for a background delivery: a failure is logged, not raised, as
-        the messages have gone out already and nobody is waiting for the answer."""
-        try:
-            await self.record_results(results)
-        except Exception:
-            log.exception("could not record delivery results")
-
-    async def record_results(self, results: list[SendResult]) -> None:
-        if not results:
-            return
-        async with self.db.unit_of_work() as uow:
-            await uow.journal.mark_sent_many(
-                [(r.message_id, r.channel_message_id, r.status, r.error_code) for r in results])
