@@ -86,6 +86,7 @@ class ZhasBot:
         window = MessageWindow(config.whatsapp_templates,
                                default_language=settings.default_language)
         app.deliverer = Deliverer(db, app.channels)
+        app.deliverer.on_outcome = app.metrics.observe_send
         app._build_channels()
         app.messenger = Messenger(db, app.deliverer, window, default_language=settings.default_language)
         app.handoff = HandoffService(db, app.messenger, translator, services.call_centre,

@@ -33,6 +33,8 @@ class Deliverer:
         self.sleep = sleep
         self._chat_locks: defaultdict[tuple[Channel, str], asyncio.Lock] = defaultdict(asyncio.Lock)
         self._tasks: set[asyncio.Task] = set()
+        # Told (channel, outcome kind) after every attempt, as the outbox sender tells it.
+        self.on_outcome: Callable[[str, str], None] | None = None
 
     async def send(self, reply: Reply) -> SendResult:
         """One message, retried as the policy says; never raises for a delivery failure."""
@@ -47,6 +49,8 @@ class Deliverer:
             except Exception:  # an adapter bug must not lose the journal update
                 log.exception("%s adapter failed to send", reply.address.channel.value)
                 outcome = SendOutcome("bad_request", error="adapter_error")
+            if self.on_outcome is not None:
+                self.on_outcome(reply.address.channel.value, outcome.kind)
             verdict = self.policy.judge(outcome, attempts)
             if verdict.final:
                 if verdict.status != "sent":
