@@ -71,7 +71,7 @@ class ZhasBot:
             translator=translator, programme=config.programme, rules=config.rules,
             default_language=settings.default_language, faq=load_faq() if with_faq else None,
             secret_key=settings.secret_key.get_secret_value().encode(),
-            call_centre=config.call_centre, surveys=config.surveys,
+            call_centre=config.call_centre, surveys=config.surveys, zone=settings.zone,
             link_limits=LinkLimits(per_number=settings.status_link_failures_per_number,
                                    per_phone=settings.status_link_failures_per_phone,
                                    per_contact=settings.status_link_failures_per_contact,

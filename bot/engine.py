@@ -13,7 +13,6 @@ import logging
 import time
 from collections import defaultdict
 from contextlib import AsyncExitStack
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Callable
 
@@ -76,7 +75,7 @@ class ConversationEngine:
             replies: list[tuple[Contact, Consultation, Outbound]] = []
             for inbound, contact, consultation in accepted:
                 turn = Turn(inbound=inbound, contact=contact, consultation=consultation,
-                            uow=uow, services=self.services)
+                            uow=uow, services=self.services, now=now)
                 await self._run_turn(session, uow, turn)
                 if turn.replies:  # a silent turn (an operator has the chat) changes nothing shown
                     remember_offered(contact, turn.replies)
