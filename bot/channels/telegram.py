@@ -15,7 +15,7 @@ import json
 import logging
 from typing import Any
 
-from aiogram import Bot, Dispatcher, F, Router
+from aiogram import Bot, Dispatcher, Router
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import (
@@ -71,7 +71,12 @@ def build_router() -> Router:
     """Handlers that turn updates into `Inbound`s appended to the `inbox` list."""
     router = Router(name="zhasbot-telegram")
 
-    @router.message(F.chat.type == "private")
+    # An async filter: aiogram runs a synchronous one (a magic filter too) in a worker
+    # thread, a thread hop for every update.
+    async def private_chat(message: Message) -> bool:
+        return message.chat.type == "private"
+
+    @router.message(private_chat)
     async def on_message(message: Message, inbox: list[Inbound], update_id: int) -> None:
         user = message.from_user
         content_type = _content_type(message)
