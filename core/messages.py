@@ -108,5 +108,5 @@ class Reply:
 class SendResult:
     message_id: int
     channel_message_id: str | None
-    status: str  # sent | failed | delivered
+    status: str  # sent | delivered | unreachable (blocked the bot) | failed (bot/delivery/outcomes.py)
     error_code: str | None = None
