@@ -8,25 +8,11 @@ OutputChannel surface; Chatwoot's one send job).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Protocol
 
 from aiohttp import web
 
-from core.messages import Channel, Outbound, Reply
-
-
-@dataclass
-class SendOutcome:
-    """One delivery attempt, exactly as the channel answered: sent | rate_limited
-    (retry_after) | forbidden (the user blocked the bot) | bad_request | window_closed
-    (WhatsApp 63016) | server_error | network_error. bot/delivery/outcomes.py says what
-    each means for the message."""
-
-    kind: str
-    channel_message_id: str | None = None
-    retry_after: float | None = None
-    error: str | None = None
+from core.messages import Channel, Outbound, Reply, SendOutcome
 
 
 class ChannelAdapter(Protocol):

@@ -38,11 +38,11 @@ from aiogram.types import (
 from aiohttp import web
 from pydantic import ValidationError
 
-from bot.channels.base import SendOutcome, split_text
+from bot.channels.base import split_text
 from bot.delivery.deliverer import Deliverer
 from bot.engine import ConversationEngine
 from core.i18n import LANGUAGES, Translator
-from core.messages import Channel, ContentType, Inbound, Reply
+from core.messages import Channel, ContentType, Inbound, Reply, SendOutcome
 
 log = logging.getLogger(__name__)
 

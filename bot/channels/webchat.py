@@ -19,12 +19,11 @@ from collections import defaultdict
 
 from aiohttp import web
 
-from bot.channels.base import SendOutcome
 from bot.channels.webchat_sessions import SenderIds, WebChatLimits
 from bot.delivery.journal import record_results
 from bot.engine import ConversationEngine
 from core.i18n import LANGUAGES, Translator
-from core.messages import PAYLOAD_PATTERN, Channel, ContentType, Inbound, Reply, SendResult
+from core.messages import PAYLOAD_PATTERN, Channel, ContentType, Inbound, Reply, SendOutcome, SendResult
 from storage.unit_of_work import Database
 
 log = logging.getLogger(__name__)

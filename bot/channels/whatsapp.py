@@ -16,11 +16,11 @@ from twilio.http.async_http_client import AsyncTwilioHttpClient
 from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
-from bot.channels.base import SendOutcome, numbered_options, split_text
+from bot.channels.base import numbered_options, split_text
 from bot.delivery.deliverer import Deliverer
 from bot.engine import ConversationEngine
 from core.i18n import Translator
-from core.messages import Channel, ContentType, Inbound, Reply
+from core.messages import Channel, ContentType, Inbound, Reply, SendOutcome
 
 log = logging.getLogger(__name__)
 

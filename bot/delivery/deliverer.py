@@ -13,10 +13,9 @@ import logging
 from collections import defaultdict
 from typing import Awaitable, Callable
 
-from bot.channels.base import SendOutcome
 from bot.delivery.journal import record_results
 from bot.delivery.outcomes import FAILED, RetryPolicy
-from core.messages import Channel, Reply, SendResult
+from core.messages import Channel, Reply, SendOutcome, SendResult
 from storage.unit_of_work import Database
 
 log = logging.getLogger(__name__)

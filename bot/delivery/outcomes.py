@@ -17,7 +17,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-from bot.channels.base import SendOutcome
+from core.messages import SendOutcome
 
 # Journal statuses of a finished attempt (storage.repositories.DELIVERY_RANK ranks them).
 SENT, UNREACHABLE, FAILED = "sent", "unreachable", "failed"

@@ -42,12 +42,11 @@ from typing import Callable
 
 from sqlalchemy import select
 
-from bot.channels.base import SendOutcome
 from bot.delivery.journal import record_outbound, remember_offered
 from bot.delivery.outcomes import RetryPolicy
 from bot.delivery.ratelimit import ChatSpacing, Pacer
 from bot.delivery.window import MessageWindow
-from core.messages import Address, Button, Channel, Outbound, Reply
+from core.messages import Address, Button, Channel, Outbound, Reply, SendOutcome
 from notify.enqueue import AUTHOR
 from storage.models import Consultation, Contact
 from storage.outbox import Outbox, OutboxMessage

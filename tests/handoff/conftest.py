@@ -10,12 +10,11 @@ import pytest
 from bot.console.accounts import Accounts
 from bot.console.views import ConsoleViews
 from handoff.call_centre import default_call_centre
-from bot.channels.base import SendOutcome
 from bot.delivery.deliverer import Deliverer
 from bot.delivery.messenger import Messenger
 from bot.delivery.window import MessageWindow
 from bot.engine import ConversationEngine
-from core.messages import Channel, Reply
+from core.messages import Channel, Reply, SendOutcome
 from handoff.service import HandoffService
 from handlers.turn import Services
 from tests.conftest import make_services, translator

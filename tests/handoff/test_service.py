@@ -101,7 +101,7 @@ async def test_failed_delivery_is_not_reported_as_sent(env):
     channel = env.channels[Channel.webchat]
 
     async def failing(reply):
-        from bot.channels.base import SendOutcome
+        from core.messages import SendOutcome
         return SendOutcome("forbidden", error="403")
 
     channel.send_once = failing
