@@ -279,7 +279,7 @@ async def test_typed_number_after_hand_back_presses_what_the_user_saw(env):
     handed_back = env.channels[Channel.whatsapp].sent[-1]
     assert [b.payload for b in handed_back.outbound.buttons][0] == "menu:operator"
     await client.send("1")
-    assert "ZP-0001" in client.text  # the open ticket, not the main menu
+    assert "T-0001" in client.text  # the open ticket, not the main menu
     assert (await contact(env, Channel.whatsapp, user)).mode == "human"
 
 
