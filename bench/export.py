@@ -38,7 +38,7 @@ from zoneinfo import ZoneInfo
 start = time.perf_counter()
 url, job, out = sys.argv[1], sys.argv[2], Path(sys.argv[3])
 from storage.unit_of_work import Database
-zone = ZoneInfo("Asia/Almaty")
+zone = default_zone()
 async def main():
     db = Database(url)
     try:

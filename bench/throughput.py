@@ -216,10 +216,18 @@ def main() -> None:
               f"latency p50 {result['p50']:.1f} ms  p99 {result['p99']:.1f} ms "
               f"({result['latency_samples']} samples)  peak RSS {result['rss']:.0f} MB")
     ratio = full["rate"] / echo["rate"]
-    print(f"ratio full/echo: {ratio:.2f}  (target ≥ 0.70)")
-    print(f"full pipeline p99 latency: {full['p99']:.1f} ms  (target ≤ 250 ms)")
-    print(f"full pipeline peak RSS: {full['rss']:.0f} MB  (target ≤ 150 MB)")
-
+    extra_rss = full["rss"] - echo["rss"]
+    checks = [
+        (f"ratio full/echo: {ratio:.2f}", "≥ 0.90", ratio >= 0.90),
+        (f"full pipeline p99 latency at {args.paced_rate:.0f} updates/s: {full['p99']:.1f} ms", "≤ 100 ms",
+         full["p99"] <= 100.0),
+        (f"full pipeline peak RSS: {full['rss']:.0f} MB, {extra_rss:+.0f} MB over the echo bot", "≤ +40 MB",
+         extra_rss <= 40.0),
+    ]
+    for figure, target, ok in checks:
+        print(f"{figure}  (target {target}) {'ok' if ok else 'MISSED'}")
+    load = os.getloadavg()
+    print(f"load average during the run: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} on {os.cpu_count()} CPUs")
 
 if __name__ == "__main__":
     main()

@@ -19,8 +19,10 @@ from bot.console.throttle import LoginThrottle
 from bot.metrics import Metrics
 from bot.engine import ConversationEngine
 from handoff.service import HandoffService
+from bot.delivery.deliverer import Deliverer
 from bot.delivery.messenger import Messenger
 from bot.secret_key import secret_key
+from bot.delivery.window import MessageWindow
 from bot.settings import Settings
 from bot.web.server import build_web_app
 from handlers.status import LinkLimits
@@ -51,6 +53,7 @@ class ZhasBot:
     services: Services
     engine: ConversationEngine
     channels: dict[Channel, object] = field(default_factory=dict)
+    deliverer: Deliverer | None = None  # sends replies and operators' answers now (bot/delivery)
     messenger: Messenger | None = None
     handoff: "HandoffService | None" = None  # operators' side of the hand-off (handoff/service.py)
     accounts: "Accounts | None" = None  # operator console accounts (bot/console/accounts.py)
@@ -70,7 +73,7 @@ class ZhasBot:
             translator=translator, programme=config.programme, rules=config.rules,
             default_language=settings.default_language, faq=load_faq() if with_faq else None,
             secret_key=secret_key(settings),
-            call_centre=config.call_centre, surveys=config.surveys,
+            call_centre=config.call_centre, surveys=config.surveys, zone=settings.zone,
             link_limits=LinkLimits(per_number=settings.status_link_failures_per_number,
                                    per_phone=settings.status_link_failures_per_phone,
                                    per_contact=settings.status_link_failures_per_contact,
@@ -80,9 +83,14 @@ class ZhasBot:
                                     masker=mask_personal, max_message_length=settings.max_message_length)
         app = cls(settings=settings, configuration=config, db=db, services=services, engine=engine)
         engine.observer = app.metrics.observe_batch
+        # The one outbound path: every message is decided by one window and sent by one
+        # deliverer (or, for bulk notifications, the outbox sender) through `send_once`.
+        window = MessageWindow(config.whatsapp_templates,
+                               default_language=settings.default_language)
+        app.deliverer = Deliverer(db, app.channels)
+        app.deliverer.on_outcome = app.metrics.observe_send
         app._build_channels()
-        app.messenger = Messenger(db, app.channels, default_language=settings.default_language,
-                                  templates=config.whatsapp_templates)
+        app.messenger = Messenger(db, app.deliverer, window, default_language=settings.default_language)
         app.handoff = HandoffService(db, app.messenger, translator, services.call_centre,
                                      default_language=settings.default_language)
         app.accounts = Accounts(db, throttle=LoginThrottle.from_settings(settings),
@@ -90,12 +98,12 @@ class ZhasBot:
         if settings.notifications_enabled:
             from bot.delivery.service import Notifications
 
-            app.notifications = Notifications(settings, db, app.channels, translator,
-                                              config.whatsapp_templates, reminders=config.reminders)
+            app.notifications = Notifications(settings, db, app.channels, translator, window,
+                                              reminders=config.reminders)
             app.notifications.sender.on_outcome = app.metrics.observe_send
         from feedback.service import Feedback
 
-        app.feedback = Feedback(db, translator, surveys=services.surveys, templates=app.messenger.templates,
+        app.feedback = Feedback(db, translator, surveys=services.surveys, templates=window.templates,
                                 default_language=settings.default_language,
                                 idle_minutes=settings.consultation_idle_minutes, wake=app._wake_outbox)
         app.handoff.on_ticket_resolved(app.feedback.on_ticket_resolved)
@@ -119,6 +127,7 @@ class ZhasBot:
             self.channels[Channel.telegram] = TelegramChannel(
                 token=settings.telegram_bot_token.get_secret_value(),
                 api_server=str(settings.telegram_api_server).rstrip("/"), engine=self.engine,
+                delivery=self.deliverer,
                 translator=self.services.translator, default_language=settings.default_language,
                 mode=settings.telegram_mode.value, webhook_url=settings.public_url("/webhooks/telegram"),
                 webhook_secret=settings.telegram_webhook_secret.get_secret_value()
@@ -130,7 +139,7 @@ class ZhasBot:
             self.channels[Channel.whatsapp] = WhatsAppChannel(
                 account_sid=settings.twilio_account_sid,
                 auth_token=settings.twilio_auth_token.get_secret_value(),
-                whatsapp_from=settings.twilio_whatsapp_from, engine=self.engine,
+                whatsapp_from=settings.twilio_whatsapp_from, engine=self.engine, delivery=self.deliverer,
                 translator=self.services.translator, public_url=settings.public_url,
                 api_base=str(settings.twilio_api_base).rstrip("/") if settings.twilio_api_base else None,
             )
@@ -192,6 +201,8 @@ class ZhasBot:
         if self.notifications is not None:
             # Before the channels close: requests in flight finish and are recorded.
             await self.notifications.stop()
+        if self.deliverer is not None:
+            await self.deliverer.drain()
         for channel in self.channels.values():
             try:
                 await channel.stop()

@@ -1,9 +1,10 @@
 """The conversation engine: journal the inbound, run the flows, journal the replies.
 
 Every channel hands it channel-neutral `Inbound`s (a batch from one `getUpdates`, or one
-webhook) and sends back what it returns. Inbound messages are committed before anything is
-answered, and a delivery seen before (same update_id / MessageSid) is neither journaled
-nor answered again.
+webhook) and gives what it returns to bot/delivery. Inbound messages are committed before
+anything is answered, and a delivery seen before (same update_id / MessageSid) is neither
+journaled nor answered again. Replies are journaled through bot/delivery/journal.py, like
+every other message the bot sends.
 """
 from __future__ import annotations
 
@@ -13,18 +14,17 @@ import time
 from collections import defaultdict
 from weakref import WeakValueDictionary
 from contextlib import AsyncExitStack
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Callable
 
 from sqlalchemy.exc import IntegrityError
 
+from bot.delivery.journal import record_outbound, remember_offered
+from core.messages import PAYLOAD_PATTERN, Address, Channel, ContentType, Inbound, Reply
 from core.text import storable
-
-from core.messages import PAYLOAD_PATTERN, Address, Channel, ContentType, Inbound, Outbound, Reply, SendResult
 from handlers.router import dispatch
 from handlers.turn import Services, Turn
-from storage.models import Consultation, Contact
+from storage.models import Contact
 from storage.types import utcnow
 from storage.unit_of_work import Database, UnitOfWork
 
@@ -88,34 +88,18 @@ class ConversationEngine:
             accepted = await self._record_inbound(uow, inbounds, now)
             await session.commit()  # stored before anything is answered
 
-            replies: list[tuple[Contact, Consultation, Outbound]] = []
             # Where replies go, taken before the flows run: /forget erases the contact's
             # external id, and its confirmation must still reach the person.
             addresses = {contact.id: contact.external_id for _inbound, contact, _c in accepted}
-            for inbound, contact, consultation in accepted:
-                turn = Turn(inbound=inbound, contact=contact, consultation=consultation,
-                            uow=uow, services=self.services)
-                try:
-                    self._resolve_typed_button(turn)
-                    await dispatch(turn)
-                except Exception:
-                    log.exception("handler failed on a %s message", inbound.channel.value)
-                    turn.replies = []
-                    turn.say_key("error.generic")
-                self._remember_buttons(turn)
-                replies.extend((contact, consultation, outbound) for outbound in turn.replies)
+            replies = [(turn.contact, turn.consultation, outbound)
+                       for turn in await self._run_turns(session, uow, accepted, now)
+                       for outbound in turn.replies]
 
             await uow.consultations.flush_topics(now)
-            rows = []
-            for contact, consultation, outbound in replies:
-                rows.append(dict(
-                    contact_id=contact.id, consultation_id=consultation.id, channel=contact.channel,
-                    direction="out", content_type="text", text=self.masker(outbound.journal_text or outbound.text),
-                    buttons=[[b.title, b.payload] for b in outbound.buttons] or None,
-                    delivery_status="pending", author="bot", created_at=now,
-                ))
             await session.flush()
-            message_ids = await uow.journal.record_many(rows, return_ids=True)
+            message_ids = await record_outbound(
+                uow, [(contact, consultation.id, outbound) for contact, consultation, outbound in replies],
+                author="bot", now=now, masker=self.masker, remember=False)
             await session.commit()
             return [
                 Reply(message_id=message_id, contact_id=contact.id,
@@ -123,6 +107,63 @@ class ConversationEngine:
                       outbound=outbound, lang=contact.language or self.services.default_language)
                 for message_id, (contact, _consultation, outbound) in zip(message_ids, replies)
             ]
+
+    async def _run_turns(self, session, uow: UnitOfWork, accepted, now: datetime) -> list[Turn]:
+        """Run the batch's turns; a handler that raises leaves nothing half-written.
+
+        The usual case costs nothing extra: all turns run in the batch's transaction. Should
+        one raise, that transaction is rolled back (the inbound messages were committed
+        before) and the batch is replayed with each turn in its own SAVEPOINT, so the
+        failing turn is undone alone and its user gets the "something went wrong" text.
+        """
+        turns = [Turn(inbound=inbound, contact=contact, consultation=consultation, uow=uow,
+                      services=self.services, now=now) for inbound, contact, consultation in accepted]
+        try:
+            for turn in turns:
+                self._resolve_typed_button(turn)
+                await dispatch(turn)
+                self._remember_offered(turn)
+            return turns
+        except Exception:
+            log.info("a handler failed: replaying the batch with one savepoint per turn")
+        await session.rollback()
+        uow.consultations.restore_pending_topics({})
+        turns = []
+        for inbound, contact, consultation in accepted:
+            # The rollback expired them: load what is stored (the inbound phase's commit).
+            await session.refresh(contact)
+            await session.refresh(consultation)
+            turn = Turn(inbound=inbound, contact=contact, consultation=consultation, uow=uow,
+                        services=self.services, now=now)
+            await self._run_turn(session, uow, turn)
+            self._remember_offered(turn)
+            turns.append(turn)
+        return turns
+
+    @staticmethod
+    def _remember_offered(turn: Turn) -> None:
+        if turn.replies:  # a silent turn (an operator has the chat) changes nothing shown
+            remember_offered(turn.contact, turn.replies)
+
+    async def _run_turn(self, session, uow: UnitOfWork, turn: Turn) -> None:
+        """Dispatch one turn inside a SAVEPOINT: a handler that raises leaves nothing
+        half-written (the inbound, committed before, stays), and the user is told."""
+        topics = uow.consultations.pending_topics()
+        savepoint = await session.begin_nested()
+        try:
+            self._resolve_typed_button(turn)
+            await dispatch(turn)
+            await savepoint.commit()  # flushes the turn's changes and releases the savepoint
+        except Exception:
+            log.exception("handler failed on a %s message", turn.inbound.channel.value)
+            if savepoint.is_active:
+                await savepoint.rollback()
+            uow.consultations.restore_pending_topics(topics)
+            # The rollback expired what the turn touched; load the stored state again.
+            await session.refresh(turn.contact)
+            await session.refresh(turn.consultation)
+            turn.replies = []
+            turn.say_key("error.generic")
 
     async def _record_inbound(self, uow: UnitOfWork, inbounds: list[Inbound], now: datetime):
         """Journal a batch of inbound messages; return (inbound, contact, consultation) for
@@ -218,24 +259,3 @@ class ConversationEngine:
                 inbound.payload = payload
                 inbound.content_type = ContentType.button
                 return
-
-    @staticmethod
-    def _remember_buttons(turn: Turn) -> None:
-        offered = [outbound.buttons for outbound in turn.replies if outbound.buttons]
-        last = offered[-1] if offered else []
-        turn.update_state(buttons=[[b.title, b.payload] for b in last] or None)
-
-    async def record_results_logged(self, results: list[SendResult]) -> None:
-        """record_results for a background delivery: a failure is logged, not raised, as
-        the messages have gone out already and nobody is waiting for the answer."""
-        try:
-            await self.record_results(results)
-        except Exception:
-            log.exception("could not record delivery results")
-
-    async def record_results(self, results: list[SendResult]) -> None:
-        if not results:
-            return
-        async with self.db.unit_of_work() as uow:
-            await uow.journal.mark_sent_many(
-                [(r.message_id, r.channel_message_id, r.status, r.error_code) for r in results])

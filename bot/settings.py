@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from core.clock import DEFAULT_TIMEZONE
 from pydantic import AnyHttpUrl, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -45,7 +46,7 @@ class Settings(BaseSettings):
     twilio_whatsapp_from: str | None = None
     twilio_api_base: AnyHttpUrl | None = None
 
-    timezone: str = "Asia/Almaty"
+    timezone: str = DEFAULT_TIMEZONE
     default_language: str = "kk"
     consultation_idle_minutes: int = Field(30, ge=1)
     # A deployment's own configuration directory: a file there (programme.yaml, report.yaml, …)

@@ -113,5 +113,18 @@ class Reply:
 class SendResult:
     message_id: int
     channel_message_id: str | None
-    status: str  # sent | failed | delivered
+    status: str  # sent | delivered | unreachable (blocked the bot) | failed (bot/delivery/outcomes.py)
     error_code: str | None = None
+
+
+@dataclass
+class SendOutcome:
+    """One delivery attempt, exactly as the channel answered: sent | rate_limited
+    (retry_after) | forbidden (the user blocked the bot) | bad_request | window_closed
+    (WhatsApp 63016) | server_error | network_error. bot/delivery/outcomes.py says what
+    each means for the message."""
+
+    kind: str
+    channel_message_id: str | None = None
+    retry_after: float | None = None
+    error: str | None = None

@@ -11,11 +11,13 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from typing import Any, Mapping, Protocol
-from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
 
-PROGRAMME_ZONE = ZoneInfo("Asia/Almaty")
+from core.clock import default_zone
+
+# Only for callers without a turn (a turn carries `today` in settings.timezone).
+PROGRAMME_ZONE = default_zone()
 PHASES = ("not_announced", "before", "open", "closed")
 # Spelled out for the sentences around them: the Kazakh texts put "күні" after a date.
 _DATE_FORMATS = {"kk": "y 'жылғы' d MMMM", "ru": "d MMMM y 'года'", "en": "d MMMM y"}

@@ -6,12 +6,10 @@ or a wrong region would turn a person away.
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from datetime import date
 
 __all__ = ["parse_birth_date", "parse_region", "parse_studying", "parse_yes_no"]
 
-_ZONE = ZoneInfo("Asia/Almaty")
 _WORD = re.compile(r"[^\W\d_]+|[0-9]+")
 
 
@@ -107,11 +105,10 @@ def _make_date(year: int, month: int, day: int, today: date) -> date | None:
     return result
 
 
-def parse_birth_date(text: str | None, today: date | None = None) -> date | None:
+def parse_birth_date(text: str | None, today: date) -> date | None:
     """DD.MM.YYYY (also D.M.YYYY, with / - or space), YYYY-MM-DD, or "12 марта 2001",
     "2001 жылғы 12 наурыз", "12 March 2001". Day first always; a 2-digit year is refused.
     Future dates and years before 1900 give None."""
-    today = today or datetime.now(_ZONE).date()
     cleaned = _TRAILER.sub("", _clean(text))
     if match := _NUMERIC_DMY.fullmatch(cleaned):
         day, month, year = map(int, match.groups())

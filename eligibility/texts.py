@@ -7,9 +7,8 @@ any language (dates via Babel, document and region names via the catalogue).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from typing import Any, Mapping, Protocol
-from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
 
@@ -27,7 +26,6 @@ __all__ = [
     "window_phase",
 ]
 
-PROGRAMME_ZONE = ZoneInfo("Asia/Almaty")
 
 # Spelled out rather than Babel's "long" ("2026 ж. 22 қазан", "22 октября 2026 г."): the
 # Kazakh messages put "күні"/"күнін" after a date, and a date may end a sentence.
@@ -120,17 +118,15 @@ def next_steps(
     rules: Rules,
     *,
     website: str,
-    today: date | None = None,
+    today: date,
     announced: bool = True,
 ) -> list[Step]:
     """What to tell the person after the verdict, in order.
 
     Eligible: the online form, the window/deadline, documents to have ready.
     Needs documents: which to get first, then the same. Not eligible: FAQ and operator.
-    `today` defaults to the current date in the programme's zone (Asia/Almaty).
+    `today`: the date in the programme's zone (a conversation's `Turn.today`).
     """
-    if today is None:
-        today = datetime.now(PROGRAMME_ZONE).date()
     if verdict.verdict == "not_eligible":
         return [Step("elig.next.faq"), Step("elig.next.operator")]
     phase = window_phase(rules, today, announced)
@@ -146,5 +142,5 @@ def next_steps(
     return steps
 
 
-def next_steps_keys(verdict: Verdict, rules: Rules, today: date | None = None) -> list[str]:
+def next_steps_keys(verdict: Verdict, rules: Rules, today: date) -> list[str]:
     return [step.key for step in next_steps(verdict, rules, website="", today=today)]

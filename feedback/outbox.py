@@ -26,9 +26,9 @@ class Poll:
 
 
 async def enqueue_polls(session: AsyncSession, polls: list[Poll], *, now: datetime) -> int:
-    """Queue `polls`; the contacts' last offered buttons become the poll's, so a number typed
-    on WhatsApp (or in the terminal) answers it. A contact who blocked the bot and has not
-    written since gets an `unreachable` row at once, as notifications do."""
+    """Queue `polls` with their buttons (the delivery layer remembers them as offered when the
+    poll is sent, so a number typed on WhatsApp answers it). A contact who blocked the bot and
+    has not written since gets an `unreachable` row at once, as notifications do."""
     if not polls:
         return 0
     blocked_at = await Outbox(session).unreachable_contacts({p.contact.id for p in polls})
@@ -45,6 +45,4 @@ async def enqueue_polls(session: AsyncSession, polls: list[Poll], *, now: dateti
             "language": poll.language, "text": poll.text, "buttons": buttons or None, "next_attempt_at": now,
             **({"state": "unreachable", "last_error": "blocked"} if blocked else {}),
         })
-        if not blocked:
-            contact.state = {**(contact.state or {}), "buttons": buttons}
     return await Outbox(session).enqueue(rows)

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from core.clock import default_zone
 from core.config import ConfigError, config_file, line_of, load_mapping
 from core.i18n import LANGUAGES
 from core.messages import MAX_PAYLOAD_BYTES
@@ -165,4 +166,4 @@ def load_surveys(path: Path | None = None, zone: ZoneInfo | None = None) -> Surv
     path = Path(path) if path else config_file("surveys.yaml")
     if not path.exists():
         return SurveyCatalogue()
-    return parse_surveys(load_mapping(path, error=SurveyConfigError), zone or ZoneInfo("Asia/Almaty"), path)
+    return parse_surveys(load_mapping(path, error=SurveyConfigError), zone or default_zone(), path)

@@ -15,7 +15,6 @@ from handlers import menu
 from handlers.routing import Flow
 from handlers.turn import Turn
 from storage.feedback import FEEDBACK_OUTCOME, MAX_SCORE_CHANGES, CsatRequest
-from storage.types import utcnow
 
 MAX_COMMENT = 2000
 
@@ -59,7 +58,7 @@ async def on_button(turn: Turn, data: CsatAnswer) -> None:
         turn.say_key("csat.thanks", _back(turn))
         return
     score = int(data.answer)
-    now = turn.contact.last_inbound_at or utcnow()
+    now = turn.now
     comment_buttons = csat_comment_buttons(turn.services.translator, turn.lang, request.consultation_id)
     if request.score is None:
         request.score, request.status, request.answered_at = score, "answered", now

@@ -25,7 +25,7 @@ from eligibility.answers_parsing import parse_birth_date, parse_region, parse_st
 from core.privacy import DATE_MASK
 from core.iin import IinError, IinInfo, age_band, iin_hash, parse_iin
 from eligibility.rules import DOCUMENTS, Answers, Reason, Rules, Verdict, age_on, anniversary, evaluate
-from core.season import Calendar, today_in_programme_zone
+from core.season import Calendar
 from eligibility.texts import accepting, next_steps, render_reason, render_step, verdict_header_key, window_phase
 from handlers import menu
 from handlers.season import SeasonNotify
@@ -209,11 +209,6 @@ def _rules(turn: Turn) -> Rules:
     return turn.services.rules
 
 
-def _today(turn: Turn) -> date:
-    # The engine stamps the contact with the inbound's time (its clock) before dispatch.
-    return today_in_programme_zone(turn.contact.last_inbound_at)
-
-
 # ---------------------------------------------------------------- questions
 
 
@@ -349,7 +344,7 @@ def _read_birth(text: str, today: date) -> tuple[date | None, IinInfo | None, st
 
 async def _answer_birth(turn: Turn, text: str) -> None:
     answers = _answers(turn)
-    born, info, problem = _read_birth(text, _today(turn))
+    born, info, problem = _read_birth(text, turn.today)
     if problem is not None:
         failures = int(answers.get("birth_failures", 0)) + 1
         answers["birth_failures"] = failures
@@ -513,7 +508,7 @@ def _store(turn: Turn, verdict: Verdict, answers: dict[str, Any]) -> None:
 
 def _say_verdict(turn: Turn, rules: Rules, verdict: Verdict) -> None:
     translator = turn.services.translator
-    today = _today(turn)
+    today = turn.today
     announced = Calendar.from_programme(turn.services.programme).announced
     phase = window_phase(rules, today, announced)
     header = [turn.t(verdict_header_key(verdict, phase))]

@@ -13,7 +13,6 @@ from faq.content import ContentError, answer_facts, get_topic, render_answer, sh
 
 from core.messages import Button
 from core.payloads import MenuChoice, MenuItem, Payload
-from core.season import today_in_programme_zone
 from handlers import menu
 from handlers.routing import Flow
 from handlers.turn import Turn
@@ -42,7 +41,7 @@ def _topic_button(turn: Turn, topic_id: str) -> Button:
 
 def _answer_text(turn: Turn, topic_id: str) -> str:
     # The engine stamps the contact with the inbound's time (its clock) before dispatch.
-    today = today_in_programme_zone(turn.contact.last_inbound_at)
+    today = turn.today
     facts = answer_facts(turn.services.programme, today, turn.services.translator, (turn.lang,))
     return render_answer(topic_id, turn.lang, facts)
 

@@ -29,7 +29,6 @@ from handlers.routing import Flow, SkipHandler
 from handlers.turn import Turn
 from storage.models import ConversationMode
 from storage.tickets import Ticket
-from storage.types import utcnow
 
 BACK = MenuChoice(item=MenuItem.main)
 
@@ -63,8 +62,7 @@ def call_centre(turn: Turn) -> CallCentre:
 
 
 def _now(turn: Turn) -> datetime:
-    # The engine stamps the contact with the inbound's time (its clock) before dispatch.
-    return turn.contact.last_inbound_at or utcnow()
+    return turn.now
 
 
 def format_moment(translator, lang: str, moment: datetime, centre: CallCentre) -> str:

@@ -20,7 +20,6 @@ from notify.texts import status_text
 from handlers.routing import Flow
 from handlers.turn import Turn
 from storage.applications import Application, normalise_number
-from storage.types import utcnow
 
 FLOW = "status"
 
@@ -165,8 +164,7 @@ def _refuse(turn: Turn) -> None:
 
 
 async def _verify(turn: Turn, raw_phone: str | None) -> None:
-    # The engine stamps the contact with the inbound's time (its clock) before dispatch.
-    now = turn.contact.last_inbound_at or utcnow()
+    now = turn.now
     number = (turn.state.get("status") or {}).get("number", "")
     phone = normalise_phone(raw_phone)
     phone_hash = _phone_hash(turn, phone)

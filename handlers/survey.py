@@ -17,7 +17,6 @@ from handlers.csat import mark_feedback
 from handlers.routing import Flow
 from handlers.turn import Turn
 from storage.feedback import SurveyResponse
-from storage.types import utcnow
 
 MAX_TEXT = 2000
 
@@ -57,7 +56,7 @@ async def on_button(turn: Turn, data: SurveyAnswer) -> None:
         await menu.show_menu(turn)
         return
     survey, question, response = found
-    now = turn.contact.last_inbound_at or utcnow()
+    now = turn.now
     if not data.skipped:
         if question.kind == "scale" and value.isdigit() and int(value) in SCALE:
             await turn.uow.surveys.save_answer(response, question.id, "scale", score=int(value),
@@ -81,7 +80,7 @@ async def on_text(turn: Turn) -> None:
         await menu.show_menu(turn)
         return
     survey, question, response = found
-    now = turn.contact.last_inbound_at or utcnow()
+    now = turn.now
     text = mask_personal(turn.inbound.text.strip())[:MAX_TEXT]
     if text:
         await turn.uow.surveys.save_answer(response, question.id, "text", score=None, value=text, now=now)

@@ -2,14 +2,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from core.clock import default_zone, local_date
 from core.i18n import Translator
 from core.messages import Button, Inbound, Outbound
 from core.payloads import Payload
 from eligibility.rules import Rules
 from feedback.surveys import SurveyCatalogue
 from storage.models import Consultation, Contact
+from storage.types import utcnow
 from storage.unit_of_work import UnitOfWork
 
 
@@ -27,6 +31,7 @@ class Services:
     secret_key: bytes = b"dev-only-key"
     # handlers.status.LinkLimits: failed application-linking tries allowed (None: the defaults).
     link_limits: Any = None
+    zone: ZoneInfo = field(default_factory=default_zone)  # settings.zone (TIMEZONE)
     rules: Rules | None = None  # the season's eligibility rules; parsed from `programme` when not given
 
     def __post_init__(self) -> None:
@@ -44,7 +49,15 @@ class Turn:
     consultation: Consultation
     uow: UnitOfWork
     services: Services
+    # The engine's clock for this message (UTC): every flow reads the time from here, so a
+    # conversation test can pin it.
+    now: datetime = field(default_factory=utcnow)
     replies: list[Outbound] = field(default_factory=list)
+
+    @property
+    def today(self) -> date:
+        """The date in the programme's zone (settings.timezone)."""
+        return local_date(self.now, self.services.zone)
 
     @property
     def lang(self) -> str:

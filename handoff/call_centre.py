@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from core.clock import DEFAULT_TIMEZONE
 from core.config import ConfigError, config_file, error_at, load_mapping
 from handoff.working_hours import WorkingHours
 
@@ -85,7 +86,7 @@ def parse_call_centre(data: dict[str, Any], zone: ZoneInfo, path: Path = Path("c
     )
 
 
-def load_call_centre(path: str | Path | None = None, zone: str = "Asia/Almaty") -> CallCentre:
+def load_call_centre(path: str | Path | None = None, zone: str = DEFAULT_TIMEZONE) -> CallCentre:
     """call_centre.yaml (the shipped one by default) read and checked."""
     path = Path(path) if path else config_file("call_centre.yaml")
     return parse_call_centre(load_mapping(path, error=CallCentreConfigError), ZoneInfo(zone), path)

@@ -241,8 +241,6 @@ class HandoffService:
             lang = contact.language or ticket.language or self.default_language
             buttons = [Button(self.translator.t(lang, "handoff.reopen_button"), HandoffAction(action="reopen").pack()),
                        Button(self.translator.t(lang, "menu.back"), MenuChoice(item=MenuItem.main).pack())]
-            # Numbered options typed on WhatsApp press these buttons (see engine._resolve_typed_button).
-            contact.state = {**(contact.state or {}), "buttons": [[b.title, b.payload] for b in buttons]}
             Audit(uow.session).record(actor=operator.name, operator_id=operator.id, action="resolve",
                                       target=ticket.number, details={"resolution": ticket.resolution}, at=now)
             event = TicketResolved(ticket.id, ticket.number, ticket.contact_id, ticket.consultation_id,

@@ -11,6 +11,8 @@ import math
 import statistics
 from dataclasses import dataclass
 from datetime import datetime
+
+from core.clock import DEFAULT_TIMEZONE
 from typing import Any
 
 from sqlalchemy import Date, Float, and_, case, cast, func, or_, select
@@ -30,7 +32,7 @@ GRIEVANCE_KINDS = ("complaint", "suggestion")
 class Period:
     start: datetime  # UTC, inclusive
     end: datetime  # UTC, exclusive
-    zone: str = "Asia/Almaty"  # days are counted in this zone
+    zone: str = DEFAULT_TIMEZONE  # days are counted in this zone (settings.timezone)
     utc_offset_minutes: int = 300  # the zone's offset, for SQLite (which has no time zones)
 
 

@@ -12,7 +12,8 @@ from storage.models import Consultation, ConsultationTopic, Contact, Message
 
 
 DELIVERY_RANK = {"pending": 0, "accepted": 1, "queued": 1, "sending": 2, "sent": 3,
-                 "delivered": 4, "read": 5, "undelivered": 6, "failed": 6, "canceled": 6}
+                 "delivered": 4, "read": 5, "undelivered": 6, "failed": 6, "canceled": 6,
+                 "unreachable": 6}
 
 
 class Contacts:
@@ -100,6 +101,13 @@ class Consultations:
         pending = self._new_topics.setdefault(consultation.id, (consultation, []))[1]
         if topic not in pending:
             pending.append(topic)
+
+    def pending_topics(self) -> dict[int, tuple[Consultation, list[str]]]:
+        """A copy of the topics noted but not yet written (to undo a failed turn's)."""
+        return {key: (consultation, list(topics)) for key, (consultation, topics) in self._new_topics.items()}
+
+    def restore_pending_topics(self, pending: dict[int, tuple[Consultation, list[str]]]) -> None:
+        self._new_topics = pending
 
     async def flush_topics(self, now: datetime) -> None:
         """Write the noted topics without loading the ones already stored (a duplicate is

@@ -620,3 +620,20 @@ async def test_journal_never_holds_a_typed_birth_date(engine, db):
     texts = [m.text for m in await all_messages(db)]
     assert not any("15.03.2001" in text for text in texts)
     assert "elig:region:almaty" not in texts  # buttons are journaled as payloads, not redacted
+
+
+@pytest.mark.parametrize("utc_moment,accepted", [
+    ((2026, 3, 14, 19, 30), True),   # 00:30 on 15 March in Almaty: the 15th is today
+    ((2026, 3, 14, 18, 30), False),  # 23:30 on 14 March in Almaty: the 15th is tomorrow
+])
+async def test_the_turn_carries_the_engines_clock_in_the_programme_zone(db, services, utc_moment, accepted):
+    """Conversations read the date from the engine's clock in settings.timezone: a test pins
+    it, and a birth date of "today" is accepted only once it is today in Almaty."""
+    from datetime import datetime, timezone
+
+    pinned = datetime(*utc_moment, tzinfo=timezone.utc)
+    engine = ConversationEngine(db, services, masker=mask_iins, clock=lambda: pinned)
+    client = await started(engine, "ru")
+    await client.press("elig:citizen:yes")
+    await client.send("15.03.2026")
+    assert any(p.startswith("elig:region:") for p in client.buttons) is accepted

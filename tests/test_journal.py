@@ -120,13 +120,63 @@ async def test_a_failing_handler_answers_and_keeps_the_inbound(engine, db, monke
     async def broken(turn):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(router.menu, "show_menu", broken)
     client = await started(engine, "en")
+    monkeypatch.setattr(router.menu, "show_menu", broken)
     await client.send("/menu")
     assert "something went wrong" in client.text
     async with db.sessions() as session:
         count = await session.scalar(select(func.count()).select_from(Message).where(Message.text == "/menu"))
     assert count == 1
+
+
+async def test_a_failing_handler_leaves_nothing_half_written(engine, db, monkeypatch):
+    """Each turn runs in a savepoint: what a raising handler changed is undone, while the
+    inbound stays journaled and the other turns of the same batch keep their changes."""
+    import handlers.menu as menu
+    from storage.models import ConsultationTopic, Contact
+
+    user = unique_user()
+    client = BotClient(engine, user_id=user)
+    await client.start("en")
+
+    async def half_then_boom(turn, *args, **kwargs):
+        turn.update_state(flow="half-applied")
+        turn.contact.mode = "human"
+        turn.consultation.outcome = "half-applied"
+        turn.add_topic("half_applied_topic")
+        turn.uow.journal.record(contact_id=turn.contact.id, consultation_id=turn.consultation.id,
+                                channel=turn.contact.channel, direction="out", text="half-applied row",
+                                author="bot")
+        await turn.uow.flush()  # written inside the turn's savepoint, then undone
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(menu, "show_menu", half_then_boom)
+    other = unique_user()
+    replies = await engine.handle_batch([
+        Inbound(channel=Channel.webchat, user_id=user, text="/menu", content_type=ContentType.command,
+                event_id=f"{user}-menu"),
+        Inbound(channel=Channel.webchat, user_id=other, text="/start", content_type=ContentType.command,
+                event_id=f"{other}-start"),
+    ])
+    mine = [r.outbound.text for r in replies if r.address.user_id == user]
+    assert len(mine) == 1 and "something went wrong" in mine[0]
+    assert any(r.address.user_id == other for r in replies)  # the next turn of the batch ran
+    async with db.sessions() as session:
+        contact = await session.scalar(select(Contact).where(Contact.external_id == user))
+        assert contact.mode == "bot" and "flow" not in (contact.state or {})
+        assert contact.language == "en"
+        consultation = await session.scalar(select(Consultation).where(Consultation.contact_id == contact.id))
+        assert consultation.outcome != "half-applied"
+        assert await session.scalar(select(func.count()).select_from(ConsultationTopic)
+                                    .where(ConsultationTopic.topic == "half_applied_topic")) == 0
+        assert await session.scalar(select(func.count()).select_from(Message)
+                                    .where(Message.text == "half-applied row")) == 0
+        assert await session.scalar(select(func.count()).select_from(Message)
+                                    .where(Message.text == "/menu", Message.contact_id == contact.id)) == 1
+        newcomer = await session.scalar(select(Contact).where(Contact.external_id == other))
+        assert newcomer is not None and await session.scalar(
+            select(func.count()).select_from(Message).where(Message.contact_id == newcomer.id,
+                                                            Message.direction == "out")) >= 1
 
 
 async def test_batch_of_many_users_in_one_call(engine, db):

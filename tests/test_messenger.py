@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from core.messages import Channel
 from bot.delivery.messenger import Messenger
+from bot.delivery.window import MessageWindow
 from core.delivery import DeliveryRefused
 from storage.models import Message
 from tests.conftest import sqlite_url
@@ -49,7 +50,8 @@ async def test_whatsapp_inside_window_sends_free_text(bot, fake):
 async def test_whatsapp_outside_window_needs_a_template(bot, fake):
     await BotClient(bot.engine, channel=Channel.whatsapp, user_id="+77010000002").send("hi")
     later = datetime.now(timezone.utc) + timedelta(hours=25)
-    messenger = Messenger(bot.db, bot.channels, default_language="kk", clock=lambda: later)
+    messenger = Messenger(bot.db, bot.deliverer, MessageWindow(default_language="kk"), default_language="kk",
+                          clock=lambda: later)
     cid = await contact_id(bot, "whatsapp", "+77010000002")
     before = len(fake.sent)
     with pytest.raises(DeliveryRefused) as refused:
@@ -57,7 +59,7 @@ async def test_whatsapp_outside_window_needs_a_template(bot, fake):
     assert refused.value.reason == "whatsapp_window_closed" and len(fake.sent) == before
     async with bot.db.sessions() as session:
         assert not list(await session.scalars(select(Message).where(Message.text == "late answer")))
-    messenger.templates = {"operator_reply": {"kk": "HX" + "1" * 32}}
+    messenger.window.templates = {"operator_reply": {"kk": "HX" + "1" * 32}}
     delivery = await messenger.send(cid, "late answer", author="operator:aida", template_key="operator_reply")
     assert delivery.result.status == "sent"
     assert fake.sent[-1].content_sid == "HX" + "1" * 32

@@ -111,16 +111,16 @@ async def test_updates_are_confirmed_only_after_they_are_stored(polling_bot, fak
 
 
 async def test_long_reply_respects_4096_limit_and_blocked_user(polling_bot, fake):
-    channel = polling_bot.channels[Channel.telegram]
+    delivery = polling_bot.deliverer
     text = ("Абзац. " * 700).strip()  # about 4,900 characters
     address = Address(Channel.telegram, "55")
-    result = await channel.send(Reply(1, 1, address, Outbound(text), "ru"))
+    result = await delivery.send(Reply(1, 1, address, Outbound(text), "ru"))
     parts = fake.sent_to(55)
     assert result.status == "sent" and len(parts) == 2
     assert all(len(p.text) <= TEXT_LIMIT for p in parts)
     assert "".join(p.text for p in parts).replace(" ", "") == text.replace(" ", "")
     fake.blocked_chats.add(56)
-    blocked = await channel.send(Reply(2, 1, Address(Channel.telegram, "56"), Outbound("hi"), "ru"))
+    blocked = await delivery.send(Reply(2, 1, Address(Channel.telegram, "56"), Outbound("hi"), "ru"))
     assert (blocked.status, blocked.error_code) == ("unreachable", "403")
 
 

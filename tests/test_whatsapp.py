@@ -119,8 +119,7 @@ async def test_media_and_location_get_polite_text(bot, fake):
 
 async def test_outside_the_24_hour_window_is_recorded_as_failed(bot, fake):
     fake.outside_window.add("whatsapp:+77019999999")
-    channel = bot.channels[Channel.whatsapp]
-    result = await channel.send(Reply(1, 1, Address(Channel.whatsapp, "+77019999999"), Outbound("hi"), "en"))
+    result = await bot.deliverer.send(Reply(1, 1, Address(Channel.whatsapp, "+77019999999"), Outbound("hi"), "en"))
     assert (result.status, result.error_code) == ("failed", "63016")
 
 

@@ -1,34 +1,32 @@
-"""What every channel adapter offers the rest of the bot."""
+"""What every channel adapter offers the rest of the bot: it receives, and it sends once.
+
+Receiving turns the channel's updates into `Inbound`s for the engine. Sending is one
+attempt at one journaled message, `send_once(reply) -> SendOutcome`, rendered for the
+channel (buttons as a keyboard, or as numbered text via `numbered_options`); journaling,
+the WhatsApp window, retries and what an error means belong to bot/delivery (Rasa's small
+OutputChannel surface; Chatwoot's one send job).
+"""
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Protocol
 
-from core.messages import Channel, Outbound
-from core.messages import Reply, SendResult
+from aiohttp import web
+
+from core.messages import Channel, Outbound, Reply, SendOutcome
 
 
 class ChannelAdapter(Protocol):
     channel: Channel
 
-    async def send(self, reply: Reply) -> SendResult:
-        """Deliver one journaled reply; never raises for a delivery failure."""
+    def routes(self) -> list[web.RouteDef]:
+        """Where the channel's webhooks arrive (none for polling or the terminal)."""
+
+    async def send_once(self, reply: Reply) -> SendOutcome:
+        """One attempt at one journaled message; never raises for a delivery failure."""
 
     async def start(self) -> None: ...
 
     async def stop(self) -> None: ...
-
-
-@dataclass
-class SendOutcome:
-    """One delivery attempt, exactly as the channel answered (for the outbox sender, which
-    does its own pacing and retries): sent | rate_limited (retry_after) | forbidden (the user
-    blocked the bot) | bad_request | window_closed (WhatsApp 63016) | server_error | network_error."""
-
-    kind: str
-    channel_message_id: str | None = None
-    retry_after: float | None = None
-    error: str | None = None
 
 
 def split_text(text: str, limit: int) -> list[str]:

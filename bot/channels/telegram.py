@@ -1,4 +1,5 @@
-"""Telegram through aiogram 3: routers only translate updates into `Inbound`s.
+"""Telegram through aiogram 3: routers only translate updates into `Inbound`s; `send_once`
+makes one attempt at one reply (bot/delivery decides what its answer means).
 
 Updates are confirmed to Telegram only after they are in the journal. In polling mode
 our own loop asks for the next offset only after the batch is committed (aiogram's
@@ -11,10 +12,9 @@ import asyncio
 import hmac
 from functools import lru_cache
 import logging
-from collections import defaultdict
 from typing import Any
 
-from aiogram import Bot, Dispatcher, F, Router
+from aiogram import Bot, Dispatcher, Router
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import (
@@ -37,12 +37,12 @@ from aiogram.types import (
 from aiohttp import web
 from pydantic import ValidationError
 
-from bot.channels.base import SendOutcome, split_text
-from core.i18n import LANGUAGES, Translator
-from core.messages import Channel, ContentType, Inbound
+from bot.channels.base import split_text
+from bot.delivery.deliverer import Deliverer
 from bot.engine import ConversationEngine
 from bot.web.inputs import BadInput, read_json
-from core.messages import Reply, SendResult
+from core.i18n import LANGUAGES, Translator
+from core.messages import Channel, ContentType, Inbound, Reply, SendOutcome
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +71,12 @@ def build_router() -> Router:
     """Handlers that turn updates into `Inbound`s appended to the `inbox` list."""
     router = Router(name="zhasbot-telegram")
 
-    @router.message(F.chat.type == "private")
+    # An async filter: aiogram runs a synchronous one (a magic filter too) in a worker
+    # thread, a thread hop for every update.
+    async def private_chat(message: Message) -> bool:
+        return message.chat.type == "private"
+
+    @router.message(private_chat)
     async def on_message(message: Message, inbox: list[Inbound], update_id: int) -> None:
         user = message.from_user
         content_type = _content_type(message)
@@ -147,26 +152,23 @@ class _BotSession(AiohttpSession):
 class TelegramChannel:
     channel = Channel.telegram
 
-    def __init__(self, *, token: str, api_server: str, engine: ConversationEngine,
+    def __init__(self, *, token: str, api_server: str, engine: ConversationEngine, delivery: Deliverer,
                  translator: Translator, default_language: str, mode: str = "polling",
-                 webhook_url: str | None = None, webhook_secret: str | None = None,
-                 max_retries: int = 3):
+                 webhook_url: str | None = None, webhook_secret: str | None = None):
         self.engine = engine
+        self.delivery = delivery
         self.translator = translator
         self.default_language = default_language
         self.mode = mode
         self.webhook_url = webhook_url
         self.webhook_secret = webhook_secret
-        self.max_retries = max_retries
         self.api_server = api_server
         self.bot = Bot(token, session=_BotSession(api=TelegramAPIServer.from_base(api_server)))
         # Conversation state lives in our database, so aiogram's FSM stays off (one
         # middleware less on every update).
         self.dispatcher = Dispatcher(disable_fsm=True)
         self.dispatcher.include_router(build_router())
-        self._chat_locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
         self._poller: asyncio.Task | None = None
-        self._deliveries: set[asyncio.Task] = set()
         self._stopping = asyncio.Event()
 
     # --- lifecycle --------------------------------------------------------------------
@@ -185,8 +187,6 @@ class TelegramChannel:
         if self._poller:
             self._poller.cancel()
             await asyncio.gather(self._poller, return_exceptions=True)
-        if self._deliveries:
-            await asyncio.gather(*self._deliveries, return_exceptions=True)
         await self.bot.session.close()
 
     async def register_commands(self) -> None:
@@ -213,7 +213,8 @@ class TelegramChannel:
     async def _handle(self, updates: list[Update]) -> None:
         inbox, button_acks = await self.translate(updates)
         replies = await self.engine.handle_batch(inbox)
-        self._deliver_in_background(replies, button_acks)
+        # Committed: the replies go out in the background, after the button spinners stop.
+        self.delivery.deliver_later(replies, first=self._acknowledger(button_acks) if button_acks else None)
 
     async def poll_forever(self) -> None:
         offset: int | None = None
@@ -260,50 +261,18 @@ class TelegramChannel:
         return [web.post("/webhooks/telegram", self.webhook)]
 
     # --- outbound ---------------------------------------------------------------------
-    def _deliver_in_background(self, replies: list[Reply], button_acks: list[str] = ()) -> None:
-        if not replies and not button_acks:
-            return
-        task = asyncio.create_task(self._acknowledge_and_deliver(replies, list(button_acks)))
-        self._deliveries.add(task)
-        task.add_done_callback(self._deliveries.discard)
-
-    async def _acknowledge_and_deliver(self, replies: list[Reply], button_acks: list[str]) -> None:
-        for query_id in button_acks:
-            try:
-                await self.bot.answer_callback_query(query_id)
-            except Exception as exc:  # an expired query only leaves a spinner; keep going
-                log.info("answerCallbackQuery failed: %s", exc)
-        await self.deliver(replies)
-
-    async def deliver(self, replies: list[Reply]) -> list[SendResult]:
-        """Send replies: chats in parallel, each chat's messages in order."""
-        by_chat: defaultdict[str, list[Reply]] = defaultdict(list)
-        for reply in replies:
-            by_chat[reply.address.user_id].append(reply)
-
-        async def one_chat(chat_replies: list[Reply]) -> list[SendResult]:
-            async with self._chat_locks[chat_replies[0].address.user_id]:
-                return [await self.send(reply) for reply in chat_replies]
-
-        per_chat = await asyncio.gather(*(one_chat(r) for r in by_chat.values()))
-        results = [result for chat_results in per_chat for result in chat_results]
-        await self.engine.record_results_logged(results)
-        return results
-
-    async def send(self, reply: Reply) -> SendResult:
-        chunks = split_text(reply.outbound.text, TEXT_LIMIT)
-        markup = _keyboard(reply)
-        message_id = None
-        for index, chunk in enumerate(chunks):
-            last = index == len(chunks) - 1
-            result = await self._send_chunk(reply, chunk, markup if last else None)
-            if isinstance(result, SendResult):
-                return result
-            message_id = result
-        return SendResult(reply.message_id, str(message_id), "sent")
+    def _acknowledger(self, button_acks: list[str]):
+        async def acknowledge() -> None:
+            for query_id in button_acks:
+                try:
+                    await self.bot.answer_callback_query(query_id)
+                except Exception as exc:  # an expired query only leaves a spinner; keep going
+                    log.info("answerCallbackQuery failed: %s", exc)
+        return acknowledge
 
     async def send_once(self, reply: Reply) -> SendOutcome:
-        """One attempt, no sleeping or retrying: the outbox sender paces and retries itself."""
+        """One attempt (every chunk of a long text), no sleeping or retrying: bot/delivery
+        retries as its policy says."""
         markup = _keyboard(reply)
         chunks = split_text(reply.outbound.text, TEXT_LIMIT)
         message_id = None
@@ -323,23 +292,3 @@ class TelegramChannel:
         except (TelegramNetworkError, OSError, asyncio.TimeoutError) as exc:
             return SendOutcome("network_error", error=type(exc).__name__)
         return SendOutcome("sent", channel_message_id=str(message_id))
-
-    async def _send_chunk(self, reply: Reply, text: str, markup: Any) -> int | SendResult:
-        delay = 0.5
-        for attempt in range(self.max_retries + 1):
-            try:
-                sent = await self.bot.send_message(reply.address.user_id, text, reply_markup=markup)
-                return sent.message_id
-            except TelegramRetryAfter as exc:
-                await asyncio.sleep(exc.retry_after)
-            except TelegramForbiddenError:
-                return SendResult(reply.message_id, None, "unreachable", "403")
-            except TelegramBadRequest as exc:
-                log.warning("Telegram refused a message: %s", exc.message)
-                return SendResult(reply.message_id, None, "failed", "400")
-            except (TelegramServerError, TelegramNetworkError) as exc:
-                if attempt == self.max_retries:
-                    return SendResult(reply.message_id, None, "failed", type(exc).__name__[:32])
-                await asyncio.sleep(delay)
-                delay *= 2
-        return SendResult(reply.message_id, None, "failed", "429")

@@ -5,9 +5,9 @@ import asyncio
 import sys
 
 from bot.channels.base import numbered_options
-from core.messages import Channel, ContentType, Inbound
+from bot.delivery.journal import record_results
 from bot.engine import ConversationEngine
-from core.messages import SendResult
+from core.messages import Channel, ContentType, Inbound, SendResult
 
 
 async def chat(engine: ConversationEngine, *, user_id: str = "terminal", stdin=None, stdout=None) -> None:
@@ -24,7 +24,7 @@ async def chat(engine: ConversationEngine, *, user_id: str = "terminal", stdin=N
             hint = translator.t(reply.lang, "buttons.numbered_hint")
             stdout.write("bot> " + numbered_options(reply.outbound, hint).replace("\n", "\n     ") + "\n")
         stdout.flush()
-        await engine.record_results([SendResult(r.message_id, None, "delivered") for r in replies])
+        await record_results(engine.db, [SendResult(r.message_id, None, "delivered") for r in replies])
 
     await say("/start")
     loop = asyncio.get_running_loop()

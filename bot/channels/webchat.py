@@ -20,10 +20,11 @@ from weakref import WeakValueDictionary
 from aiohttp import web
 
 from bot.channels.webchat_sessions import SenderIds, WebChatLimits
+from bot.delivery.journal import record_results
 from bot.engine import ConversationEngine
 from bot.web.inputs import BadInput, read_json
 from core.i18n import LANGUAGES, Translator
-from core.messages import PAYLOAD_PATTERN, Channel, ContentType, Inbound, Reply, SendResult
+from core.messages import PAYLOAD_PATTERN, Channel, ContentType, Inbound, Reply, SendOutcome, SendResult
 from storage.unit_of_work import Database
 
 log = logging.getLogger(__name__)
@@ -141,9 +142,7 @@ class WebChatChannel:
         )
         replies = await self.engine.handle(inbound)
         # Replies in the HTTP answer are delivered; long polling only serves later ones.
-        await self.engine.record_results(
-            [SendResult(reply.message_id, None, "delivered") for reply in replies]
-        )
+        await record_results(self.db, [SendResult(reply.message_id, None, "delivered") for reply in replies])
         return web.json_response([self._render(sender, reply) for reply in replies])
 
     @staticmethod
@@ -155,13 +154,13 @@ class WebChatChannel:
             "buttons": [{"title": b.title, "payload": b.payload} for b in reply.outbound.buttons],
         }
 
-    async def send(self, reply: Reply) -> SendResult:
-        """A proactive message: already in the journal; wake whoever is long-polling."""
+    async def send_once(self, reply: Reply) -> SendOutcome:
+        """A proactive message: the journal row is what long polling serves; wake the poller."""
         condition = self._waiters.get(reply.address.user_id)
         if condition is not None:  # nobody waiting: the next poll reads it from the journal
             async with condition:
                 condition.notify_all()
-        return SendResult(reply.message_id, None, "sent")
+        return SendOutcome("sent")
 
     async def _sender_of(self, request: web.Request) -> tuple[str | None, web.Response | None]:
         sender = request.query.get("sender", "")

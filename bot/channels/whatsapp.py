@@ -1,4 +1,5 @@
-"""WhatsApp through Twilio: signed webhooks in, Twilio's async REST client out.
+"""WhatsApp through Twilio: signed webhooks in, one attempt at one message out
+(`send_once`, Twilio's async REST client; bot/delivery decides the rest).
 
 Every webhook is checked with twilio's `RequestValidator` against the public URL Twilio
 called (PUBLIC_BASE_URL + path), since behind a proxy the request's own URL differs.
@@ -8,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from weakref import WeakValueDictionary
 
 from aiohttp import web
 from twilio.base.exceptions import TwilioRestException
@@ -16,12 +16,12 @@ from twilio.http.async_http_client import AsyncTwilioHttpClient
 from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
-from bot.channels.base import SendOutcome, numbered_options, split_text
-from core.i18n import Translator
-from core.messages import Channel, ContentType, Inbound
+from bot.channels.base import numbered_options, split_text
+from bot.delivery.deliverer import Deliverer
 from bot.engine import ConversationEngine
 from bot.web.inputs import BadInput, read_form
-from core.messages import Reply, SendResult
+from core.i18n import Translator
+from core.messages import Channel, ContentType, Inbound, Reply, SendOutcome
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +30,8 @@ STATUS_PATH = "/webhooks/twilio/status"
 # WhatsApp bodies are limited to 1,600 characters through Twilio.
 TEXT_LIMIT = 1600
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
+# "Channel message blocked by user action": the user blocked the business number.
+BLOCKED_BY_USER = 63014
 DELIVERY_STATUSES = {"queued", "sending", "sent", "delivered", "read", "failed", "undelivered",
                      "accepted", "receiving", "received", "canceled"}
 
@@ -59,21 +61,19 @@ class WhatsAppChannel:
     channel = Channel.whatsapp
 
     def __init__(self, *, account_sid: str, auth_token: str, whatsapp_from: str,
-                 engine: ConversationEngine, translator: Translator, public_url,
-                 api_base: str | None = None, max_retries: int = 3):
+                 engine: ConversationEngine, delivery: Deliverer, translator: Translator, public_url,
+                 api_base: str | None = None):
         self.account_sid = account_sid
         self._auth_token = auth_token
         self.whatsapp_from = whatsapp_from if whatsapp_from.startswith("whatsapp:") else f"whatsapp:{whatsapp_from}"
         self.engine = engine
+        self.delivery = delivery
         self.translator = translator
         self.public_url = public_url  # callable: path -> the URL Twilio calls
         self.api_base = api_base
-        self.max_retries = max_retries
         self.validator = RequestValidator(auth_token)
         self.client: Client | None = None
         self._http: AsyncTwilioHttpClient | None = None
-        # Per-sender send order; a lock lives only while in use (no growth with senders).
-        self._user_locks: WeakValueDictionary[str, asyncio.Lock] = WeakValueDictionary()
         self._deliveries: set[asyncio.Task] = set()
 
     async def start(self) -> None:
@@ -86,7 +86,7 @@ class WhatsAppChannel:
             self.client.api.base_url = self.api_base.rstrip("/")
 
     async def stop(self) -> None:
-        if self._deliveries:
+        if self._deliveries:  # status callbacks still being matched
             await asyncio.gather(*self._deliveries, return_exceptions=True)
         if self._http is not None:
             await self._http.close()
@@ -128,7 +128,7 @@ class WhatsAppChannel:
         if inbound.payload:
             inbound.content_type = ContentType.button
         replies = await self.engine.handle(inbound)
-        self._spawn(self.deliver(replies))
+        self.delivery.deliver_later(replies)
         return web.Response(text=EMPTY_TWIML, content_type="text/xml")
 
     async def status(self, request: web.Request) -> web.Response:
@@ -139,6 +139,8 @@ class WhatsAppChannel:
         if not sid or status not in DELIVERY_STATUSES:
             return web.Response(status=400, text="missing MessageSid or unknown MessageStatus")
         error_code = form.get("ErrorCode") or None
+        if status in ("failed", "undelivered") and error_code == str(BLOCKED_BY_USER):
+            status = "unreachable"  # the word every delivery path uses for a blocked bot
         if not await self._record_status(sid, status, error_code):
             # Twilio may call back before our own send has stored the sid: try again shortly.
             self._spawn(self._record_status_later(sid, status, error_code))
@@ -160,82 +162,35 @@ class WhatsAppChannel:
         self._deliveries.add(task)
         task.add_done_callback(self._deliveries.discard)
 
-    async def deliver(self, replies: list[Reply]) -> list[SendResult]:
-        results = []
-        for reply in replies:
-            lock = self._user_locks.get(reply.address.user_id)
-            if lock is None:
-                lock = self._user_locks[reply.address.user_id] = asyncio.Lock()
-            async with lock:
-                results.append(await self.send(reply))
-        await self.engine.record_results_logged(results)
-        return results
-
-    async def send(self, reply: Reply) -> SendResult:
-        if reply.outbound.template is not None:
-            result = await self._send_chunk(reply, None)
-            return result if isinstance(result, SendResult) else SendResult(reply.message_id, result, "sent")
-        hint = self.translator.t(reply.lang, "buttons.numbered_hint")
-        body = numbered_options(reply.outbound, hint)
-        sid = None
-        for chunk in split_text(body, TEXT_LIMIT):
-            result = await self._send_chunk(reply, chunk)
-            if isinstance(result, SendResult):
-                return result
-            sid = result
-        return SendResult(reply.message_id, sid, "sent")
-
     async def send_once(self, reply: Reply) -> SendOutcome:
-        """One attempt of one message (a template, or text up to 1,600 characters), no retries:
-        the outbox sender paces and retries itself."""
+        """One attempt at one message: a template, or the text with its buttons as numbered
+        options in bodies of at most 1,600 characters. No sleeping or retrying here."""
         assert self.client is not None, "WhatsAppChannel.start() was not awaited"
         template = reply.outbound.template
         if template is not None:
-            content = {"content_sid": template.content_sid,
-                       "content_variables": json.dumps(template.variables, ensure_ascii=False)}
+            contents = [{"content_sid": template.content_sid,
+                         "content_variables": json.dumps(template.variables, ensure_ascii=False)}]
         else:
             body = numbered_options(reply.outbound, self.translator.t(reply.lang, "buttons.numbered_hint"))
-            content = {"body": body[:TEXT_LIMIT]}
+            contents = [{"body": chunk} for chunk in split_text(body, TEXT_LIMIT)]
+        first_sid = None
         try:
-            message = await self.client.messages.create_async(
-                from_=self.whatsapp_from, to=f"whatsapp:{reply.address.user_id}",
-                status_callback=self.public_url(STATUS_PATH), **content)
+            for content in contents:
+                message = await self.client.messages.create_async(
+                    from_=self.whatsapp_from, to=f"whatsapp:{reply.address.user_id}",
+                    status_callback=self.public_url(STATUS_PATH), **content)
+                first_sid = first_sid or message.sid
         except TwilioRestException as exc:
             error = str(exc.code or exc.status)
             if exc.status == 429:
                 return SendOutcome("rate_limited", retry_after=1.0, error=error)
             if exc.code == 63016:
                 return SendOutcome("window_closed", error=error)
+            if exc.code == BLOCKED_BY_USER:
+                return SendOutcome("forbidden", error=error)
             if exc.status >= 500:
                 return SendOutcome("server_error", error=error)
             return SendOutcome("bad_request", error=error)
         except (OSError, asyncio.TimeoutError) as exc:
             return SendOutcome("network_error", error=type(exc).__name__)
-        return SendOutcome("sent", channel_message_id=message.sid)
-
-    async def _send_chunk(self, reply: Reply, body: str | None) -> str | SendResult:
-        assert self.client is not None, "WhatsAppChannel.start() was not awaited"
-        content = {"body": body}
-        template = reply.outbound.template
-        if template is not None:
-            content = {"content_sid": template.content_sid,
-                       "content_variables": json.dumps(template.variables, ensure_ascii=False)}
-        delay = 0.5
-        for attempt in range(self.max_retries + 1):
-            try:
-                message = await self.client.messages.create_async(
-                    from_=self.whatsapp_from, to=f"whatsapp:{reply.address.user_id}",
-                    status_callback=self.public_url(STATUS_PATH), **content,
-                )
-                return message.sid
-            except TwilioRestException as exc:
-                retriable = exc.status == 429 or exc.status >= 500
-                if not retriable or attempt == self.max_retries:
-                    log.warning("Twilio refused a message: code %s, status %s", exc.code, exc.status)
-                    return SendResult(reply.message_id, None, "failed", str(exc.code or exc.status))
-            except (OSError, asyncio.TimeoutError) as exc:
-                if attempt == self.max_retries:
-                    return SendResult(reply.message_id, None, "failed", type(exc).__name__[:32])
-            await asyncio.sleep(delay)
-            delay *= 2
-        return SendResult(reply.message_id, None, "failed", "retries")
+        return SendOutcome("sent", channel_message_id=first_sid)

@@ -8,9 +8,10 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
+from core.clock import default_zone
 from core.iin import IinError, parse_iin
 from eligibility.rules import DOCUMENTS, REGIONS, STUDYING, Answers, evaluate, rules_from_programme
 from eligibility.texts import next_steps, render_reason, render_step, verdict_header_key
@@ -115,6 +116,7 @@ def run_check(args: argparse.Namespace) -> int:
     for message in messages:
         print(f"- {message['message']}")
     website = str(programme.get("facts", {}).get("website", ""))
-    for step in next_steps(verdict, rules, website=website):
+    today = datetime.now(default_zone()).date()
+    for step in next_steps(verdict, rules, website=website, today=today):
         print(f"* {render_step(step, args.lang, translator)}")
     return 0

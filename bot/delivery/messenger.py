@@ -1,25 +1,27 @@
-"""Proactive messages to a stored contact: operator replies, notifications, polls.
+"""Proactive messages to a stored contact: operator replies, hand-off notices.
 
-Everything the bot says outside a reply to an inbound message goes through here, keyed by
-the contact's stored address, never through a handler's context. The message is journaled
-before it is sent, and WhatsApp's 24-hour rule is enforced: outside the window only a
-configured Content template may go out.
+The `core.delivery.Messenger` port that feature packages call. Keyed by the contact's stored
+address, never by a handler's context: the message is journaled (with its buttons, which
+become what a typed number presses) before it is sent, the WhatsApp window decides between
+free text, a template and a refusal, and the deliverer sends it with the one retry policy.
 """
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 from typing import Callable
 
-from core.privacy import mask_personal
-from core.delivery import DeliveryRefused, whatsapp_window_open
-from core.messages import Address, Button, Channel, Outbound, Reply, SendResult, Template
+from bot.delivery.deliverer import Deliverer
+from bot.delivery.journal import record_outbound, record_results
+from bot.delivery.window import MessageWindow
+from core.delivery import DeliveryRefused
+from core.messages import Address, Button, Channel, Outbound, Reply, SendResult
 from storage.types import utcnow
 from storage.unit_of_work import Database
 
 log = logging.getLogger(__name__)
+
 
 @dataclass
 class Delivery:
@@ -28,20 +30,16 @@ class Delivery:
 
 
 class Messenger:
-    def __init__(self, db: Database, channels: dict[Channel, object], *, default_language: str,
-                 templates: dict[str, dict[str, str]] | None = None,
-                 clock: Callable[[], datetime] = utcnow):
+    def __init__(self, db: Database, deliverer: Deliverer, window: MessageWindow, *,
+                 default_language: str, clock: Callable[[], datetime] = utcnow):
         self.db = db
-        self.channels = channels
+        self.deliverer = deliverer
+        self.window = window
         self.default_language = default_language
-        self.templates = templates or {}
         self.clock = clock
 
     def template_for(self, key: str | None, lang: str) -> str | None:
-        if not key:
-            return None
-        sids = self.templates.get(key, {})
-        return sids.get(lang) or sids.get(self.default_language)
+        return self.window.template_for(key, lang)
 
     async def send(self, contact_id: int, text: str, *, author: str,
                    buttons: list[Button] | None = None, template_key: str | None = None,
@@ -58,30 +56,22 @@ class Messenger:
             if contact is None:
                 raise DeliveryRefused("unknown_contact")
             channel = Channel(contact.channel)
-            adapter = self.channels.get(channel)
-            if adapter is None:
+            if channel not in self.deliverer.channels:
                 raise DeliveryRefused("channel_unavailable")
             lang = contact.language or self.default_language
             outbound = Outbound(text=text, buttons=list(buttons or []))
-            if channel == Channel.whatsapp and not whatsapp_window_open(contact.last_inbound_at, now):
-                sid = self.template_for(template_key, lang)
-                if sid is None:
-                    raise DeliveryRefused("whatsapp_window_closed")
-                outbound.template = Template(sid, dict(template_variables or {"1": text}))
+            decision = self.window.decide(contact.channel, contact.last_inbound_at, now, text=text, lang=lang,
+                                          template_key=template_key, template_variables=template_variables)
+            if decision.kind == "refused":
+                raise DeliveryRefused(decision.reason or "refused")
+            outbound.template = decision.template
             if consultation_id is None:
                 current = await uow.consultations.current(contact.id)
                 consultation_id = current.id if current else None
-            row = uow.journal.record(
-                contact_id=contact.id, consultation_id=consultation_id, channel=channel.value,
-                direction="out", content_type="template" if outbound.template else "text",
-                text=mask_personal(text), buttons=[[b.title, b.payload] for b in outbound.buttons] or None,
-                delivery_status="pending", author=author, created_at=now,
-            )
-            await uow.flush()
-            reply = Reply(row.id, contact.id, Address(channel, contact.external_id), outbound, lang)
+            (message_id,) = await record_outbound(uow, [(contact, consultation_id, outbound)],
+                                                  author=author, now=now)
+            reply = Reply(message_id, contact.id, Address(channel, contact.external_id), outbound, lang)
         # Committed before sending: a crash after this leaves a "pending" row, never a lost one.
-        result = await adapter.send(reply)
-        async with self.db.unit_of_work() as uow:
-            await uow.journal.mark_sent(result.message_id, result.channel_message_id,
-                                        result.status, result.error_code)
+        result = await self.deliverer.send(reply)
+        await record_results(self.db, [result])
         return Delivery(reply.message_id, result)

@@ -33,7 +33,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-import random
 import uuid
 from collections import Counter
 from dataclasses import dataclass
@@ -41,13 +40,14 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Callable
 
-from bot.channels.base import SendOutcome
-from core.messages import Address, Button, Channel, Outbound, Reply, Template
-from core.delivery import whatsapp_window_open
-from notify.enqueue import AUTHOR
-from bot.delivery.ratelimit import ChatSpacing, Pacer
 from sqlalchemy import select
 
+from bot.delivery.journal import record_outbound, remember_offered
+from bot.delivery.outcomes import RetryPolicy
+from bot.delivery.ratelimit import ChatSpacing, Pacer
+from bot.delivery.window import MessageWindow
+from core.messages import Address, Button, Channel, Outbound, Reply, SendOutcome
+from notify.enqueue import AUTHOR
 from storage.models import Consultation, Contact
 from storage.outbox import Outbox, OutboxMessage
 from storage.types import utcnow
@@ -108,14 +108,15 @@ class SentLog:
 
 class OutboxSender:
     def __init__(self, db: Database, channels: dict[Channel, object], *, config: SenderConfig | None = None,
-                 templates: dict[str, dict[str, str]] | None = None, default_language: str = "kk",
-                 clock: Callable[[], datetime] = utcnow, sent_log: Path | None = None):
+                 window: MessageWindow | None = None, clock: Callable[[], datetime] = utcnow,
+                 sent_log: Path | None = None):
         self.db = db
         self.sent_log = SentLog(sent_log)
         self.channels = channels
         self.config = config or SenderConfig()
-        self.templates = templates or {}
-        self.default_language = default_language
+        self.window = window or MessageWindow()
+        self.policy = RetryPolicy(max_attempts=self.config.max_attempts, backoff_base=self.config.backoff_base,
+                                  backoff_max=self.config.backoff_max, jitter=0.2)
         self.clock = clock
         self.owner = uuid.uuid4().hex
         self.pacers = {Channel.telegram: Pacer(self.config.telegram_rate),
@@ -302,13 +303,14 @@ class OutboxSender:
             settle = None
             if contact is None or adapter is None:
                 settle = ("failed", "unknown contact" if contact is None else "channel is off")
-            elif channel == Channel.whatsapp and (row.last_error == "63016"
-                                                  or not whatsapp_window_open(contact.last_inbound_at, now)):
-                sid = self._template_sid(row.template_key, row.language)
-                if sid is None:
+            else:
+                decision = self.window.decide(
+                    contact.channel, contact.last_inbound_at, now, text=row.text, lang=row.language,
+                    template_key=row.template_key, template_variables=row.template_variables,
+                    window_closed_seen=row.last_error == "63016")
+                if decision.kind == "refused":
                     settle = ("needs_template", f"no WhatsApp template '{row.template_key}' ({row.language})")
-                else:
-                    outbound.template = Template(sid, dict(row.template_variables or {"1": row.text}))
+                outbound.template = decision.template
             if settle is not None:
                 if await outbox.finish(row.id, settle[0], now=now, only_from="queued", last_error=settle[1]):
                     self.stats[settle[0]] += 1
@@ -316,14 +318,9 @@ class OutboxSender:
                 return None
             message_id = row.message_id
             if message_id is None:
-                message = uow.journal.record(
-                    contact_id=contact.id, consultation_id=consultation_id,
-                    channel=channel.value, direction="out",
-                    content_type="template" if outbound.template else "text", text=row.text,
-                    buttons=row.buttons or None,
-                    delivery_status="pending", author=AUTHOR, created_at=now)
-                await session.flush()
-                message_id = message.id
+                # The offered buttons are remembered once the message is out (_record_locked).
+                (message_id,) = await record_outbound(uow, [(contact, consultation_id, outbound)],
+                                                      author=AUTHOR, now=now, remember=False)
             if not await outbox.claim(row.id, owner=self.owner, now=now, message_id=message_id):
                 await session.rollback()  # another sender has it; drop our journal row too
                 return None
@@ -333,20 +330,11 @@ class OutboxSender:
         return Reply(message_id, contact.id, Address(channel, contact.external_id), outbound, row.language)
 
     async def _attempt(self, channel: Channel, reply: Reply) -> SendOutcome:
-        adapter = self.channels[channel]
-        if hasattr(adapter, "send_once"):
-            return await adapter.send_once(reply)
-        result = await adapter.send(reply)  # the web chat: the journal row is the delivery
-        return SendOutcome("sent" if result.status in ("sent", "delivered") else "server_error",
-                           channel_message_id=result.channel_message_id, error=result.error_code)
-
-    def _template_sid(self, key: str | None, lang: str) -> str | None:
-        sids = self.templates.get(key or "", {})
-        return sids.get(lang) or sids.get(self.default_language)
-
-    def _backoff(self, attempts: int) -> timedelta:
-        seconds = min(self.config.backoff_base * 2 ** max(attempts - 1, 0), self.config.backoff_max)
-        return timedelta(seconds=seconds * random.uniform(0.8, 1.2))
+        try:
+            return await self.channels[channel].send_once(reply)
+        except Exception:
+            log.exception("%s adapter failed to send", channel.value)
+            return SendOutcome("bad_request", error="adapter_error")
 
     async def _record(self, row: OutboxMessage, channel: Channel, reply: Reply, outcome: SendOutcome) -> None:
         async with self._write:
@@ -355,41 +343,42 @@ class OutboxSender:
     async def _record_locked(self, row: OutboxMessage, channel: Channel, reply: Reply,
                              outcome: SendOutcome) -> None:
         now = self.clock()
-        attempts = row.attempts + 1
         kind = outcome.kind
         self.stats[kind] += 1
         if self.on_outcome is not None:
             self.on_outcome(row.channel, kind)
         async with self.db.unit_of_work() as uow:
             outbox = Outbox(uow.session)
-            journal_status = None
-            if kind == "sent":
+            if kind == "window_closed" and self.window.template_for(row.template_key, row.language) is not None:
+                # WhatsApp says the window is closed whatever our clock said: the claim
+                # sends the template next time.
+                await outbox.release(row.id, now=now, next_attempt_at=now, error="63016")
+                return
+            verdict = self.policy.judge(outcome, row.attempts + 1)
+            if verdict.status == "sent":
                 await outbox.finish(row.id, "sent", now=now, sent_at=now,
                                     channel_message_id=outcome.channel_message_id)
-                journal_status = "sent"
-            elif kind == "rate_limited":
-                pause = outcome.retry_after or 1.0
-                pacer = self.pacers.get(channel)
-                if pacer is not None:
-                    pacer.pause(pause)
-                log.warning("%s answered 429: pausing sends for %.1f s", channel.value, pause)
-                await outbox.release(row.id, now=now, next_attempt_at=now + timedelta(seconds=pause),
-                                     error=outcome.error or "429", count_attempt=False)
-            elif kind == "forbidden":
+                # What the user saw last decides what a typed number presses. The contact as
+                # it is now: its state may have changed in a conversation since the batch.
+                contact = await uow.session.get(Contact, row.contact_id, populate_existing=True,
+                                                with_for_update=self.db.dialect == "postgresql")
+                if contact is not None:
+                    remember_offered(contact, [reply.outbound])
+            elif verdict.status == "unreachable":
                 await outbox.finish(row.id, "unreachable", now=now, last_error="blocked")
                 await outbox.drop_queued_for_contact(row.contact_id, now=now, state="unreachable", error="blocked")
-                journal_status = "failed"
-            elif kind == "window_closed" and self._template_sid(row.template_key, row.language) is not None:
-                await outbox.release(row.id, now=now, next_attempt_at=now, error="63016")
             elif kind == "window_closed":
                 await outbox.finish(row.id, "needs_template", now=now, last_error="63016: outside the 24-hour window")
-                journal_status = "failed"
-            elif kind == "bad_request" or attempts >= self.config.max_attempts:
+            elif verdict.final:
                 await outbox.finish(row.id, "failed", now=now, last_error=(outcome.error or kind)[:200])
-                journal_status = "failed"
-            else:  # server_error, network_error: try again later
-                await outbox.release(row.id, now=now, next_attempt_at=now + self._backoff(attempts),
-                                     error=(outcome.error or kind)[:200])
-            if journal_status:
-                await uow.journal.mark_sent(reply.message_id, outcome.channel_message_id, journal_status,
-                                            None if kind == "sent" else (outcome.error or kind)[:32])
+            else:
+                if kind == "rate_limited":
+                    pacer = self.pacers.get(channel)
+                    if pacer is not None:
+                        pacer.pause(verdict.retry_in)
+                    log.warning("%s answered 429: pausing sends for %.1f s", channel.value, verdict.retry_in)
+                await outbox.release(row.id, now=now, next_attempt_at=now + timedelta(seconds=verdict.retry_in),
+                                     error=(outcome.error or kind)[:200], count_attempt=verdict.counts_attempt)
+            if verdict.final:
+                await uow.journal.mark_sent(reply.message_id, outcome.channel_message_id, verdict.status,
+                                            verdict.error)

@@ -12,6 +12,7 @@ from core.i18n import Translator
 from core.messages import Channel
 from bot.delivery.leader import Leadership, leader_present
 from bot.delivery.sender import OutboxSender, SenderConfig
+from bot.delivery.window import MessageWindow
 from storage.unit_of_work import Database
 
 log = logging.getLogger(__name__)
@@ -33,12 +34,11 @@ def sent_log_path(settings) -> Path | None:
 
 class Notifications:
     def __init__(self, settings, db: Database, channels: dict[Channel, object], translator: Translator,
-                 templates: dict[str, dict[str, str]], *, reminders=None):
+                 window: MessageWindow, *, reminders=None):
         self.settings = settings
         self.db = db
         self.leadership = Leadership(settings.database_url)
-        self.sender = OutboxSender(db, channels, templates=templates, default_language=settings.default_language,
-                                   sent_log=sent_log_path(settings),
+        self.sender = OutboxSender(db, channels, window=window, sent_log=sent_log_path(settings),
                                    config=SenderConfig(
                                        telegram_rate=settings.telegram_notify_rate,
                                        twilio_rate=settings.twilio_rate_per_second,

@@ -124,4 +124,4 @@ def test_next_steps_needs_documents(rules, translator):
 
 def test_next_steps_not_eligible(rules):
     verdict = evaluate(rules, answers(citizen=False))
-    assert next_steps_keys(verdict, rules) == ["elig.next.faq", "elig.next.operator"]
+    assert next_steps_keys(verdict, rules, date(2026, 10, 10)) == ["elig.next.faq", "elig.next.operator"]

@@ -48,8 +48,22 @@ async def rows(db, model, *where):
         return list(await session.scalars(select(model).where(*where).order_by(*model.__table__.primary_key.columns)))
 
 
+async def deliver_outbox(env) -> None:
+    """One pass of the outbox sender over every channel: queued polls reach the user (and
+    only then are their buttons what a typed number presses)."""
+    import asyncio
+
+    from bot.delivery.sender import OutboxSender
+
+    sender = OutboxSender(env.db, env.channels, clock=env.clock)
+    for channel in env.channels:
+        await sender._pass(channel)
+    await asyncio.gather(*sender._tasks)
+
+
 async def outbox(db, kind=None):
     return await rows(db, OutboxMessage, *( [OutboxMessage.kind == kind] if kind else []))
 
 
-__all__ = ["CsatRequest", "SurveyAnswer", "SurveyResponse", "client", "later", "rows", "outbox", "env"]
+__all__ = ["CsatRequest", "SurveyAnswer", "SurveyResponse", "client", "deliver_outbox", "later", "rows", "outbox",
+           "env"]

@@ -6,7 +6,7 @@ from core.messages import Channel
 from handoff.service import TicketResolved
 from bot.delivery.sender import OutboxSender
 from storage.models import Consultation, Message
-from tests.feedback.conftest import CsatRequest, client, later, outbox, rows
+from tests.feedback.conftest import CsatRequest, client, deliver_outbox, later, outbox, rows
 from tests.support.conversation import started
 
 
@@ -115,6 +115,7 @@ async def test_whatsapp_numbers_and_the_24_hour_rule(env, feedback):
     await wa.send("грант қанша?")
     later(env, minutes=31)
     [cid] = await feedback.close_idle()
+    await deliver_outbox(env)
     await wa.send("4")  # the 4th numbered option of the poll
     [request] = await rows(env.db, CsatRequest)
     assert request.score == 4

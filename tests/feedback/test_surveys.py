@@ -7,7 +7,8 @@ from feedback.surveys import SurveyConfigError, parse_surveys
 from storage.applications import Application, ApplicationLink
 from storage.models import Contact
 from storage.types import utcnow
-from tests.feedback.conftest import ALMATY, SURVEYS, SurveyAnswer, SurveyResponse, client, outbox, rows
+from tests.feedback.conftest import (ALMATY, SURVEYS, SurveyAnswer, SurveyResponse, client, deliver_outbox, outbox,
+                                     rows)
 from tests.support.conversation import started
 
 TEXTS = {"kk": ("Оңай ма?", "Қайдан?", "Ұсыныс?", "рахмет"), "ru": ("Легко?", "Откуда?", "Предложения?", "Спасибо"),
@@ -53,7 +54,8 @@ async def test_survey_flow_in_each_language(env, feedback, lang):
     # Again: nobody gets it twice.
     assert (await feedback.send_survey(feedback.surveys.get("s1"))).queued == 0
 
-    await user.send("5")  # a number typed presses the 5th option of the queued question
+    await deliver_outbox(env)
+    await user.send("5")  # a number typed presses the 5th option of the question sent
     assert q2 in user.text and "survey:s1:src:friends" in user.buttons
     await user.press("survey:s1:src:friends")
     assert q3 in user.text

@@ -10,11 +10,12 @@ import pytest
 from bot.console.accounts import Accounts
 from bot.console.views import ConsoleViews
 from handoff.call_centre import default_call_centre
-from core.messages import Channel
-from bot.engine import ConversationEngine
-from core.messages import Reply, SendResult
-from handoff.service import HandoffService
+from bot.delivery.deliverer import Deliverer
 from bot.delivery.messenger import Messenger
+from bot.delivery.window import MessageWindow
+from bot.engine import ConversationEngine
+from core.messages import Channel, Reply, SendOutcome
+from handoff.service import HandoffService
 from handlers.turn import Services
 from tests.conftest import make_services, translator
 
@@ -41,9 +42,9 @@ class RecordingChannel:
         self.channel = channel
         self.sent: list[Reply] = []
 
-    async def send(self, reply: Reply) -> SendResult:
+    async def send_once(self, reply: Reply) -> SendOutcome:
         self.sent.append(reply)
-        return SendResult(reply.message_id, f"{self.channel.value}-{len(self.sent)}", "sent")
+        return SendOutcome("sent", channel_message_id=f"{self.channel.value}-{len(self.sent)}")
 
     def texts_to(self, user_id: str) -> list[str]:
         return [r.outbound.text for r in self.sent if r.address.user_id == user_id]
@@ -74,7 +75,8 @@ async def env(db):
     services.call_centre = default_call_centre()
     engine = ConversationEngine(db, services, clock=clock)
     channels = {channel: RecordingChannel(channel) for channel in (Channel.webchat, Channel.whatsapp, Channel.telegram)}
-    messenger = Messenger(db, channels, default_language="kk", clock=clock)
+    messenger = Messenger(db, Deliverer(db, channels), MessageWindow(default_language="kk"),
+                          default_language="kk", clock=clock)
     handoff = HandoffService(db, messenger, translator(), services.call_centre, default_language="kk", clock=clock)
     accounts = Accounts(db, clock=clock)
     env = HandoffEnv(db, clock, engine, services, messenger, handoff, accounts, channels)

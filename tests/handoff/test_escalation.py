@@ -262,3 +262,42 @@ async def test_sla_due_time_stored_over_the_weekend(env):
     env.clock.now = at(2026, 12, 7, 12, 31)
     [view] = env.views.tickets(await env.handoff.list_tickets())
     assert view["sla_state"] == "overdue"
+
+
+async def test_typed_number_after_hand_back_presses_what_the_user_saw(env):
+    """WhatsApp shows buttons as numbered lines. After the operator hands the chat back, the
+    user sees "1. Связаться с оператором"; typing "1" must press that, not a button from a
+    message before it (the hand-off's "back to the bot")."""
+    user = "whatsapp:+77015550001"
+    client = await started(env, Channel.whatsapp, user)
+    await client.send("/operator")
+    assert client.buttons == ["handoff:leave"]
+    [ticket] = await tickets(env)
+    aida = env.operators["aida"]
+    await env.handoff.reply(ticket.id, aida, "Здравствуйте! Чем помочь?")
+    await env.handoff.hand_back(ticket.id, aida)
+    handed_back = env.channels[Channel.whatsapp].sent[-1]
+    assert [b.payload for b in handed_back.outbound.buttons][0] == "menu:operator"
+    await client.send("1")
+    assert "T-0001" in client.text  # the open ticket, not the main menu
+    assert (await contact(env, Channel.whatsapp, user)).mode == "human"
+
+
+async def test_typed_number_answers_a_proactive_poll_and_a_plain_notice_clears_it(env):
+    """Proactive messages are remembered as offered like replies: after a message without
+    buttons, a typed "1" is just text again."""
+    user = "whatsapp:+77015550002"
+    client = await started(env, Channel.whatsapp, user)
+    person = await contact(env, Channel.whatsapp, user)
+    from core.messages import Button
+
+    offer = [Button("Да", "menu:faq"), Button("Нет", "menu:main")]
+    await env.messenger.send(person.id, "Выберите", author="system", buttons=offer)
+    assert (await contact(env, Channel.whatsapp, user)).state["buttons"] == [["Да", "menu:faq"], ["Нет", "menu:main"]]
+    await client.send("да")  # a title typed presses it: the FAQ's groups
+    assert any(payload.startswith("faqgroup:") for payload in client.buttons)
+    await env.messenger.send(person.id, "Выберите", author="system", buttons=offer)
+    await env.messenger.send(person.id, "Просто новость", author="system")
+    assert "buttons" not in (await contact(env, Channel.whatsapp, user)).state
+    await client.send("да")  # now just text
+    assert not any(payload.startswith("faqgroup:") for payload in client.buttons)

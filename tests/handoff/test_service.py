@@ -87,7 +87,7 @@ async def test_whatsapp_24_hour_rule_in_the_reply_path(env):
     assert view["first_reply_at"] is None
     assert (await audit(env, "reply_refused"))[0].details == {"reason": "whatsapp_window_closed"}
 
-    env.messenger.templates = {"operator_reply": {"ru": "HX" + "2" * 32}}
+    env.messenger.window.templates = {"operator_reply": {"ru": "HX" + "2" * 32}}
     assert (env.views.ticket_page(await env.handoff.ticket(ticket_id)))["window"]["template"] is True
     outcome = await env.handoff.reply(ticket_id, aida, "Ответ через сутки")
     assert outcome.status == "sent"
@@ -101,10 +101,10 @@ async def test_failed_delivery_is_not_reported_as_sent(env):
     channel = env.channels[Channel.webchat]
 
     async def failing(reply):
-        from core.messages import SendResult
-        return SendResult(reply.message_id, None, "failed", "403")
+        from core.messages import SendOutcome
+        return SendOutcome("forbidden", error="403")
 
-    channel.send = failing
+    channel.send_once = failing
     outcome = await env.handoff.reply(ticket_id, env.operators["aida"], "hello")
     assert (outcome.status, outcome.reason) == ("failed", "403")
     assert (env.views.ticket_page(await env.handoff.ticket(ticket_id)))["first_reply_at"] is None

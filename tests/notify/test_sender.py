@@ -116,6 +116,11 @@ async def test_blocked_user_is_unreachable_and_5xx_is_retried(fake, tmp_path):
             rows = {r.contact_id: r for r in await session.scalars(select(OutboxMessage))}
         assert max(r.attempts for r in rows.values()) >= 2
         assert [r.last_error for r in rows.values() if r.state == "unreachable"] == ["blocked"]
+        # The journal says what the reply path says of a user who blocked the bot.
+        blocked_row = next(r for r in rows.values() if r.state == "unreachable")
+        async with app.db.sessions() as session:
+            journaled = await session.get(Message, blocked_row.message_id)
+        assert journaled.delivery_status == "unreachable"
         # A blocked contact is not tried again for the next status.
         calls_before = len(fake.calls_of("sendMessage"))
         report = await run_import(app.db, status_rows(3, "winner"))

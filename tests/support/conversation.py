@@ -5,9 +5,9 @@ import itertools
 import os
 import uuid
 
-from core.messages import Channel, ContentType, Inbound
+from bot.delivery.journal import record_results
 from bot.engine import ConversationEngine
-from core.messages import Reply, SendResult
+from core.messages import Channel, ContentType, Inbound, Reply, SendResult
 
 _event_ids = itertools.count(1)
 
@@ -32,7 +32,7 @@ class BotClient:
                           content_type=content_type, payload=payload, language_hint=self.language_hint,
                           event_id=event_id or f"t{next(_event_ids)}", shared_phone=shared_phone)
         self.last = await self.engine.handle(inbound)
-        await self.engine.record_results([SendResult(r.message_id, None, "delivered") for r in self.last])
+        await record_results(self.engine.db, [SendResult(r.message_id, None, "delivered") for r in self.last])
         return self.last
 
     async def press(self, title_or_payload: str) -> list[Reply]:

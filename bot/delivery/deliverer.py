@@ -1,0 +1,102 @@
+"""Sending journaled messages now: replies to an inbound message and operators' answers.
+
+Each message is one `send_once` per attempt on its channel's adapter; the retry policy and
+the error vocabulary (bot/delivery/outcomes.py) decide what an answer means, and the result
+is written back to the journal. One chat's messages go out in order, chats in parallel.
+The outbox sender (bot/delivery/sender.py) is the other caller of `send_once`: it paces
+bulk sends and retries later instead of waiting.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import defaultdict
+from typing import Awaitable, Callable
+
+from bot.delivery.journal import record_results
+from bot.delivery.outcomes import FAILED, RetryPolicy
+from core.messages import Channel, Reply, SendOutcome, SendResult
+from storage.unit_of_work import Database
+
+log = logging.getLogger(__name__)
+
+REPLY_POLICY = RetryPolicy(max_attempts=4, backoff_base=0.5, backoff_max=8.0)
+
+
+class Deliverer:
+    def __init__(self, db: Database, channels: dict[Channel, object], *,
+                 policy: RetryPolicy = REPLY_POLICY, sleep: Callable[[float], Awaitable[None]] = asyncio.sleep):
+        self.db = db
+        self.channels = channels  # filled by the app once the adapters exist
+        self.policy = policy
+        self.sleep = sleep
+        self._chat_locks: defaultdict[tuple[Channel, str], asyncio.Lock] = defaultdict(asyncio.Lock)
+        self._tasks: set[asyncio.Task] = set()
+        # Told (channel, outcome kind) after every attempt, as the outbox sender tells it.
+        self.on_outcome: Callable[[str, str], None] | None = None
+
+    async def send(self, reply: Reply) -> SendResult:
+        """One message, retried as the policy says; never raises for a delivery failure."""
+        adapter = self.channels.get(reply.address.channel)
+        if adapter is None:
+            return SendResult(reply.message_id, None, FAILED, "channel_off")
+        attempts = 0
+        while True:
+            attempts += 1
+            try:
+                outcome = await adapter.send_once(reply)
+            except Exception:  # an adapter bug must not lose the journal update
+                log.exception("%s adapter failed to send", reply.address.channel.value)
+                outcome = SendOutcome("bad_request", error="adapter_error")
+            if self.on_outcome is not None:
+                self.on_outcome(reply.address.channel.value, outcome.kind)
+            verdict = self.policy.judge(outcome, attempts)
+            if verdict.final:
+                if verdict.status != "sent":
+                    log.info("message %s not delivered on %s: %s", reply.message_id,
+                             reply.address.channel.value, verdict.error)
+                return SendResult(reply.message_id, outcome.channel_message_id, verdict.status, verdict.error)
+            await self.sleep(verdict.retry_in or 0.0)
+
+    async def deliver(self, replies: list[Reply]) -> list[SendResult]:
+        """Send and record: each chat's messages in order, chats in parallel."""
+        if not replies:
+            return []
+        by_chat: defaultdict[tuple[Channel, str], list[Reply]] = defaultdict(list)
+        for reply in replies:
+            by_chat[(reply.address.channel, reply.address.user_id)].append(reply)
+
+        async def one_chat(key: tuple[Channel, str], chat_replies: list[Reply]) -> list[SendResult]:
+            async with self._chat_locks[key]:
+                return [await self.send(reply) for reply in chat_replies]
+
+        if len(by_chat) == 1:
+            ((key, chat_replies),) = by_chat.items()
+            results = await one_chat(key, chat_replies)
+        else:
+            per_chat = await asyncio.gather(*(one_chat(k, r) for k, r in by_chat.items()))
+            results = [result for chat_results in per_chat for result in chat_results]
+        try:
+            await record_results(self.db, results)
+        except Exception:  # the messages went out; nobody waits for this answer
+            log.exception("could not record delivery results")
+        return results
+
+    def deliver_later(self, replies: list[Reply], first: Callable[[], Awaitable[None]] | None = None) -> None:
+        """Deliver in the background (after `first`, e.g. acknowledging button presses), so
+        an inbound batch is confirmed without waiting for its replies to go out."""
+        if not replies and first is None:
+            return
+        task = asyncio.create_task(self._deliver_after(replies, first))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _deliver_after(self, replies: list[Reply], first) -> None:
+        if first is not None:
+            await first()
+        await self.deliver(replies)
+
+    async def drain(self) -> None:
+        """Wait for background deliveries (before the channels close)."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
