@@ -7,13 +7,13 @@ import pytest
 from bot.cli import COMMAND_GROUPS, build_parser
 
 GROUP_MODULES = ["bot.cli.serve", "bot.cli.db", "bot.cli.journal", "bot.cli.faq", "bot.cli.eligibility",
-                 "bot.cli.operators", "bot.cli.notify", "bot.cli.feedback"]
+                 "bot.cli.operators", "bot.cli.contacts", "bot.cli.notify", "bot.cli.feedback"]
 
 
 def test_every_command_group_is_registered():
     assert [group.__name__ for group in COMMAND_GROUPS] == GROUP_MODULES
     commands = build_parser()._subparsers._group_actions[0].choices
-    assert set(commands) == {"run", "chat", "db", "journal", "faq", "eligibility", "operators",
+    assert set(commands) == {"run", "chat", "db", "journal", "faq", "eligibility", "operators", "contacts",
                              "applications", "notifications", "report", "tickets", "csat", "surveys"}
 
 
