@@ -32,6 +32,7 @@ from storage.unit_of_work import Database
 if TYPE_CHECKING:
     from feedback.service import Feedback
     from bot.delivery.service import Notifications
+    from voice.service import VoiceLine
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +60,7 @@ class ZhasBot:
     accounts: "Accounts | None" = None  # operator console accounts (bot/console/accounts.py)
     notifications: "Notifications | None" = None  # outbox sender + reminders (bot/delivery/service.py)
     feedback: "Feedback | None" = None  # CSAT, surveys, idle closer (feedback/service.py)
+    voice: "VoiceLine | None" = None  # the phone line's use cases (voice/service.py)
     runner: web.AppRunner | None = None
     metrics: Metrics = field(default_factory=Metrics)
 
@@ -91,6 +93,8 @@ class ZhasBot:
         app.deliverer.on_outcome = app.metrics.observe_send
         app._build_channels()
         app.messenger = Messenger(db, app.deliverer, window, default_language=settings.default_language)
+        if app.voice is not None:
+            app.voice.messenger = app.messenger  # callback confirmations: the one delivery path
         app.handoff = HandoffService(db, app.messenger, translator, services.call_centre,
                                      default_language=settings.default_language)
         app.accounts = Accounts(db, throttle=LoginThrottle.from_settings(settings),
@@ -143,6 +147,19 @@ class ZhasBot:
                 translator=self.services.translator, public_url=settings.public_url,
                 api_base=str(settings.twilio_api_base).rstrip("/") if settings.twilio_api_base else None,
             )
+        if settings.voice_enabled:
+            self._build_voice()
+
+    def _build_voice(self) -> None:
+        from bot.channels.voice import VoiceChannel
+        from bot.voice_wiring import build_voice_line
+
+        settings = self.settings
+        self.voice = build_voice_line(settings, self.db, self.services)
+        self.channels[Channel.phone] = VoiceChannel(
+            account_sid=settings.twilio_account_sid, auth_token=settings.twilio_auth_token.get_secret_value(),
+            line=self.voice, translator=self.services.translator, public_url=settings.public_url,
+            api_base=str(settings.twilio_api_base).rstrip("/") if settings.twilio_api_base else None)
 
     def web_app(self) -> web.Application:
         from bot.console import console_routes
@@ -234,6 +251,16 @@ class ZhasBot:
             lines.append(f"whatsapp:  on  — webhook {self.settings.public_url('/webhooks/twilio/whatsapp')}")
         else:
             lines.append("whatsapp:  off — set TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_WHATSAPP_FROM")
+        if Channel.phone in self.channels:
+            operators = len(self.voice.line.operators)
+            lines.append(f"phone:     on  — {self.settings.twilio_voice_number}, webhook "
+                         f"{self.settings.public_url('/webhooks/twilio/voice')}, status callbacks "
+                         f"{self.settings.public_url('/webhooks/twilio/voice/status')}; "
+                         + (f"{operators} operator(s), {self.settings.voice_dial_mode}" if operators
+                            else "no VOICE_OPERATORS: callers reach voicemail"))
+        else:
+            lines.append("phone:     off — set TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_VOICE_NUMBER "
+                         "(and VOICE_OPERATORS)")
         lines.append(f"database:  {self.db.engine.url.render_as_string(hide_password=True)}")
         return lines
 

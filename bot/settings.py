@@ -1,6 +1,7 @@
 """Typed settings from the environment and `.env` (see `.env.example` for each one)."""
 from __future__ import annotations
 
+import re
 from enum import Enum
 from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
@@ -45,6 +46,16 @@ class Settings(BaseSettings):
     twilio_auth_token: SecretStr | None = None
     twilio_whatsapp_from: str | None = None
     twilio_api_base: AnyHttpUrl | None = None
+    # Phone line (Twilio Voice, bot/channels/voice.py): on with the account, the token and this number.
+    twilio_voice_number: str | None = None
+    # Operators on duty, rung in this order: name=+77011234567 or name=client:identity, comma-separated.
+    voice_operators: str | None = None
+    voice_ring_timeout: int = Field(20, ge=5, le=120)
+    voice_dial_mode: Literal["simultaneous", "sequential"] = "simultaneous"
+    voice_recording: bool = True
+    voice_confirmation: Literal["sms", "whatsapp", "off"] = "sms"
+    voice_file: Path | None = None
+    voice_prompts_dir: Path | None = None
 
     timezone: str = DEFAULT_TIMEZONE
     default_language: str = "kk"
@@ -147,7 +158,7 @@ class Settings(BaseSettings):
             raise ValueError("must look like 123456:ABC… (digits, a colon, then the secret)")
         return value
 
-    @field_validator("twilio_account_sid", "twilio_whatsapp_from")
+    @field_validator("twilio_account_sid", "twilio_whatsapp_from", "twilio_voice_number", "voice_operators")
     @classmethod
     def _empty_is_none(cls, value: str | None) -> str | None:
         return value or None
@@ -228,6 +239,10 @@ class Settings(BaseSettings):
                 raise ValueError("PUBLIC_BASE_URL is required when TELEGRAM_MODE=webhook")
         if self.whatsapp_enabled and self.public_base_url is None:
             raise ValueError("PUBLIC_BASE_URL is required for WhatsApp (Twilio signs the public URL)")
+        if self.voice_enabled and self.public_base_url is None:
+            raise ValueError("PUBLIC_BASE_URL is required for the phone line (Twilio signs the public URL)")
+        if self.twilio_voice_number and not re.fullmatch(r"\+[1-9][0-9]{7,14}", self.twilio_voice_number):
+            raise ValueError("TWILIO_VOICE_NUMBER must look like +77270000000")
         return self
 
     def config_path(self, name: str, explicit: Path | None = None) -> Path:
@@ -280,6 +295,10 @@ class Settings(BaseSettings):
     def proxy_networks(self) -> tuple[IPv4Network | IPv6Network, ...]:
         return tuple(ip_network(part.strip(), strict=False)
                      for part in self.trusted_proxies.split(",") if part.strip())
+
+    @property
+    def voice_enabled(self) -> bool:
+        return bool(self.twilio_account_sid and self.twilio_auth_token and self.twilio_voice_number)
 
     def public_url(self, path: str) -> str:
         base = str(self.public_base_url or f"http://{self.http_host}:{self.http_port}")

@@ -12,7 +12,7 @@ from core.clock import DEFAULT_TIMEZONE
 from core.config import ConfigError, config_file, error_at, load_mapping
 from handoff.working_hours import WorkingHours
 
-TICKET_KINDS = ("question", "complaint", "suggestion")
+TICKET_KINDS = ("question", "complaint", "suggestion", "callback")  # callback: a phone caller waits (voice/)
 WEEKDAYS = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
 
 

@@ -86,6 +86,11 @@ class Applications:
                 result.setdefault(application_id, []).append(contact)
         return result
 
+    async def by_phone(self, phone: str) -> list[Application]:
+        """Applications filed with this phone number (+7XXXXXXXXXX), by number."""
+        return list(await self.session.scalars(
+            select(Application).where(Application.phone == phone).order_by(Application.number)))
+
     async def for_contact(self, contact_id: int) -> list[Application]:
         return list(await self.session.scalars(
             select(Application).join(ApplicationLink, ApplicationLink.application_id == Application.id)

@@ -8,3 +8,4 @@ import storage.applications  # noqa: F401,E402  (notifications: applications, li
 import storage.outbox  # noqa: F401,E402  (notifications: outbox)
 import storage.feedback  # noqa: F401,E402  (CSAT, survey responses and answers)
 import storage.link_failures  # noqa: F401,E402  (failed application-linking tries)
+import storage.calls  # noqa: F401,E402  (phone calls through Twilio Voice)

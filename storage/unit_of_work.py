@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from storage.database import checkpoint_forever, create_engine, make_sessionmaker, upgrade_schema
 from storage.applications import Applications
+from storage.calls import Calls
 from storage.feedback import CsatRequests, Surveys
 from storage.link_failures import LinkFailures
 from storage.repositories import Consultations, Contacts, Journal
@@ -30,6 +31,10 @@ class UnitOfWork:
         from storage.erasure import Erasure
 
         return Erasure(self.session)
+
+    @property
+    def calls(self) -> Calls:
+        return Calls(self.session)
 
     @property
     def applications(self) -> Applications:

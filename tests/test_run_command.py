@@ -13,7 +13,7 @@ from tests.support.app import free_port
 def test_zhasbot_run_serves_web_chat_and_stops_cleanly(tmp_path):
     port = free_port()
     env = {**os.environ, "HTTP_PORT": str(port)}
-    for name in ("DATABASE_URL", "TELEGRAM_BOT_TOKEN", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN"):
+    for name in ("DATABASE_URL", "TELEGRAM_BOT_TOKEN", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_VOICE_NUMBER"):
         env.pop(name, None)
     process = subprocess.Popen([sys.executable, "-m", "bot", "run"], cwd=tmp_path, env=env,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -30,6 +30,7 @@ def test_zhasbot_run_serves_web_chat_and_stops_cleanly(tmp_path):
         output = "".join(lines)
         assert f"web chat:  on  — http://127.0.0.1:{port}/" in output, output
         assert "telegram:  off" in output and "whatsapp:  off" in output
+        assert "phone:     off — set TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_VOICE_NUMBER" in output
         request = urllib.request.Request(f"http://127.0.0.1:{port}/webhooks/rest/session", method="POST")
         with urllib.request.urlopen(request, timeout=10) as response:
             sender = json.loads(response.read())["sender"]

@@ -1,0 +1,282 @@
+"""Phone calls through Twilio Voice: signed webhooks in, TwiML out, SMS and call-backs through REST.
+
+Every webhook is checked with twilio's `RequestValidator` against the public URL Twilio
+called (PUBLIC_BASE_URL + path + query), as for WhatsApp. The answers are TwiML built with
+twilio's own `VoiceResponse`; what to say and do is decided by `voice.service.VoiceLine`.
+As a delivery channel (`Channel.phone`), a message to a caller goes out as an SMS from the
+line's number — the one delivery path (Messenger) sends callback confirmations through it.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from pathlib import Path
+from urllib.parse import urlencode
+
+from aiohttp import web
+from twilio.base.exceptions import TwilioRestException
+from twilio.http.async_http_client import AsyncTwilioHttpClient
+from twilio.request_validator import RequestValidator
+from twilio.rest import Client
+from twilio.twiml.voice_response import VoiceResponse
+
+from bot.channels.base import SendOutcome, numbered_options
+from core.i18n import Translator
+from core.messages import Channel, Reply, SendResult
+from voice.prompts import Utterance
+from voice.service import VoiceLine
+from voice.steps import Ask, Dial, Hangup, Record, Speak, Step
+
+log = logging.getLogger(__name__)
+
+BASE_PATH = "/webhooks/twilio/voice"
+STATUS_PATH = BASE_PATH + "/status"
+AUDIO_PATH = BASE_PATH + "/audio"
+ACTIONS = ("language", "menu", "dial", "whisper", "voicemail", "transcription")
+SMS_LIMIT = 1600
+_AUDIO_NAME = re.compile(r"^[a-z_.]{1,80}\.(mp3|wav)$")
+
+
+def _int(value, default: int = 0) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return default
+
+
+class VoiceChannel:
+    channel = Channel.phone
+
+    def __init__(self, *, account_sid: str, auth_token: str, line: VoiceLine, translator: Translator,
+                 public_url, api_base: str | None = None):
+        self.account_sid = account_sid
+        self._auth_token = auth_token
+        self.line = line
+        self.translator = translator
+        self.public_url = public_url  # callable: path → the URL Twilio calls
+        self.api_base = api_base
+        self.validator = RequestValidator(auth_token)
+        self.client: Client | None = None
+        self._http: AsyncTwilioHttpClient | None = None
+
+    @property
+    def number(self) -> str:
+        return self.line.line.number
+
+    async def start(self) -> None:
+        self._http = AsyncTwilioHttpClient()
+        self.client = Client(self.account_sid, self._auth_token, http_client=self._http)
+        if self.api_base:
+            self.client.edge = self.client.region = None
+            self.client.api.base_url = self.api_base.rstrip("/")
+
+    async def stop(self) -> None:
+        await self.line.drain()
+        if self._http is not None:
+            await self._http.close()
+
+    def routes(self) -> list[web.RouteDef]:
+        routes = [web.post(BASE_PATH, self.incoming), web.post(STATUS_PATH, self.status),
+                  web.get(AUDIO_PATH + "/{name}", self.audio)]
+        handlers = {"language": self.language, "menu": self.menu, "dial": self.dial, "whisper": self.whisper,
+                    "voicemail": self.voicemail, "transcription": self.transcription}
+        routes += [web.post(f"{BASE_PATH}/{action}", handlers[action]) for action in ACTIONS]
+        return routes
+
+    # --- plumbing ----------------------------------------------------------------------
+    def url(self, action: str, query: dict[str, str] | None = None) -> str:
+        path = f"{BASE_PATH}/{action}" + (f"?{urlencode(query)}" if query else "")
+        return self.public_url(path)
+
+    async def _signed_form(self, request: web.Request):
+        """(form, None) if Twilio's signature over it holds, else (None, the error response)."""
+        try:
+            form = await request.post()
+        except (ValueError, UnicodeDecodeError):
+            return None, web.Response(status=400, text="malformed form body")
+        signature = request.headers.get("X-Twilio-Signature", "")
+        url = self.public_url(request.path + (f"?{request.query_string}" if request.query_string else ""))
+        if not signature or not self.validator.validate(url, form, signature):
+            return None, web.Response(status=403, text="invalid Twilio signature")
+        return form, None
+
+    def _utter(self, parent, utterance: Utterance) -> None:
+        if utterance.audio:
+            parent.play(self.public_url(f"{AUDIO_PATH}/{utterance.audio}"))
+        else:
+            parent.say(utterance.text, voice=utterance.voice.voice, language=utterance.voice.language)
+
+    def twiml(self, steps: list[Step], call_sid: str = "") -> web.Response:
+        response = VoiceResponse()
+        for step in steps:
+            if isinstance(step, Speak):
+                for utterance in step.utterances:
+                    self._utter(response, utterance)
+            elif isinstance(step, Ask):
+                gather = response.gather(input="dtmf", num_digits=1, timeout=step.timeout, method="POST",
+                                         action=self.url(step.action, step.query), action_on_empty_result=True)
+                for utterance in step.utterances:
+                    self._utter(gather, utterance)
+            elif isinstance(step, Dial):
+                dial = response.dial(action=self.url(step.action, step.query), method="POST", timeout=step.timeout,
+                                     caller_id=step.caller_id, answer_on_bridge=True)
+                whisper = self.url("whisper", {"parent": call_sid, "lang": step.language})
+                for target in step.targets:
+                    if target.kind == "number":
+                        dial.number(target.address, url=whisper, method="POST")
+                    else:
+                        client = dial.client(url=whisper, method="POST")
+                        client.identity(target.address)
+                        # Twilio Client apps show custom parameters: who calls and in which language.
+                        client.parameter(name="language", value=step.language)
+                        if step.caller_id:
+                            client.parameter(name="caller", value=step.caller_id)
+            elif isinstance(step, Record):
+                for utterance in step.utterances:
+                    self._utter(response, utterance)
+                record = {"action": self.url(step.action), "method": "POST", "max_length": step.max_seconds,
+                          "finish_on_key": step.finish_key, "play_beep": True}
+                if step.transcribe:
+                    record.update(transcribe=True, transcribe_callback=self.url("transcription"))
+                response.record(**record)
+            elif isinstance(step, Hangup):
+                response.hangup()
+        return web.Response(text=str(response), content_type="application/xml")
+
+    # --- webhooks ----------------------------------------------------------------------
+    async def incoming(self, request: web.Request) -> web.Response:
+        form, error = await self._signed_form(request)
+        if error is not None:
+            return error
+        sid = form.get("CallSid", "")
+        if not sid:
+            return web.Response(status=400, text="missing CallSid")
+        return self.twiml(await self.line.incoming(sid, form.get("From", "")), sid)
+
+    async def language(self, request: web.Request) -> web.Response:
+        form, error = await self._signed_form(request)
+        if error is not None:
+            return error
+        sid = form.get("CallSid", "")
+        if not sid:
+            return web.Response(status=400, text="missing CallSid")
+        steps = await self.line.choose_language(sid, form.get("Digits", ""), _int(request.query.get("attempt")))
+        return self.twiml(steps, sid)
+
+    async def menu(self, request: web.Request) -> web.Response:
+        form, error = await self._signed_form(request)
+        if error is not None:
+            return error
+        sid = form.get("CallSid", "")
+        if not sid:
+            return web.Response(status=400, text="missing CallSid")
+        return self.twiml(await self.line.menu(sid, form.get("Digits", ""), _int(request.query.get("attempt"))), sid)
+
+    async def dial(self, request: web.Request) -> web.Response:
+        form, error = await self._signed_form(request)
+        if error is not None:
+            return error
+        sid = form.get("CallSid", "")
+        if not sid:
+            return web.Response(status=400, text="missing CallSid")
+        seconds = _int(form.get("DialCallDuration"), -1)
+        steps = await self.line.dial_result(sid, form.get("DialCallStatus", "") or "failed",
+                                            seconds if seconds >= 0 else None, _int(request.query.get("attempt")))
+        return self.twiml(steps, sid)
+
+    async def whisper(self, request: web.Request) -> web.Response:
+        form, error = await self._signed_form(request)
+        if error is not None:
+            return error
+        parent = request.query.get("parent") or form.get("ParentCallSid", "")
+        if not parent:
+            return web.Response(status=400, text="missing the parent call")
+        lang, _caller = await self.line.operator_answered(parent, form.get("To", ""))
+        return self.twiml(self.line.whisper(lang))
+
+    async def voicemail(self, request: web.Request) -> web.Response:
+        form, error = await self._signed_form(request)
+        if error is not None:
+            return error
+        sid = form.get("CallSid", "")
+        if not sid:
+            return web.Response(status=400, text="missing CallSid")
+        seconds = _int(form.get("RecordingDuration"), -1)
+        steps = await self.line.voicemail(sid, recording_url=form.get("RecordingUrl", ""),
+                                          recording_sid=form.get("RecordingSid"),
+                                          seconds=seconds if seconds >= 0 else None)
+        return self.twiml(steps, sid)
+
+    async def transcription(self, request: web.Request) -> web.Response:
+        form, error = await self._signed_form(request)
+        if error is not None:
+            return error
+        await self.line.transcription(form.get("CallSid", ""), form.get("TranscriptionText", ""),
+                                      form.get("TranscriptionStatus", ""))
+        return web.Response(status=204)
+
+    async def status(self, request: web.Request) -> web.Response:
+        form, error = await self._signed_form(request)
+        if error is not None:
+            return error
+        sid, status = form.get("CallSid", ""), (form.get("CallStatus") or "").lower()
+        if not sid or not status:
+            return web.Response(status=400, text="missing CallSid or CallStatus")
+        duration = _int(form.get("CallDuration"), -1)
+        try:
+            await self.line.status(sid, status, caller=form.get("From", ""),
+                                   duration=duration if duration >= 0 else None)
+        except ValueError:
+            return web.Response(status=400, text="unknown CallStatus")
+        return web.Response(status=204)
+
+    async def audio(self, request: web.Request) -> web.StreamResponse:
+        """The deployment's Kazakh recordings, for <Play>."""
+        name = request.match_info["name"]
+        folder: Path | None = self.line.prompts.recordings
+        if folder is None or not _AUDIO_NAME.match(name) or not (folder / name).is_file():
+            raise web.HTTPNotFound()
+        return web.FileResponse(folder / name)
+
+    # --- out: SMS to callers, and call-backs -------------------------------------------
+    async def send(self, reply: Reply) -> SendResult:
+        outcome = await self.send_once(reply)
+        status = "sent" if outcome.kind == "sent" else "failed"
+        return SendResult(reply.message_id, outcome.channel_message_id, status, outcome.error)
+
+    async def send_once(self, reply: Reply) -> SendOutcome:
+        """One SMS from the line's number to the caller (the text; buttons as numbered lines)."""
+        assert self.client is not None, "VoiceChannel.start() was not awaited"
+        to = reply.address.user_id
+        if not to.startswith("+"):
+            return SendOutcome("bad_request", error="no_number")
+        body = numbered_options(reply.outbound, self.translator.t(reply.lang, "buttons.numbered_hint"))
+        try:
+            message = await self.client.messages.create_async(from_=self.number, to=to, body=body[:SMS_LIMIT])
+        except TwilioRestException as exc:
+            error = str(exc.code or exc.status)
+            if exc.status == 429:
+                return SendOutcome("rate_limited", retry_after=1.0, error=error)
+            return SendOutcome("server_error" if exc.status >= 500 else "bad_request", error=error)
+        except (OSError, asyncio.TimeoutError) as exc:
+            return SendOutcome("network_error", error=type(exc).__name__)
+        return SendOutcome("sent", channel_message_id=message.sid)
+
+    async def place_callback(self, *, operator_phone: str, applicant: str, call_id: int,
+                             operator_lang: str = "ru") -> str:
+        """Ring the operator's phone; when they answer, Twilio dials the applicant from the line's
+        number. Returns the operator leg's CallSid; its status callbacks journal the call back."""
+        assert self.client is not None, "VoiceChannel.start() was not awaited"
+        response = VoiceResponse()
+        response.say(self.translator.t(operator_lang, "voice.callback_connecting"),
+                     voice=self.line.config.voices.get(operator_lang, next(iter(self.line.config.voices.values()))).voice,
+                     language=self.line.config.voices.get(operator_lang, next(iter(self.line.config.voices.values()))).language)
+        dial = response.dial(caller_id=self.number, timeout=self.line.line.ring_timeout, method="POST",
+                             action=self.url("dial", {"callback": str(call_id)}))
+        dial.number(applicant)
+        call = await self.client.calls.create_async(
+            to=operator_phone, from_=self.number, twiml=str(response),
+            status_callback=self.public_url(STATUS_PATH), status_callback_method="POST",
+            status_callback_event=["initiated", "ringing", "answered", "completed"])
+        return call.sid

@@ -1,0 +1,46 @@
+"""Builds the phone line from settings: its menu and prompts read the FAQ's answers and the
+season's facts (the same content the bot answers with) and notify's status texts."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from core.i18n import Translator
+from faq.content import render_answer, render_fact
+from notify.texts import status_text
+from storage.applications import Application
+from voice.config import Line, load_voice_config, parse_operators
+from voice.prompts import Prompts
+from voice.service import VoiceLine
+
+DEFAULT_PROMPTS_DIR = Path("data") / "voice-prompts"
+
+
+def build_prompts(settings, translator: Translator, programme: dict[str, Any]) -> Prompts:
+    facts = programme.get("facts") or {}
+    return Prompts(
+        load_voice_config(settings.voice_file), translator,
+        info_text=lambda topic, lang: render_answer(topic, lang, facts),
+        facts_text=lambda name, lang: render_fact(facts[name], lang),
+        recordings=settings.voice_prompts_dir or DEFAULT_PROMPTS_DIR,
+    )
+
+
+def build_line(settings) -> Line:
+    return Line(number=settings.twilio_voice_number or "", operators=parse_operators(settings.voice_operators),
+                ring_timeout=settings.voice_ring_timeout, dial_mode=settings.voice_dial_mode,
+                recording=settings.voice_recording, confirmation=settings.voice_confirmation,
+                prompts_dir=settings.voice_prompts_dir or DEFAULT_PROMPTS_DIR)
+
+
+def build_voice_line(settings, db, services) -> VoiceLine:
+    translator = services.translator
+    prompts = build_prompts(settings, translator, services.programme)
+
+    def application_status(lang: str, application: Application) -> str:
+        return status_text(translator, lang, number=application.number, status=application.status,
+                           reason=application.reason, changed=False)
+
+    return VoiceLine(db, config=prompts.config, line=build_line(settings), prompts=prompts,
+                     call_centre=services.call_centre, messenger=None, status_text=application_status,
+                     default_language=settings.default_language)
