@@ -5,11 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from core.i18n import Translator
-from faq.content import render_answer, render_fact
+from bot.settings import SettingsError
+from core.i18n import MissingTranslation, Translator
+from faq.content import ContentError, render_answer, render_fact
 from notify.texts import status_text
 from storage.applications import Application
-from voice.config import Line, load_voice_config, parse_operators
+from voice.config import Line, VoiceConfigError, load_voice_config, parse_operators
 from voice.prompts import Prompts
 from voice.service import VoiceLine
 
@@ -35,12 +36,19 @@ def build_line(settings) -> Line:
 
 def build_voice_line(settings, db, services) -> VoiceLine:
     translator = services.translator
-    prompts = build_prompts(settings, translator, services.programme)
+    try:
+        prompts = build_prompts(settings, translator, services.programme)
+        line = build_line(settings)
+        # Every prompt rendered once at start-up: an unknown FAQ topic or a missing text stops the
+        # bot here, with its name, rather than in the middle of someone's call.
+        list(prompts.catalogue())
+    except (VoiceConfigError, ContentError, MissingTranslation) as exc:
+        raise SettingsError(f"phone line — {exc}") from None
 
     def application_status(lang: str, application: Application) -> str:
         return status_text(translator, lang, number=application.number, status=application.status,
                            reason=application.reason, changed=False)
 
-    return VoiceLine(db, config=prompts.config, line=build_line(settings), prompts=prompts,
+    return VoiceLine(db, config=prompts.config, line=line, prompts=prompts,
                      call_centre=services.call_centre, messenger=None, status_text=application_status,
                      default_language=settings.default_language)

@@ -54,6 +54,13 @@ Behaviour
   StatusCallback, signed (X-Twilio-Signature) with ``auth_token``; or call
   ``await api.send_status_callback(sid, "read")`` yourself.  Results in ``api.callbacks``.
 
+* ``POST /2010-04-01/Accounts/{AccountSid}/Calls.json`` (Programmable Voice, outbound calls; form: To,
+  From, Url or Twiml, StatusCallback, StatusCallbackEvent, StatusCallbackMethod): 21201 without To,
+  21213 without From, 21205 without Url or Twiml; otherwise 201 with a Call resource (sid "CA"+32
+  hex, status "queued", direction "outbound-api"). Recorded in ``api.calls`` (:class:`TwilioCall`);
+  ``await api.send_call_status(sid, "completed", duration=42)`` POSTs a signed call status callback
+  (CallSid, CallStatus, CallDuration, From, To, Direction …) to the call's StatusCallback.
+
 Recorded: ``api.sent`` (list of :class:`TwilioSent`: to, from_, body, content_sid,
 content_variables, status_callback, messaging_service_sid, sid, time, params), ``api.requests``
 (every request: method, path, status, params, time), ``api.messages`` (sid → resource dict).
@@ -76,7 +83,7 @@ from typing import Any, Iterable
 import aiohttp
 from aiohttp import web
 
-__all__ = ["FakeTwilioAPI", "TwilioSent", "TwilioRequest", "OUTSIDE_WINDOW_MESSAGE"]
+__all__ = ["FakeTwilioAPI", "TwilioSent", "TwilioCall", "TwilioRequest", "OUTSIDE_WINDOW_MESSAGE"]
 
 OUTSIDE_WINDOW_MESSAGE = (
     "Failed to send freeform message because you are outside the allowed window. "
@@ -93,6 +100,19 @@ class TwilioSent:
     content_variables: str | None
     status_callback: str | None
     messaging_service_sid: str | None
+    sid: str
+    time: float
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class TwilioCall:
+    to: str
+    from_: str
+    url: str | None
+    twiml: str | None
+    status_callback: str | None
+    status_callback_event: list[str]
     sid: str
     time: float
     params: dict[str, Any] = field(default_factory=dict)
@@ -144,6 +164,7 @@ class FakeTwilioAPI:
         self.content_templates: dict[str, str] = dict(content_templates or {})
 
         self.sent: list[TwilioSent] = []
+        self.calls: list[TwilioCall] = []
         self.requests: list[TwilioRequest] = []
         self.messages: dict[str, dict[str, Any]] = {}
         self.callbacks: list[dict[str, Any]] = []  # status callbacks delivered: url, params, status
@@ -170,6 +191,7 @@ class FakeTwilioAPI:
         base = "/2010-04-01/Accounts/{account_sid}"
         app.router.add_post(base + "/Messages.json", self._create_message)
         app.router.add_get(base + "/Messages/{sid}.json", self._fetch_message)
+        app.router.add_post(base + "/Calls.json", self._create_call)
         runner = web.AppRunner(app, access_log=None, handler_cancellation=True, shutdown_timeout=1.0)
         await runner.setup()
         await web.TCPSite(runner, self.host, self.port, reuse_address=True).start()
@@ -369,6 +391,66 @@ class FakeTwilioAPI:
                 _error(404, 20404, f"The requested resource {request.path} was not found")
         self._log(request, resp.status, {})
         return resp
+
+    async def _create_call(self, request: web.Request) -> web.Response:
+        form = await request.post()
+        params: dict[str, Any] = {key: (form.getall(key) if len(form.getall(key)) > 1 else form.get(key))
+                                  for key in form.keys()}
+        resp = await self._guard(request, params) or self._place_call(params)
+        self._log(request, resp.status, params)
+        return resp
+
+    def _place_call(self, p: dict[str, Any]) -> web.Response:
+        if not p.get("To"):
+            return _error(400, 21201, "No 'To' number is specified")
+        if not p.get("From"):
+            return _error(400, 21213, "No 'From' number is specified")
+        if not p.get("Url") and not p.get("Twiml"):
+            return _error(400, 21205, "Url parameter is required.")
+        sid = "CA" + secrets.token_hex(16)
+        now = email.utils.formatdate(usegmt=False).replace("-0000", "+0000")
+        events = p.get("StatusCallbackEvent") or []
+        events = [events] if isinstance(events, str) else list(events)
+        self.calls.append(TwilioCall(to=p["To"], from_=p["From"], url=p.get("Url"), twiml=p.get("Twiml"),
+                                     status_callback=p.get("StatusCallback"), status_callback_event=events,
+                                     sid=sid, time=time.monotonic(), params=p))
+        self._notify()
+        resource = {
+            "account_sid": self.account_sid, "api_version": "2010-04-01", "sid": sid,
+            "date_created": now, "date_updated": now, "direction": "outbound-api", "duration": None,
+            "from": p["From"], "from_formatted": p["From"], "to": p["To"], "to_formatted": p["To"],
+            "parent_call_sid": None, "phone_number_sid": None, "price": None, "price_unit": "USD",
+            "start_time": None, "end_time": None, "status": "queued",
+            "uri": f"/2010-04-01/Accounts/{self.account_sid}/Calls/{sid}.json", "subresource_uris": {},
+        }
+        return web.json_response(resource, status=201)
+
+    async def send_call_status(self, sid: str, status: str, *, duration: int | None = None,
+                               url: str | None = None) -> int:
+        """POST a signed call status callback for outbound call ``sid``; returns the HTTP status."""
+        from twilio.request_validator import RequestValidator
+
+        placed = next(c for c in self.calls if c.sid == sid)
+        target = url or placed.status_callback
+        if not target:
+            raise ValueError(f"call {sid} has no StatusCallback")
+        params = {"AccountSid": self.account_sid, "ApiVersion": "2010-04-01", "CallSid": sid,
+                  "CallStatus": status, "Direction": "outbound-api", "From": placed.from_, "To": placed.to,
+                  "Called": placed.to, "Caller": placed.from_, "Timestamp": email.utils.formatdate(usegmt=True)}
+        if duration is not None:
+            params["CallDuration"] = str(duration)
+            params["Duration"] = str(max(1, (duration + 59) // 60))
+        signature = RequestValidator(self.auth_token).compute_signature(target, params)
+        if self._session is None:
+            self._session = aiohttp.ClientSession()
+        record = {"url": target, "params": params, "status": None}
+        self.callbacks.append(record)
+        try:
+            async with self._session.post(target, data=params, headers={"X-Twilio-Signature": signature}) as resp:
+                record["status"] = resp.status
+        except aiohttp.ClientError:
+            record["status"] = 0
+        return record["status"]
 
     # ------------------------------------------------------------------ status callbacks
     def _spawn(self, coro: Any) -> None:

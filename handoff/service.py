@@ -245,6 +245,9 @@ class HandoffService:
                                       target=ticket.number, details={"resolution": ticket.resolution}, at=now)
             event = TicketResolved(ticket.id, ticket.number, ticket.contact_id, ticket.consultation_id,
                                    operator.id, lang, ticket.kind, now)
+        if event.kind == "callback":
+            # A phone caller was called back: there is no chat to tell, nor a poll they could answer.
+            return await self.ticket(ticket_id)
         await self._tell(event.contact_id, self.translator.t(lang, "handoff.resolved", number=event.number),
                          buttons)
         await self._fire_resolved(event)

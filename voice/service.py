@@ -191,13 +191,16 @@ class VoiceLine:
                 if dial_status in DIAL_ANSWERED:
                     call.answered_at = call.answered_at or now
                     call.talk_seconds = dial_seconds
-                await self._journal_if_ended(uow, call)
+                    ticket = await uow.tickets.get(call.ticket_id) if call.ticket_id else None
+                    if ticket is not None and ticket.first_reply_at is None:
+                        ticket.first_reply_at = now
+                await self.journal_call(uow, call)
                 return [Hangup()]
             if dial_status in DIAL_ANSWERED:
                 call.answered_at = call.answered_at or now
                 call.answered_by = call.answered_by or "operator"
                 call.talk_seconds = dial_seconds
-                await self._journal_if_ended(uow, call)
+                await self.journal_call(uow, call)
                 return [Hangup()]
             if self.line.dial_mode == "sequential" and attempt + 1 < len(self.line.operators):
                 contact = await uow.contacts.get(call.contact_id)
@@ -233,7 +236,7 @@ class VoiceLine:
                 call.recording_sid = (recording_sid or "")[:64] or None
                 call.recording_seconds = seconds
                 opened = await self._ensure_callback(uow, call)
-                await self._journal_if_ended(uow, call)
+                await self.journal_call(uow, call)
         steps: list[Step] = [Speak(self._say(lang, "voicemail_thanks"))]
         if opened is not None:
             ticket, _ = opened
@@ -256,7 +259,7 @@ class VoiceLine:
                                    channel=Channel.phone.value, direction="in", content_type="voice",
                                    text=f"voicemail transcription: {call.transcription}", author="system",
                                    created_at=self.clock())
-            await self._journal_if_ended(uow, call)
+            await self.journal_call(uow, call)
         return True
 
     # --- status callbacks --------------------------------------------------------------
@@ -277,7 +280,7 @@ class VoiceLine:
             call.duration_seconds = duration
             if call.direction == "inbound" and self._outcome(call) in NEEDS_CALLBACK:
                 opened = await self._ensure_callback(uow, call)
-            await self._journal_if_ended(uow, call)
+            await self.journal_call(uow, call)
         self._after_ticket(opened)
         return StatusUpdate(applied=True, ended=True)
 
@@ -288,11 +291,12 @@ class VoiceLine:
                                          voicemail=call.recording_url is not None,
                                          operator_requested=call.operator_requested))
 
-    async def _journal_if_ended(self, uow: UnitOfWork, call: Call) -> None:
+    async def journal_call(self, uow: UnitOfWork, call: Call) -> None:
         """Write (or rewrite) the call's consultation once the call has ended."""
         if not call.ended:
             return
-        call.outcome = self._outcome(call)
+        if call.call_sid is not None or call.outcome is None:  # a logged call back keeps its outcome
+            call.outcome = self._outcome(call)
         contact = await uow.contacts.get(call.contact_id)
         consultation = await uow.session.get(Consultation, call.consultation_id) if call.consultation_id else None
         if consultation is None:

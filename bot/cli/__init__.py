@@ -11,12 +11,12 @@ import argparse
 import os
 import sys
 
-from bot.cli import contacts, db, eligibility, faq, feedback, journal, notify, operators, serve
+from bot.cli import contacts, db, eligibility, faq, feedback, journal, notify, operators, serve, voice
 from bot.settings import SettingsError
 from core.config import ConfigError
 
 # Order is the order of `zhasbot --help`.
-COMMAND_GROUPS = (serve, db, journal, faq, eligibility, operators, contacts, notify, feedback)
+COMMAND_GROUPS = (serve, db, journal, faq, eligibility, operators, contacts, notify, feedback, voice)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -11,6 +11,14 @@ def console_routes(bot) -> list[web.RouteDef]:
     from reports.journal import export_journal
 
     secure = bot.settings.secure_cookies
+    desk = None
+    if bot.voice is not None:
+        from core.messages import Channel
+        from voice.desk import CallDesk
+
+        channel = bot.channels[Channel.phone]
+        desk = CallDesk(bot.voice, place_call=lambda operator_phone, applicant, call_id: channel.place_callback(
+            operator_phone=operator_phone, applicant=applicant, call_id=call_id))
     console = Console(handoff=bot.handoff, accounts=bot.accounts, translator=bot.services.translator,
-                      secure_cookies=secure, export_journal=export_journal)
+                      secure_cookies=secure, export_journal=export_journal, desk=desk)
     return console.routes() + Api(bot.handoff, bot.accounts).routes()

@@ -12,7 +12,7 @@ import secrets
 import tempfile
 from datetime import date
 from pathlib import Path
-from typing import Any, Awaitable, Callable
+from typing import TYPE_CHECKING, Any, Awaitable, Callable
 from urllib.parse import urlencode
 
 import jinja2
@@ -29,6 +29,9 @@ from handoff.lifecycle import HandoffError
 from handoff.service import HandoffService
 from storage.tickets import ACTIVE_STATUSES, TicketStatus
 
+if TYPE_CHECKING:
+    from voice.desk import CallDesk
+
 log = logging.getLogger(__name__)
 
 HERE = Path(__file__).resolve().parent
@@ -38,7 +41,8 @@ LANG_COOKIE = "zb_console_lang"
 DEFAULT_CONSOLE_LANGUAGE = "ru"
 REASONS = ("whatsapp_window_closed", "channel_unavailable", "unknown_contact")
 NOTICES = ("claimed", "sent", "refused", "failed", "resolved", "handed_back", "conflict", "invalid",
-           "call_logged", "operator_added", "operator_updated")
+           "call_logged", "operator_added", "operator_updated", "callback_logged", "callback_dialled",
+           "unavailable", "not_found")
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 OPERATOR = web.RequestKey("console_operator", object)
@@ -56,9 +60,11 @@ def _int(value: str | None, default: int = 0) -> int:
 
 class Console:
     def __init__(self, *, handoff: HandoffService, accounts: Accounts, translator: Translator,
-                 secure_cookies: bool, export_journal: Callable[..., Awaitable[int]] | None = None):
+                 secure_cookies: bool, export_journal: Callable[..., Awaitable[int]] | None = None,
+                 desk: "CallDesk | None" = None):
         self.handoff = handoff
         self.views = ConsoleViews(handoff.call_centre.hours.zone)
+        self.desk = desk  # the phone line's calls and callbacks (voice/desk.py); None when it is off
         self.accounts = accounts
         self.translator = translator
         self.secure_cookies = secure_cookies
@@ -87,6 +93,10 @@ class Console:
             web.post("/console/contacts/{id:\\d{1,18}}/erase", self.erase),
             web.get("/console/calls", self.call_page),
             web.post("/console/calls", self.log_call),
+            web.post("/console/calls/callbacks/{id:\\d+}/claim", self.callback_claim),
+            web.post("/console/calls/callbacks/{id:\\d+}/attempt", self.callback_attempt),
+            web.post("/console/calls/callbacks/{id:\\d+}/dial", self.callback_dial),
+            web.post("/console/calls/callbacks/{id:\\d+}/resolve", self.callback_resolve),
             web.get("/console/manage", self.manage),
             web.post("/console/manage/operators", self.add_operator),
             web.post("/console/manage/operators/{name}/active", self.toggle_operator),
@@ -300,10 +310,67 @@ class Console:
         raise self.redirect("/console/search?notice=erased")
 
     # --- phone calls -------------------------------------------------------------------
+    async def _calls_context(self) -> dict[str, Any]:
+        if self.desk is None:
+            return {"line_on": False, "calls": [], "callbacks": []}
+        return {"line_on": True, "calls": await self.desk.today(), "callbacks": await self.desk.callbacks()}
+
     @page()
     async def call_page(self, request: web.Request) -> web.Response:
+        notice = request.query.get("notice")
         return self.render(request, "call.html", error=None, values={},
-                           logged=_int(request.query.get("logged")) or None)
+                           logged=_int(request.query.get("logged")) or None,
+                           notice=notice if notice in NOTICES else None, detail=request.query.get("detail", "")[:200],
+                           **await self._calls_context())
+
+    def _calls_back(self, notice: str, **extra: str) -> web.HTTPSeeOther:
+        return self.redirect("/console/calls?" + urlencode({"notice": notice, **extra}) + "#callbacks")
+
+    async def _callback_act(self, request: web.Request, action: Callable[[int], Awaitable[Any]], notice: str):
+        from voice.desk import DeskError
+
+        if self.desk is None:
+            raise self._calls_back("unavailable")
+        ticket_id = int(request.match_info["id"])
+        try:
+            await action(ticket_id)
+        except (HandoffError, DeskError) as error:
+            raise self._calls_back(error.code, detail=error.reason)
+        raise self._calls_back(notice)
+
+    @page()
+    async def callback_claim(self, request: web.Request):
+        return await self._callback_act(request, lambda tid: self.handoff.claim(tid, request[OPERATOR]), "claimed")
+
+    @page()
+    async def callback_attempt(self, request: web.Request):
+        form = request[FORM]
+        try:
+            minutes = float(str(form.get("minutes", "")).replace(",", ".")) if str(form.get("minutes", "")).strip() else None
+        except ValueError:
+            raise self._calls_back("invalid", detail=self.translator.t(self.lang(request), "console.error.minutes"))
+
+        async def attempt(ticket_id: int):
+            await self.handoff.claim(ticket_id, request[OPERATOR])
+            return await self.desk.log_attempt(ticket_id, request[OPERATOR], outcome=str(form.get("outcome", "")),
+                                               notes=str(form.get("notes", "")),
+                                               duration_seconds=round(minutes * 60) if minutes is not None else None)
+
+        return await self._callback_act(request, attempt, "callback_logged")
+
+    @page()
+    async def callback_dial(self, request: web.Request):
+        async def dial(ticket_id: int):
+            await self.handoff.claim(ticket_id, request[OPERATOR])
+            return await self.desk.start_call(ticket_id, request[OPERATOR])
+
+        return await self._callback_act(request, dial, "callback_dialled")
+
+    @page()
+    async def callback_resolve(self, request: web.Request):
+        note = str(request[FORM].get("resolution", ""))
+        return await self._callback_act(request, lambda tid: self.handoff.resolve(tid, request[OPERATOR], note),
+                                        "resolved")
 
     @page()
     async def log_call(self, request: web.Request) -> web.StreamResponse:
@@ -322,7 +389,8 @@ class Console:
         except (HandoffError, ValueError) as error:
             reason = (error.reason if isinstance(error, HandoffError)
                       else self.translator.t(self.lang(request), "console.error.minutes"))
-            return self.render(request, "call.html", status=400, error=reason, values=values, logged=None)
+            return self.render(request, "call.html", status=400, error=reason, values=values, logged=None,
+                               notice=None, detail="", **await self._calls_context())
         raise self.redirect(f"/console/calls?logged={consultation_id}")
 
     # --- managers ----------------------------------------------------------------------
