@@ -268,10 +268,11 @@ class VoiceChannel:
         """Ring the operator's phone; when they answer, Twilio dials the applicant from the line's
         number. Returns the operator leg's CallSid; its status callbacks journal the call back."""
         assert self.client is not None, "VoiceChannel.start() was not awaited"
+        config = self.line.config
+        lang = operator_lang if operator_lang in config.voices else config.kazakh_fallback
+        voice = config.voices[lang]
         response = VoiceResponse()
-        response.say(self.translator.t(operator_lang, "voice.callback_connecting"),
-                     voice=self.line.config.voices.get(operator_lang, next(iter(self.line.config.voices.values()))).voice,
-                     language=self.line.config.voices.get(operator_lang, next(iter(self.line.config.voices.values()))).language)
+        response.say(self.translator.t(lang, "voice.callback_connecting"), voice=voice.voice, language=voice.language)
         dial = response.dial(caller_id=self.number, timeout=self.line.line.ring_timeout, method="POST",
                              action=self.url("dial", {"callback": str(call_id)}))
         dial.number(applicant)
