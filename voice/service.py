@@ -12,14 +12,13 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import Any, Callable
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Callable
 
 from sqlalchemy import select
 
 from core.delivery import DeliveryRefused, Messenger
 from core.messages import Channel
-from handoff.call_centre import CallCentre
 from storage.applications import Application
 from storage.calls import Call
 from storage.models import Consultation, ConsultationTopic
@@ -31,6 +30,9 @@ from voice.calls import (DIAL_ANSWERED, END_STATUSES, NEEDS_CALLBACK, STATUS_RAN
 from voice.config import Line, VoiceConfig
 from voice.prompts import LANGUAGE_NAMES, Prompts, Utterance
 from voice.steps import Ask, Dial, DialTarget, Hangup, Record, Speak, Step
+
+if TYPE_CHECKING:  # the call centre's calendar comes in built; voice imports no other feature
+    from handoff.call_centre import CallCentre
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +55,7 @@ class StatusUpdate:
 
 class VoiceLine:
     def __init__(self, db: Database, *, config: VoiceConfig, line: Line, prompts: Prompts,
-                 call_centre: CallCentre, messenger: Messenger | None, status_text: StatusText,
+                 call_centre: "CallCentre", messenger: Messenger | None, status_text: StatusText,
                  default_language: str = "kk", clock: Callable[[], datetime] = utcnow):
         self.db = db
         self.config = config
@@ -297,6 +299,8 @@ class VoiceLine:
             return
         if call.call_sid is not None or call.outcome is None:  # a logged call back keeps its outcome
             call.outcome = self._outcome(call)
+        if call.direction == "outbound" and call.outcome != "reached":
+            return  # a call back nobody took is an attempt on the ticket, not a consultation
         contact = await uow.contacts.get(call.contact_id)
         consultation = await uow.session.get(Consultation, call.consultation_id) if call.consultation_id else None
         if consultation is None:
@@ -399,8 +403,3 @@ class VoiceLine:
         while self._tasks:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
 
-
-def today_bounds(centre: CallCentre, now: datetime) -> tuple[datetime, datetime]:
-    local = now.astimezone(centre.hours.zone)
-    start = local.replace(hour=0, minute=0, second=0, microsecond=0)
-    return start, start + timedelta(days=1)

@@ -88,7 +88,10 @@ async def test_call_back_logged_by_hand_and_claims_respected(bot, fake, console)
     assert "outcome must be one of" in page
     attempts = await rows(bot, Call, Call.direction == "outbound")
     assert [(a.outcome, a.duration_seconds, a.call_sid) for a in attempts] == [("no_answer", 30, None)]
-    assert [c.outcome for c in await phone_consultations(bot)] == ["voicemail", "no_answer"]
+    # An unanswered call back stays an attempt on the ticket: the journal counts consultations.
+    assert [c.outcome for c in await phone_consultations(bot)] == ["voicemail"]
+    await console.post(f"/console/calls/callbacks/{ticket.id}/attempt", {"outcome": "reached", "minutes": "3"})
+    assert [c.outcome for c in await phone_consultations(bot)] == ["voicemail", "reached"]
 
     other = ConsoleClient(bot.base_url)
     try:

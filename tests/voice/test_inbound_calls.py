@@ -1,6 +1,5 @@
 """Inbound calls walked through the TwiML: language, menu, hours, operators, voicemail, journal."""
 import asyncio
-from datetime import timedelta
 
 import pytest
 
@@ -272,3 +271,19 @@ async def test_english_voicemail_is_transcribed_onto_the_ticket(bot, fake):
 async def test_the_run_banner_says_the_line_is_on(bot):
     line = next(text for text in bot.describe() if text.startswith("phone:"))
     assert line.startswith(f"phone:     on  — {LINE}") and "2 operator(s), simultaneous" in line
+
+
+@pytest.mark.parametrize("line_settings", [{"voice_confirmation": "whatsapp",
+                                            "twilio_whatsapp_from": "+14155238886"}], indirect=True)
+async def test_confirmation_by_whatsapp_goes_as_the_template_through_the_messenger(bot, fake):
+    # Outside the 24-hour window: only the approved template may go (config/whatsapp_templates.yaml).
+    bot.messenger.templates = {"callback_confirmation": {"ru": "HX" + "a" * 32}}
+    bot.clock.now = MONDAY_NIGHT
+    call = Twilio(bot, fake)
+    closed = await call.press(await call.press(await call.ring(), "2"), "0")
+    await call.twiml(closed.find("Record").get("action"), RecordingUrl="https://api.twilio.com/rec/RE5",
+                     RecordingDuration="8")
+    [sent] = await fake.wait_for_sent(1)
+    [ticket] = await callback_tickets(bot)
+    assert sent.to == f"whatsapp:{CALLER}" and sent.content_sid == "HX" + "a" * 32
+    assert ticket.number in sent.content_variables
