@@ -115,7 +115,7 @@ def test_custom_hours_and_bad_config():
 
 
 def test_shipped_config_has_sla_per_kind_and_canned_answers_in_three_languages():
-    assert set(CENTRE.sla_hours) == {"question", "complaint", "suggestion"}
+    assert set(CENTRE.sla_hours) == {"question", "complaint", "suggestion", "callback"}
     assert CENTRE.reopen_period > timedelta(0)
     assert CENTRE.canned_answers
     for texts in CENTRE.canned_answers.values():
