@@ -15,7 +15,7 @@ from fakes.twilio_sign import signed_post_params
 from storage.calls import Call
 from storage.models import Consultation, Contact
 from storage.tickets import Ticket
-from tests.conftest import sqlite_url
+from tests.conftest import POSTGRES_URL, reset_postgres, sqlite_url
 from tests.support.app import free_port, running_bot
 
 ALMATY = ZoneInfo("Asia/Almaty")
@@ -56,10 +56,21 @@ def line_settings(request):
     return getattr(request, "param", {})
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def database_url(request, tmp_path):
+    """SQLite always; PostgreSQL too when TEST_DATABASE_URL is set (row locks, JSON, booleans)."""
+    if request.param == "postgresql":
+        if not POSTGRES_URL:
+            pytest.skip("PostgreSQL path: set TEST_DATABASE_URL=postgresql+asyncpg://… to run it")
+        await reset_postgres(POSTGRES_URL)
+        return POSTGRES_URL
+    return sqlite_url(tmp_path)
+
+
 @pytest.fixture
-async def bot(fake, tmp_path, line_settings):
+async def bot(fake, database_url, line_settings):
     port = free_port()
-    async with running_bot(sqlite_url(tmp_path), **voice_settings(fake, port, **line_settings)) as app:
+    async with running_bot(database_url, **voice_settings(fake, port, **line_settings)) as app:
         app.public = f"http://127.0.0.1:{port}"
         app.clock = Clock(MONDAY_MORNING)
         app.voice.clock = app.clock
