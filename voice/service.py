@@ -22,12 +22,12 @@ from core.messages import Channel
 from storage.applications import Application
 from storage.calls import Call
 from storage.models import Consultation, ConsultationTopic
-from storage.tickets import ACTIVE_STATUSES, Ticket
+from storage.tickets import ACTIVE_STATUSES, Operator, Ticket
 from storage.types import utcnow
 from storage.unit_of_work import Database, UnitOfWork
 from voice.calls import (DIAL_ANSWERED, END_STATUSES, NEEDS_CALLBACK, STATUS_RANK, CallFacts,
                          duration_text, inbound_outcome, moves_forward, outbound_outcome)
-from voice.config import Line, VoiceConfig
+from voice.config import Line, OperatorTarget, VoiceConfig
 from voice.prompts import LANGUAGE_NAMES, Prompts, Utterance
 from voice.steps import Ask, Dial, DialTarget, Hangup, Record, Speak, Step
 
@@ -145,7 +145,7 @@ class VoiceLine:
                 return self._main_menu(lang, 0, await self._status(uow, call, lang))
             call.operator_requested = True
             contact = await uow.contacts.get(call.contact_id)
-            return self._to_operators(call, lang, contact.external_id, attempt=0)
+            return self._to_operators(call, lang, contact.external_id, await self._on_duty(uow), attempt=0)
 
     async def _status(self, uow: UnitOfWork, call: Call, lang: str) -> tuple[Utterance, ...]:
         contact = await uow.contacts.get(call.contact_id)
@@ -155,10 +155,17 @@ class VoiceLine:
         return tuple(self.prompts.spoken(self.status_text(lang, application), lang, "status.found")
                      for application in applications)
 
-    def _to_operators(self, call: Call, lang: str, caller: str, *, attempt: int) -> list[Step]:
+    async def _on_duty(self, uow: UnitOfWork) -> tuple[OperatorTarget, ...]:
+        """The line's operators less those whose console account a manager has switched off."""
+        names = [target.name for target in self.line.operators]
+        off = set(await uow.session.scalars(
+            select(Operator.name).where(Operator.name.in_(names), Operator.active.is_(False)))) if names else set()
+        return tuple(target for target in self.line.operators if target.name not in off)
+
+    def _to_operators(self, call: Call, lang: str, caller: str, operators: tuple[OperatorTarget, ...], *,
+                      attempt: int) -> list[Step]:
         if not self.call_centre.hours.is_open(self.clock()):
             return self._voicemail(lang, "closed")
-        operators = self.line.operators
         if self.line.dial_mode == "sequential":
             operators = operators[attempt:attempt + 1]
         if not operators:
@@ -204,9 +211,10 @@ class VoiceLine:
                 call.talk_seconds = dial_seconds
                 await self.journal_call(uow, call)
                 return [Hangup()]
-            if self.line.dial_mode == "sequential" and attempt + 1 < len(self.line.operators):
+            on_duty = await self._on_duty(uow)
+            if self.line.dial_mode == "sequential" and attempt + 1 < len(on_duty):
                 contact = await uow.contacts.get(call.contact_id)
-                return self._to_operators(call, lang, contact.external_id, attempt=attempt + 1)
+                return self._to_operators(call, lang, contact.external_id, on_duty, attempt=attempt + 1)
             return self._voicemail(lang, "busy")
 
     async def operator_answered(self, parent_sid: str, dialled: str) -> tuple[str, str]:

@@ -287,3 +287,14 @@ async def test_confirmation_by_whatsapp_goes_as_the_template_through_the_messeng
     [ticket] = await callback_tickets(bot)
     assert sent.to == f"whatsapp:{CALLER}" and sent.content_sid == "HX" + "a" * 32
     assert ticket.number in sent.content_variables
+
+
+async def test_an_operator_switched_off_in_the_console_is_not_rung(bot, fake):
+    from storage.tickets import Operators
+
+    await bot.accounts.add("daniyar", "operator", "correct horse battery")
+    async with bot.db.unit_of_work() as uow:
+        (await Operators(uow.session).by_name("daniyar")).active = False
+    call = Twilio(bot, fake)
+    dial = (await call.press(await call.press(await call.ring(), "2"), "0")).find("Dial")
+    assert [n.text for n in dial.findall("Number")] == ["+77015550001"] and dial.find("Client") is None
