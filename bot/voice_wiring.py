@@ -2,14 +2,17 @@
 season's facts (the same content the bot answers with) and notify's status texts."""
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from bot.settings import SettingsError
 from core.i18n import MissingTranslation, Translator
-from faq.content import ContentError, render_answer, render_fact
+from core.season import today_in_programme_zone
+from faq.content import ContentError, answer_facts, render_answer, render_fact
 from notify.texts import status_text
 from storage.applications import Application
+from storage.types import utcnow
 from voice.config import Line, VoiceConfigError, load_voice_config, parse_operators
 from voice.prompts import Prompts
 from voice.service import VoiceLine
@@ -17,11 +20,17 @@ from voice.service import VoiceLine
 DEFAULT_PROMPTS_DIR = Path("data") / "voice-prompts"
 
 
-def build_prompts(settings, translator: Translator, programme: dict[str, Any]) -> Prompts:
+def build_prompts(settings, translator: Translator, programme: dict[str, Any],
+                  clock: Callable[[], datetime] = utcnow) -> Prompts:
     facts = programme.get("facts") or {}
+
+    def info_text(topic: str, lang: str) -> str:
+        # As the bot answers: the season's facts plus today's window/draw/results sentences.
+        today = today_in_programme_zone(clock())
+        return render_answer(topic, lang, answer_facts(programme, today, translator, (lang,)))
+
     return Prompts(
-        load_voice_config(settings.voice_file), translator,
-        info_text=lambda topic, lang: render_answer(topic, lang, facts),
+        load_voice_config(settings.voice_file), translator, info_text=info_text,
         facts_text=lambda name, lang: render_fact(facts[name], lang),
         recordings=settings.voice_prompts_dir or DEFAULT_PROMPTS_DIR,
     )
@@ -37,7 +46,8 @@ def build_line(settings) -> Line:
 def build_voice_line(settings, db, services) -> VoiceLine:
     translator = services.translator
     try:
-        prompts = build_prompts(settings, translator, services.programme)
+        clock = Clock()
+        prompts = build_prompts(settings, translator, services.programme, clock)
         line = build_line(settings)
         # Every prompt rendered once at start-up: an unknown FAQ topic or a missing text stops the
         # bot here, with its name, rather than in the middle of someone's call.
@@ -49,6 +59,17 @@ def build_voice_line(settings, db, services) -> VoiceLine:
         return status_text(translator, lang, number=application.number, status=application.status,
                            reason=application.reason, changed=False)
 
-    return VoiceLine(db, config=prompts.config, line=line, prompts=prompts,
-                     call_centre=services.call_centre, messenger=None, status_text=application_status,
-                     default_language=settings.default_language)
+    voice = VoiceLine(db, config=prompts.config, line=line, prompts=prompts,
+                      call_centre=services.call_centre, messenger=None, status_text=application_status,
+                      default_language=settings.default_language)
+    clock.line = voice  # prompts read the date from the line's clock (tests move it)
+    return voice
+
+
+class Clock:
+    """The line's clock, once the line exists; the real time before."""
+
+    line: VoiceLine | None = None
+
+    def __call__(self) -> datetime:
+        return self.line.clock() if self.line is not None else utcnow()
