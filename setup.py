@@ -7,7 +7,8 @@ checkout and in an installed wheel alike. A deployment overrides the defaults wi
 """
 from setuptools import find_namespace_packages, setup
 
-CODE = ["bot", "core", "handlers", "faq", "eligibility", "handoff", "notify", "feedback", "reports", "storage"]
+CODE = ["bot", "core", "handlers", "faq", "eligibility", "handoff", "notify", "feedback", "reports", "storage",
+        "voice"]
 DATA = {"core.defaults": "config", "core.locales": "locales"}
 
 setup(

@@ -274,6 +274,10 @@ class Settings(BaseSettings):
         return self.config_path("whatsapp_templates.yaml", self.whatsapp_templates_file)
 
     @property
+    def voice_path(self) -> Path:
+        return self.config_path("voice.yaml", self.voice_file)
+
+    @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
 

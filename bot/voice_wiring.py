@@ -30,7 +30,7 @@ def build_prompts(settings, translator: Translator, programme: dict[str, Any],
         return render_answer(topic, lang, answer_facts(programme, today, translator, (lang,)))
 
     return Prompts(
-        load_voice_config(settings.voice_file), translator, info_text=info_text,
+        load_voice_config(settings.voice_path), translator, info_text=info_text,
         facts_text=lambda name, lang: render_fact(facts[name], lang),
         recordings=settings.voice_prompts_dir or DEFAULT_PROMPTS_DIR,
     )

@@ -9,9 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-DEFAULT_VOICE_FILE = Path(__file__).resolve().parents[1] / "config" / "voice.yaml"
+from core.config import ConfigError, config_file, load_mapping
 LANGUAGES = ("kk", "ru", "en")
 ITEM_KINDS = ("info", "status", "operator")
 KEYS = set("0123456789")
@@ -19,7 +17,7 @@ _E164 = re.compile(r"^\+[1-9][0-9]{7,14}$")
 _IDENTITY = re.compile(r"^[A-Za-z0-9_.\-@]{1,64}$")
 
 
-class VoiceConfigError(ValueError):
+class VoiceConfigError(ConfigError):
     """The voice file or a voice setting is malformed; the message names which."""
 
 
@@ -133,7 +131,7 @@ def _int(data: dict[str, Any], name: str, default: int, low: int, high: int, pat
     return value
 
 
-def parse_voice_config(data: dict[str, Any], path: Path = DEFAULT_VOICE_FILE) -> VoiceConfig:
+def parse_voice_config(data: dict[str, Any], path: Path) -> VoiceConfig:
     languages: dict[str, str] = {}
     for key, lang in (data.get("languages") or {}).items():
         key = str(key)
@@ -187,13 +185,6 @@ def parse_voice_config(data: dict[str, Any], path: Path = DEFAULT_VOICE_FILE) ->
 
 
 def load_voice_config(path: str | Path | None = None) -> VoiceConfig:
-    path = Path(path) if path else DEFAULT_VOICE_FILE
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except FileNotFoundError:
-        raise VoiceConfigError(f"{path}: file not found") from None
-    except yaml.YAMLError as exc:
-        raise VoiceConfigError(f"{path}: not valid YAML: {exc}") from None
-    if not isinstance(data, dict):
-        raise VoiceConfigError(f"{path}: expected a mapping at the top level")
-    return parse_voice_config(data, path)
+    """voice.yaml (the shipped one by default) read and checked."""
+    path = Path(path) if path else config_file("voice.yaml")
+    return parse_voice_config(load_mapping(path, error=VoiceConfigError), path)

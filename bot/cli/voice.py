@@ -16,7 +16,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     settings = load_settings()
     try:
         prompts = build_prompts(settings, Translator(default_language=settings.default_language),
-                                load_programme(settings.programme_file))
+                                load_programme(settings.programme_path))
         line = build_line(settings)
         entries = list(prompts.catalogue())
     except (VoiceConfigError, MissingTranslation, ValueError, KeyError) as exc:
