@@ -7,14 +7,15 @@ import pytest
 from bot.cli import COMMAND_GROUPS, build_parser
 
 GROUP_MODULES = ["bot.cli.serve", "bot.cli.db", "bot.cli.journal", "bot.cli.faq", "bot.cli.eligibility",
-                 "bot.cli.operators", "bot.cli.contacts", "bot.cli.notify", "bot.cli.feedback"]
+                 "bot.cli.operators", "bot.cli.contacts", "bot.cli.notify", "bot.cli.feedback",
+                 "bot.cli.voice"]
 
 
 def test_every_command_group_is_registered():
     assert [group.__name__ for group in COMMAND_GROUPS] == GROUP_MODULES
     commands = build_parser()._subparsers._group_actions[0].choices
     assert set(commands) == {"run", "chat", "db", "journal", "faq", "eligibility", "operators", "contacts",
-                             "applications", "notifications", "report", "tickets", "csat", "surveys"}
+                             "applications", "notifications", "report", "tickets", "csat", "surveys", "voice"}
 
 
 @pytest.mark.parametrize("module", ["bot.cli.faq", "bot.cli.notify"])
