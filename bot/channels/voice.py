@@ -21,9 +21,9 @@ from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 from twilio.twiml.voice_response import VoiceResponse
 
-from bot.channels.base import SendOutcome, numbered_options
+from bot.channels.base import numbered_options
 from core.i18n import Translator
-from core.messages import Channel, Reply, SendResult
+from core.messages import Channel, Reply, SendOutcome
 from voice.prompts import Utterance
 from voice.service import VoiceLine
 from voice.steps import Ask, Dial, Hangup, Record, Speak, Step
@@ -240,11 +240,6 @@ class VoiceChannel:
         return web.FileResponse(folder / name)
 
     # --- out: SMS to callers, and call-backs -------------------------------------------
-    async def send(self, reply: Reply) -> SendResult:
-        outcome = await self.send_once(reply)
-        status = "sent" if outcome.kind == "sent" else "failed"
-        return SendResult(reply.message_id, outcome.channel_message_id, status, outcome.error)
-
     async def send_once(self, reply: Reply) -> SendOutcome:
         """One SMS from the line's number to the caller (the text; buttons as numbered lines)."""
         assert self.client is not None, "VoiceChannel.start() was not awaited"

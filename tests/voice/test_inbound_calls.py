@@ -279,7 +279,7 @@ async def test_the_run_banner_says_the_line_is_on(bot):
                                             "twilio_whatsapp_from": "+14155238886"}], indirect=True)
 async def test_confirmation_by_whatsapp_goes_as_the_template_through_the_messenger(bot, fake):
     # Outside the 24-hour window: only the approved template may go (config/whatsapp_templates.yaml).
-    bot.messenger.templates = {"callback_confirmation": {"ru": "HX" + "a" * 32}}
+    bot.messenger.window.templates = {"callback_confirmation": {"ru": "HX" + "a" * 32}}
     bot.clock.now = MONDAY_NIGHT
     call = Twilio(bot, fake)
     closed = await call.press(await call.press(await call.ring(), "2"), "0")
