@@ -1,7 +1,7 @@
 """voice: phone calls through Twilio Voice (one row per call; callback tickets are tickets of kind "callback")
 
-Revision ID: 0007_voice_calls
-Revises: 0006_link_failures
+Revision ID: 0008_voice_calls
+Revises: 0007_security
 Create Date: 2026-11-29
 """
 from __future__ import annotations
@@ -11,8 +11,8 @@ from alembic import op
 
 import storage.types
 
-revision = "0007_voice_calls"
-down_revision = "0006_link_failures"
+revision = "0008_voice_calls"
+down_revision = "0007_security"
 branch_labels = None
 depends_on = None
 
