@@ -1,0 +1,53 @@
+"""What may interrupt a flow that waits for an answer: natural exits and side questions.
+
+A young applicant in the middle of the eligibility check or of linking an application
+says "керек емес", "не хочу", "потом", "menu" — and means "let me out". Or asks something
+else ("а сколько денег дают?"). Neither must be taken for a wrong answer. This module only
+reads the words; handlers.side_questions decides what happens.
+"""
+from __future__ import annotations
+
+import re
+
+# Whole messages (compared folded: case, ё, edge punctuation) that leave any flow.
+EXIT_PHRASES = frozenset(" ".join(phrase.split()) for phrase in """
+не хочу|не хочу больше|не надо|не нужно|потом|позже|давай потом|в другой раз|не сейчас|выйти|выход|
+хватит|отмена|отменить|стоп|в меню|меню|главное меню|назад в меню|забей|забудь|передумал|передумала|
+не буду|нет спасибо|нет, спасибо|закончить|прекратить|достаточно|
+керек емес|қажет емес|кажет емес|кейін|кейин|кейінірек|кейинирек|шығу|шыгу|тоқта|токта|тоқтату|
+токтату|болдырмау|мәзір|мазир|басты мәзір|басты мазир|қаламаймын|каламаимын|каламаймын|жоқ рахмет|
+жок рахмет|кейін жазамын|кейин жазамын|доста|болды|болдым|жетеді|жетеди|
+menu|main menu|exit|quit|cancel|stop|later|not now|never mind|nevermind|no thanks|no thank you|
+i don't want|i dont want|dont want|don't want|leave|back to menu|forget it|skip|enough|nah
+""".replace("\n", "").split("|") if phrase.strip())
+
+_YES_NO = frozenset("да нет ага неа иә иа ия жоқ жок yes no yeah yep nope ок ok окей okay".split())
+_FULL_CHECK = re.compile(r"(провер|тест|check|тексер|test)", re.IGNORECASE)
+_AGE = re.compile(r"(?<!\d)(\d{1,2})(?!\d)")
+
+
+def fold(text: str) -> str:
+    return " ".join((text or "").casefold().replace("ё", "е").strip(" .!?,;)").split())
+
+
+def is_exit(text: str) -> bool:
+    return fold(text) in EXIT_PHRASES
+
+
+def is_bare_yes_no(text: str) -> bool:
+    """A lone "да"/"нет"/"жоқ"/"ok": an answer to nothing outside a flow."""
+    return fold(text) in _YES_NO
+
+
+def asks_for_the_full_check(text: str) -> bool:
+    """"проверить меня", "check me", "тексеру": the person asks to run the check itself."""
+    return bool(_FULL_CHECK.search(text or ""))
+
+
+def age_in(text: str) -> int | None:
+    """The age named in a question like "а мне 17 можно?" (a number from 10 to 70)."""
+    for match in _AGE.finditer(text or ""):
+        value = int(match.group(1))
+        if 10 <= value <= 70:
+            return value
+    return None
