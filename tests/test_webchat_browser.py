@@ -1,0 +1,64 @@
+"""The chat page in headless Chromium: a session kept in localStorage, nothing sent by itself,
+the conversation restored on reload, and every message shown exactly once."""
+import os
+import shutil
+
+import pytest
+from sqlalchemy import select
+
+from storage.models import Contact, Message
+from tests.conftest import sqlite_url
+from tests.support.app import running_bot
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+playwright_api = pytest.importorskip("playwright.async_api", reason="pip install playwright (no browser download needed)")
+pytestmark = pytest.mark.skipif(not (os.path.exists(CHROMIUM) and shutil.which(CHROMIUM)),
+                                reason=f"no system Chromium at {CHROMIUM} (apt-get install chromium)")
+
+
+async def inbound_texts(app) -> list[str]:
+    async with app.db.sessions() as session:
+        return list(await session.scalars(select(Message.text).where(Message.direction == "in").order_by(Message.id)))
+
+
+async def test_reload_restores_the_conversation_and_sends_nothing(tmp_path):
+    async with running_bot(sqlite_url(tmp_path), with_faq=True) as app:
+        async with playwright_api.async_playwright() as pw:
+            browser = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+            try:
+                context = await browser.new_context(locale="en-US")
+                page = await context.new_page()
+                page.set_default_timeout(10_000)
+                await page.goto(app.base_url + "/")
+                await page.wait_for_function("localStorage.getItem('zhasbot-sender-v2') !== null")
+                sender = await page.evaluate("localStorage.getItem('zhasbot-sender-v2')")
+                assert await inbound_texts(app) == []  # loading the page said nothing
+
+                await page.fill("#text", "how much is the grant")
+                await page.press("#text", "Enter")
+                await page.locator(".msg.bot", has_text="tenge").wait_for()
+
+                await page.reload()
+                await page.locator(".msg.bot", has_text="tenge").wait_for()
+                assert await page.locator(".msg.me", has_text="how much is the grant").count() == 1
+                assert await page.locator(".msg.bot", has_text="tenge").count() == 1
+                assert await page.evaluate("localStorage.getItem('zhasbot-sender-v2')") == sender
+                assert await inbound_texts(app) == ["how much is the grant"]  # no /start on reload
+
+                # A later message (an operator's) arrives by long poll, once.
+                async with app.db.unit_of_work() as uow:
+                    contact = await uow.contacts.find("webchat", sender)
+                await app.messenger.send(contact.id, "Operator: hello!", author="operator:aida")
+                await page.locator(".msg.bot", has_text="Operator: hello!").wait_for()
+                await page.reload()
+                await page.locator(".msg.bot", has_text="Operator: hello!").wait_for()
+                await page.wait_for_timeout(300)
+                assert await page.locator(".msg.bot", has_text="Operator: hello!").count() == 1
+                async with app.db.sessions() as session:
+                    contacts = list(await session.scalars(select(Contact).where(Contact.channel == "webchat")))
+                assert len(contacts) == 1 and contacts[0].language == "en"  # the page's language
+            finally:
+                await browser.close()
