@@ -26,7 +26,8 @@ from core.privacy import DATE_MASK
 from core.iin import IinError, IinInfo, age_band, iin_hash, parse_iin
 from eligibility.rules import DOCUMENTS, Answers, Reason, Rules, Verdict, age_on, anniversary, evaluate
 from core.season import Calendar
-from eligibility.texts import accepting, next_steps, render_reason, render_step, verdict_header_key, window_phase
+from handlers import interrupts
+from eligibility.texts import render_text, accepting, next_steps, render_reason, render_step, verdict_header_key, window_phase
 from handlers import menu
 from handlers.season import SeasonNotify
 from handlers.routing import Flow, fold
@@ -177,6 +178,62 @@ async def on_text(turn: Turn) -> None:
             _retry(turn, step, retry_key)
         else:
             _record(turn, step, answer)
+
+
+def accepts_text(turn: Turn, text: str) -> bool:
+    """Whether typed text is an answer to the question on screen (or the wizard's own
+    "back"/"cancel"), as opposed to a side question or a way out (handlers.side_questions)."""
+    word = fold(text)
+    if word in _BACK_WORDS or word in _CANCEL_WORDS:
+        return True
+    step = turn.state.get("step")
+    if step == "birth":
+        # A mistyped IIN is an answer (the wizard names the problem); words without a date are not.
+        return _read_birth(text, turn.today)[2] != "elig.retry.birth_date"
+    if step == "documents":
+        return (word in _DONE_WORDS or word in _ALL_WORDS or bool(_DOC_NUMBERS.fullmatch(word))
+                or parse_yes_no(text) is not None)
+    if step in _TYPED_ANSWERS:
+        return _TYPED_ANSWERS[step][0](text) is not None
+    return True
+
+
+async def answer_age_question(turn: Turn, text: str) -> None:
+    """"а мне 17 можно?": the question asked is answered (the age range, and the named age
+    against it), with a button to run the full check — the check does not start by itself."""
+    rules = _rules(turn)
+    params = {"min_age": rules.min_age, "max_age": rules.max_age, "counted": rules.age_counted_on,
+              "regions": rules.regions}
+    age = interrupts.age_in(text)
+    if age is None:
+        key = "quick.age.range"
+    elif age < rules.min_age:
+        key = "quick.age.too_young"
+    elif age > rules.max_age:
+        key = "quick.age.too_old"
+    else:
+        key = "quick.age.fits"
+    turn.add_topic("eligibility")
+    turn.set_outcome("answered")
+    turn.say(render_text(key, {**params, "age": age or ""}, turn.lang, turn.services.translator), [
+        turn.button("quick.full_check_button", MenuChoice(item=MenuItem.eligibility)),
+        turn.button("menu.back", MenuChoice(item=MenuItem.main)),
+    ])
+
+
+def resumable(turn: Turn) -> bool:
+    """A check was started and not finished or cancelled."""
+    return _active(turn)
+
+
+def repeat_question(turn: Turn) -> None:
+    _ask(turn, turn.state.get("step") or STEPS[0])
+
+
+def leave(turn: Turn) -> None:
+    """Out of the check without a word (the caller says what happens next)."""
+    turn.update_state(flow=None, step=None, elig=None, redact_inbound=None)
+    turn.set_outcome("eligibility:cancelled")
 
 
 # Typed answers of the button steps: how to read them, and the re-ask when that fails.

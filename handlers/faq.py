@@ -13,7 +13,7 @@ from faq.content import ContentError, answer_facts, get_topic, render_answer, sh
 
 from core.messages import Button
 from core.payloads import MenuChoice, MenuItem, Payload
-from handlers import menu
+from handlers import interrupts, menu
 from handlers.routing import Flow
 from handlers.turn import Turn
 
@@ -53,11 +53,22 @@ async def answer_free_text(turn: Turn) -> None:
     if matcher is None:
         await not_understood(turn, [])
         return
-    result = matcher.match(turn.inbound.text)
+    text = turn.inbound.text or ""
+    if interrupts.is_bare_yes_no(text):
+        # A lone "нет"/"жоқ"/"ok" answers nothing on screen: the menu, not a guess.
+        await menu.show_menu(turn)
+        return
+    result = matcher.match(text)
     if result.topic is None:
         await not_understood(turn, [topic for topic, _score in result.alternatives])
         return
     turn.update_state(faq_misses=None)
+    if result.topic == "check_eligibility" and not interrupts.asks_for_the_full_check(text):
+        # "а мне 17 можно?" is a question: answer it; the full check is one button away.
+        from handlers import eligibility
+
+        await eligibility.answer_age_question(turn, text)
+        return
     await answer_topic(turn, result.topic)
 
 
@@ -66,12 +77,19 @@ async def on_topic(turn: Turn, data: FaqTopic) -> None:
     await answer_topic(turn, data.topic)
 
 
-async def answer_topic(turn: Turn, topic_id: str) -> None:
-    """Answer a topic (or act on an intent) chosen by the matcher or by a button."""
+async def answer_topic(turn: Turn, topic_id: str, *, with_buttons: bool = True) -> None:
+    """Answer a topic (or act on an intent) chosen by the matcher or by a button.
+
+    Without buttons: the answer alone, for a side question inside another flow (which
+    asks its own question again right after)."""
     try:
         topic = get_topic(topic_id)
     except ContentError:
         await menu.show_menu(turn)
+        return
+    if not with_buttons:
+        turn.add_topic(topic_id)
+        turn.say(_answer_text(turn, topic_id))
         return
     if topic.kind == "intent":
         await _act_on_intent(turn, topic_id)

@@ -5,11 +5,13 @@ misses and failed wizard steps), the FAQ's `human` intent (`escalate`), and the 
 mechanism (`complaint:start` → complaint or suggestion → named or anonymous).
 
 While a ticket is open the contact is in mode "human": the bot says nothing, the engine
-journals every inbound message and the operator console shows it live. `/menu`, `/start`
-or the "back to the bot" button (`handoff:leave`) end the hand-off:
+journals every inbound message and the operator console shows it live. `/start`, `/menu`,
+the menu button and a greeting — what someone coming back after the weekend sends — only
+show where the request stands. Only the "back to the bot" button (`handoff:leave`) ends
+the hand-off:
 
-* nobody has claimed or answered the ticket yet → it is withdrawn (resolved with a
-  "withdrawn" note), so operators do not chase a user who no longer waits;
+* nobody has claimed or answered the ticket yet → it is withdrawn (status `withdrawn`,
+  never counted as resolved), so operators do not chase a user who no longer waits;
 * an operator has claimed or answered it → it stays with the operator, whose answers
   still reach the user; only the bot speaks again in the meantime.
 
@@ -23,7 +25,7 @@ from typing import Literal
 
 from handoff.call_centre import CallCentre, default_call_centre
 from handoff.lifecycle import Opened, TicketLifecycle
-from core.messages import Button
+from core.messages import Button, ContentType
 from core.payloads import HandoffAction, MenuChoice, MenuItem, Payload
 from handlers.routing import Flow, SkipHandler
 from handlers.turn import Turn
@@ -131,24 +133,37 @@ async def _open_ticket(turn: Turn) -> Ticket:
     return ticket
 
 
-@human_mode.command("menu", "start")
 @human_mode.button(HandoffAction, action="leave")
-@human_mode.button(MenuChoice, item=MenuItem.main)
 async def leave_human_mode(turn: Turn, _data: Payload | None = None) -> None:
     await leave(turn, await _open_ticket(turn))
 
 
-@human_mode.command("operator")
+# Coming back to the chat (a reload, /start, the menu, "сәлем") must not lose the request.
+@human_mode.command("menu", "start", "operator")
+@human_mode.button(MenuChoice, item=MenuItem.main)
 @human_mode.button(MenuChoice, item=MenuItem.operator)
 async def remind_open(turn: Turn, _data: Payload | None = None) -> None:
     ticket = await _open_ticket(turn)
     turn.say_key("handoff.already_open", [leave_button(turn)], number=ticket.number)
 
 
+def _is_greeting(turn: Turn) -> bool:
+    """"сәлем", "hi", "добрый день": a short message the FAQ takes for a greeting."""
+    matcher = turn.services.faq
+    text = turn.inbound.text or ""
+    if matcher is None or turn.inbound.content_type != ContentType.text or len(text.split()) > 3:
+        return False
+    return matcher.match(text).topic == "greeting"
+
+
 @human_mode.any()
 async def relay(turn: Turn) -> None:
-    """Already journaled by the engine; the console shows it live. The bot is silent."""
-    lifecycle(turn).user_wrote(await _open_ticket(turn), turn.consultation, _now(turn))
+    """Already journaled by the engine; the console shows it live. The bot is silent — but
+    a greeting is answered with where the request stands (the operator sees it too)."""
+    ticket = await _open_ticket(turn)
+    lifecycle(turn).user_wrote(ticket, turn.consultation, _now(turn))
+    if _is_greeting(turn):
+        turn.say_key("handoff.already_open", [leave_button(turn)], number=ticket.number)
 
 
 async def leave(turn: Turn, ticket: Ticket) -> None:

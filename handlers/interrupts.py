@@ -9,15 +9,17 @@ from __future__ import annotations
 
 import re
 
-# Whole messages (compared folded: case, ё, edge punctuation) that leave any flow.
+# Whole messages (compared folded: case, ё, edge punctuation) that leave any flow. STOP and
+# its translations are not here: they unsubscribe from reminders (handlers/optout.py), except
+# inside the eligibility check, whose own "стоп" cancels it.
 EXIT_PHRASES = frozenset(" ".join(phrase.split()) for phrase in """
 не хочу|не хочу больше|не надо|не нужно|потом|позже|давай потом|в другой раз|не сейчас|выйти|выход|
-хватит|отмена|отменить|стоп|в меню|меню|главное меню|назад в меню|забей|забудь|передумал|передумала|
+хватит|отмена|отменить|в меню|меню|главное меню|назад в меню|забей|забудь|передумал|передумала|
 не буду|нет спасибо|нет, спасибо|закончить|прекратить|достаточно|
-керек емес|қажет емес|кажет емес|кейін|кейин|кейінірек|кейинирек|шығу|шыгу|тоқта|токта|тоқтату|
-токтату|болдырмау|мәзір|мазир|басты мәзір|басты мазир|қаламаймын|каламаимын|каламаймын|жоқ рахмет|
+керек емес|қажет емес|кажет емес|кейін|кейин|кейінірек|кейинирек|шығу|шыгу|тоқта|токта|
+болдырмау|мәзір|мазир|басты мәзір|басты мазир|қаламаймын|каламаимын|каламаймын|жоқ рахмет|
 жок рахмет|кейін жазамын|кейин жазамын|доста|болды|болдым|жетеді|жетеди|
-menu|main menu|exit|quit|cancel|stop|later|not now|never mind|nevermind|no thanks|no thank you|
+menu|main menu|exit|quit|cancel|later|not now|never mind|nevermind|no thanks|no thank you|
 i don't want|i dont want|dont want|don't want|leave|back to menu|forget it|skip|enough|nah
 """.replace("\n", "").split("|") if phrase.strip())
 

@@ -21,7 +21,12 @@ flow = Flow("menu")
 
 
 async def show_menu(turn: Turn, *, intro_key: str = "menu.title", intro_text: str | None = None) -> None:
+    from handlers import side_questions
+
     buttons = [turn.button(key, MenuChoice(item=item)) for key, item in MENU_ITEMS]
+    if side_questions.resumable(turn) is not None:
+        # A check or a linking left half-way (a command, a side trip): offer to go on.
+        buttons.insert(0, side_questions.continue_button(turn))
     turn.say(intro_text if intro_text is not None else turn.t(intro_key), buttons)
 
 

@@ -12,11 +12,13 @@ decides only between flows that want the same kind of message:
 """
 from __future__ import annotations
 
-from handlers import csat, eligibility, faq, forget, handoff, language, media, menu, optout, season, status, survey
+from handlers import (csat, eligibility, faq, forget, handoff, language, media, menu, optout, season, side_questions,
+                      status, survey)
 from handlers.routing import Router
 from handlers.turn import Turn
 
 ROUTER = Router(
+    side_questions.flow,  # a way out or a side question while a flow waits for typed text
     eligibility.answers,  # "стоп"/"назад" inside the wizard are the wizard's, not the opt-out's
     optout.flow,          # STOP/START anywhere else, even with an operator or before a language
     handoff.human_mode,   # an operator has the conversation: the bot stays silent
@@ -28,6 +30,7 @@ ROUTER = Router(
     handoff.flow,         # /operator, complaints and suggestions, "not solved"
     season.flow,          # "tell me when the next season opens"
     forget.flow,          # /forget: the person erases their own data (after a button)
+    side_questions.choices,  # leave or continue a flow left half-way
     media.flow,
     faq.flow,             # any text no flow awaits
     menu.flow,            # /start, /menu, /help, and what nobody declared

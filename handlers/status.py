@@ -189,6 +189,28 @@ async def _verify(turn: Turn, raw_phone: str | None) -> None:
     show(turn, await turn.uow.applications.for_contact(turn.contact.id))
 
 
+def accepts_text(turn: Turn, text: str) -> bool:
+    """Whether typed text is what linking waits for: something like an application number,
+    then a phone (a shared contact on Telegram), as opposed to a side question or a way out."""
+    if turn.state.get("step") == "phone":
+        if turn.contact.channel == Channel.telegram.value:
+            return turn.inbound.content_type == ContentType.contact
+        return normalise_phone(turn.inbound.shared_phone or text) is not None
+    number = normalise_number(text)
+    return bool(number) and len(number) <= 32 and any(ch.isdigit() for ch in number)
+
+
+def repeat_question(turn: Turn) -> None:
+    if turn.state.get("step") == "phone":
+        _ask_phone(turn)
+    else:
+        turn.say_key("status.ask_number", [turn.button("menu.back", BACK)])
+
+
+def leave(turn: Turn) -> None:
+    _end(turn)
+
+
 def _end(turn: Turn) -> None:
     if is_active(turn):
         turn.update_state(flow=None, step=None, status=None)

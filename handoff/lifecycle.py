@@ -1,7 +1,7 @@
 """The ticket lifecycle: every change of a ticket's status and of who has the conversation.
 
     open ──claim──▶ assigned ──resolve──▶ resolved ──reopen (within reopen_period)──▶ open | assigned
-      └──withdraw (the user went back to the bot before anyone claimed or answered)──▶ resolved
+      └──withdraw (the user went back to the bot before anyone claimed or answered)──▶ withdrawn
 
 The contact's mode follows: `human` from open or reopen until the operator resolves or
 hands back, or the user leaves. The chat flow (handlers/handoff.py) and the operators'
@@ -117,7 +117,7 @@ class TicketLifecycle:
         contact.mode = ConversationMode.bot
         if ticket.status != TicketStatus.open or ticket.assignee_id is not None or ticket.first_reply_at is not None:
             return False
-        self._close(ticket, WITHDRAWN, now)
+        self._close(ticket, WITHDRAWN, now, status=TicketStatus.withdrawn)
         await uow.flush()  # the engine's session does not autoflush
         return True
 
@@ -127,8 +127,8 @@ class TicketLifecycle:
         """The ticket, if this operator may reply to, resolve or hand it back."""
         if ticket is None:
             raise HandoffError("not_found", "no such ticket")
-        if ticket.status == TicketStatus.resolved:
-            raise HandoffError("conflict", "the ticket is resolved")
+        if ticket.status in (TicketStatus.resolved, TicketStatus.withdrawn):
+            raise HandoffError("conflict", f"the ticket is {ticket.status.value}")
         if ticket.assignee_id not in (None, operator.id) and not operator.is_manager:
             raise HandoffError("conflict", "another operator has claimed this ticket")
         return ticket
@@ -177,8 +177,9 @@ class TicketLifecycle:
         return self.call_centre.hours.add_working_time(now, self.call_centre.sla(kind))
 
     @staticmethod
-    def _close(ticket: Ticket, resolution: str, now: datetime) -> None:
-        ticket.status = TicketStatus.resolved
+    def _close(ticket: Ticket, resolution: str, now: datetime,
+               status: TicketStatus = TicketStatus.resolved) -> None:
+        ticket.status = status
         ticket.resolved_at = now
         ticket.resolution = resolution
 

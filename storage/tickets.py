@@ -29,6 +29,8 @@ class TicketStatus(StrEnum):
     open = "open"
     assigned = "assigned"
     resolved = "resolved"
+    # The user went back to the bot before anyone claimed or answered: closed, not resolved.
+    withdrawn = "withdrawn"
 
 
 ACTIVE_STATUSES = (TicketStatus.open, TicketStatus.assigned)

@@ -61,17 +61,21 @@ async def test_commands_registered_in_three_languages(polling_bot, fake):
 
 async def test_polling_conversation_with_inline_buttons(polling_bot, fake):
     fake.push_text(42, "/start", language_code="en")
-    first = (await fake.wait_sent_to(42, 1))[0]
-    assert inline_payloads(first)[0] == "lang:en"  # pre-selected from language_code
-    fake.push_callback(42, "lang:ru", message_id=first.message_id)
-    sent = await fake.wait_sent_to(42, 4)
-    assert sent[1].text == "Хорошо, говорим по-русски."
+    sent = await fake.wait_sent_to(42, 2)
+    # The language came with the user (language_code): no picker, the welcome in English.
+    assert "ZHAS PROJECT" in sent[0].text and inline_payloads(sent[1])[0] == "menu:faq"
+    fake.push_callback(42, "menu:language", message_id=sent[1].message_id)
+    picker = (await fake.wait_sent_to(42, 3))[2]
+    assert inline_payloads(picker)[0] == "lang:en"  # the current language first
+    fake.push_callback(42, "lang:ru", message_id=picker.message_id)
+    sent = await fake.wait_sent_to(42, 5)
+    assert sent[3].text == "Хорошо, говорим по-русски."
     assert inline_payloads(sent[-1])[0] == "menu:faq"
     assert all(len(p.encode()) <= 64 for s in sent for p in inline_payloads(s))
-    await fake.wait_for_calls("answerCallbackQuery", 1)
+    await fake.wait_for_calls("answerCallbackQuery", 2)
     stored = await journal(polling_bot, "in")
-    assert [m.content_type for m in stored] == ["command", "button"]
-    assert stored[1].payload == "lang:ru"
+    assert [m.content_type for m in stored] == ["command", "button", "button"]
+    assert stored[2].payload == "lang:ru"
 
 
 async def test_media_gets_polite_text_answer(polling_bot, fake):
@@ -103,11 +107,11 @@ async def test_updates_are_confirmed_only_after_they_are_stored(polling_bot, fak
     update = fake.push_text(99, "/start")
     # The first attempt fails before the commit: the update must come back, and is
     # then stored and answered exactly once.
-    await fake.wait_sent_to(99, 1, timeout=10)
+    await fake.wait_sent_to(99, 2, timeout=10)  # the welcome and the menu
     await fake.wait_for_offset(update["update_id"] + 1)
     stored = [m for m in await journal(polling_bot, "in") if m.event_id == str(update["update_id"])]
     assert len(stored) == 1
-    assert len(fake.sent_to(99)) == 1
+    assert len(fake.sent_to(99)) == 2
 
 
 async def test_long_reply_respects_4096_limit_and_blocked_user(polling_bot, fake):
@@ -144,6 +148,6 @@ async def test_webhook_mode(webhook_bot, fake):
                 assert response.status == 200
         # By the time the 200 came, the inbound message was committed.
         assert len(await journal(webhook_bot, "in")) == 1
-    sent = await fake.wait_sent_to(31, 1)
-    assert "lang:ru" in inline_payloads(sent[0])
-    assert len(fake.sent_to(31)) == 1
+    sent = await fake.wait_sent_to(31, 2)
+    assert "menu:faq" in inline_payloads(sent[1])  # language_code "ru": no picker
+    assert len(fake.sent_to(31)) == 2

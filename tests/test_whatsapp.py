@@ -52,7 +52,8 @@ async def journal(app, direction=None):
 
 
 async def test_conversation_with_numbered_options(bot, fake):
-    status, body = await post_signed(bot, fake, inbound_whatsapp_params(USER, "Сәлем"))
+    # A wave says nothing about the language: the picker, as numbered options.
+    status, body = await post_signed(bot, fake, inbound_whatsapp_params(USER, "👋"))
     assert status == 200 and "<Response>" in body
     first = (await fake.wait_for_sent(1))[0]
     assert first.to == USER and first.from_ == "whatsapp:+14155238886"
@@ -61,6 +62,13 @@ async def test_conversation_with_numbered_options(bot, fake):
     sent = await fake.wait_for_sent(4)
     assert sent[1].body == "Хорошо, говорим по-русски."
     assert "1. 📚 Частые вопросы" in sent[-1].body and "Отправьте номер варианта." in sent[-1].body
+
+
+async def test_a_kazakh_first_message_is_answered_in_kazakh_without_the_picker(bot, fake):
+    await post_signed(bot, fake, inbound_whatsapp_params(USER, "Сәлем"))
+    sent = await fake.wait_for_sent(2)
+    assert sent[0].body == "Қазақша жауап беремін. Тілді ауыстыру: /language"
+    assert "2. Русский" not in sent[1].body and sent[1].body.endswith("Нөмірін жіберіңіз.")  # in Kazakh, no picker
 
 
 async def test_forged_or_missing_signature_is_refused(bot, fake):
@@ -79,9 +87,9 @@ async def test_redelivered_message_sid_is_stored_and_answered_once(bot, fake):
     params = inbound_whatsapp_params(USER, "hello")
     for _ in range(2):
         assert (await post_signed(bot, fake, params))[0] == 200
-    await fake.wait_for_sent(1)
+    await fake.wait_for_sent(2)  # "I'll answer in English", then the greeting
     assert len(await journal(bot, "in")) == 1
-    assert len(fake.sent_to(USER)) == 1
+    assert len(fake.sent_to(USER)) == len(await journal(bot, "out")) == 2
 
 
 async def test_status_callbacks_update_the_journal(bot, fake):

@@ -115,9 +115,10 @@ def test_a_flow_is_listed_once():
 
 def test_the_bots_precedence():
     names = [flow.name for flow in ROUTER.flows]
-    # The wizard's own words come before STOP; STOP before the operator's silence and the
-    # language question; the menu takes whatever nobody declared, so it is last.
-    assert names[:4] == ["eligibility.answers", "optout", "handoff.human_mode", "language"]
+    # Ways out and side questions of a flow waiting for text come first (never with an
+    # operator); the wizard's own words come before STOP; STOP before the operator's silence
+    # and the language question; the menu takes whatever nobody declared, so it is last.
+    assert names[:5] == ["side_questions", "eligibility.answers", "optout", "handoff.human_mode", "language"]
     assert names[-2:] == ["faq", "menu"]
     last = ROUTER.flows[-1].routes[-2:]
     assert [(r.kind, r.names, r.payload) for r in last] == [("command", None, None), ("button", None, None)]

@@ -80,7 +80,7 @@ async def test_leaving_withdraws_only_what_nobody_touched(env, lifecycle):
         ticket = (await lifecycle.open(uow, contact, consultation, kind="question", anonymous=False,
                                        language="ru", now=NOW)).ticket
         assert await lifecycle.leave(uow, ticket, contact, NOW) is True
-        assert (ticket.status, ticket.resolution, contact.mode) == (TicketStatus.resolved, WITHDRAWN,
+        assert (ticket.status, ticket.resolution, contact.mode) == (TicketStatus.withdrawn, WITHDRAWN,
                                                                      ConversationMode.bot)
 
         kept = (await lifecycle.open(uow, *(await person(uow, "life-2")), kind="question", anonymous=False,

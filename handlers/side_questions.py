@@ -1,0 +1,189 @@
+"""Side questions and ways out while a flow waits for an answer: nobody gets trapped.
+
+Listed first in the router. While the eligibility check, application linking or a poll's
+comment waits for typed text, a message is, in this order:
+
+1. an answer the flow can read (or the wizard's own "назад"/"отмена") → the flow takes it;
+2. a natural way out ("не хочу", "керек емес", "потом", "menu", …) → the flow is left;
+3. a language's name ("казакша") → the language changes and the question is asked again;
+4. a confident FAQ match → answered, then the flow's question is asked again;
+5. otherwise the flow says it did not understand — and at the second such reply in a
+   row the bot offers the way out and an operator instead.
+
+Commands interrupt any flow as they always did (the router gives them to their flows); the
+menu then offers to continue the flow that was left half-way (`flow:continue`).
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Literal
+
+from core.messages import Button, ContentType
+from core.payloads import MenuChoice, MenuItem, Payload
+from handlers import csat, eligibility, interrupts, menu, status, survey
+from handlers.language_guess import typed_choice
+from handlers.routing import Flow, SkipHandler
+from handlers.turn import Turn
+from storage.models import ConversationMode
+
+MISSES_BEFORE_HELP = 2
+# Inside a flow a side answer must be surer than the FAQ's own threshold: a wrong answer
+# there costs the person their place. One word ("what") is not a question, but "привет" is.
+SIDE_ANSWER_SCORE = 0.45
+_ONE_WORD_TOPICS = ("greeting", "thanks", "human")
+# Intents the matcher may find that are actions rather than answers.
+_ACTIONS = ("human", "check_eligibility", "my_status")
+
+
+class FlowAction(Payload, prefix="flow"):
+    """`flow:leave` and `flow:continue`: leave the flow left half-way, or go on with it."""
+
+    action: Literal["leave", "continue"]
+
+
+@dataclass(frozen=True)
+class Pending:
+    """A flow that can wait for typed text, as this module needs to see it."""
+
+    name: str
+    awaiting: Callable[[Turn], bool]   # its question is on screen: text is meant for it
+    resumable: Callable[[Turn], bool]  # started and not finished (its question may be gone)
+    accepts: Callable[[Turn, str], bool]
+    repeat: Callable[[Turn], None]
+    leave: Callable[[Turn], None]
+    exits_first: bool = False  # free-text answers (comments): a way out is never an answer
+
+
+def _nothing(_turn: Turn) -> None:
+    return None
+
+
+def _resume_wizard(turn: Turn) -> None:
+    turn.say_key("elig.resume")
+    eligibility.repeat_question(turn)
+
+
+PENDING = (
+    Pending("eligibility", eligibility.is_active, eligibility.resumable, eligibility.accepts_text,
+            eligibility.repeat_question, eligibility.leave),
+    Pending("status", status.is_active, status.is_active, status.accepts_text, status.repeat_question, status.leave),
+    # A poll's comment is free text: anything is an answer but a way out. Leaving it is the
+    # same as its Skip button (nothing to store); its question is gone from the screen then.
+    Pending("csat", csat.awaits_comment, csat.awaits_comment, lambda _t, _x: True, _nothing, _nothing,
+            exits_first=True),
+    Pending("survey", survey.awaits_answer, survey.awaits_answer, lambda _t, _x: True, _nothing, _nothing,
+            exits_first=True),
+)
+
+
+def awaiting(turn: Turn) -> Pending | None:
+    """The flow whose question is on screen; none while an operator has the conversation."""
+    if turn.contact.mode == ConversationMode.human:
+        return None
+    return next((pending for pending in PENDING if pending.awaiting(turn)), None)
+
+
+def resumable(turn: Turn) -> Pending | None:
+    """A flow left half-way (eligibility check, application linking) that could go on."""
+    return next((pending for pending in PENDING[:2] if pending.resumable(turn)), None)
+
+
+flow = Flow("side_questions", guard=lambda turn: awaiting(turn) is not None)
+# The ways out and back offered in menus and in the "I don't understand" message.
+choices = Flow("side_questions.choices")
+
+
+def continue_button(turn: Turn) -> Button:
+    return turn.button("flow.continue_button", FlowAction(action="continue"))
+
+
+@flow.text()
+async def interrupt(turn: Turn) -> None:
+    pending = awaiting(turn)
+    if pending is None or turn.inbound.content_type == ContentType.contact:
+        raise SkipHandler
+    text = turn.inbound.text or ""
+    exit_now = interrupts.is_exit(text)
+    if not (pending.exits_first and exit_now) and pending.accepts(turn, text):
+        turn.update_state(flow_misses=None)
+        raise SkipHandler  # an answer: the flow takes it
+    if exit_now:
+        await _leave(turn, pending)
+        return
+    if (lang := typed_choice(text)) is not None:
+        turn.contact.language = lang
+        turn.consultation.language = lang
+        turn.say_key("language.set")
+        _repeat(turn, pending)
+        return
+    if await _side_answer(turn, pending, text):
+        return
+    # Counted per question: an answer by button moves the flow on and starts afresh.
+    here = f"{pending.name}:{turn.state.get('step') or ''}"
+    record = turn.state.get("flow_misses") or {}
+    misses = (int(record.get("count", 0)) if record.get("at") == here else 0) + 1
+    if misses < MISSES_BEFORE_HELP:
+        turn.update_state(flow_misses={"at": here, "count": misses})
+        raise SkipHandler  # the flow asks again in its own words
+    turn.update_state(flow_misses=None)
+    turn.set_outcome("not_understood")
+    turn.say_key("flow.stuck", [
+        turn.button("flow.leave_button", FlowAction(action="leave")),
+        turn.button("menu.operator", MenuChoice(item=MenuItem.operator)),
+        continue_button(turn),
+    ])
+
+
+def _repeat(turn: Turn, pending: Pending) -> None:
+    turn.say_key("flow.resume")
+    pending.repeat(turn)
+
+
+async def _leave(turn: Turn, pending: Pending) -> None:
+    pending.leave(turn)
+    turn.update_state(flow_misses=None)
+    await menu.show_menu(turn, intro_key="flow.left")
+
+
+async def _side_answer(turn: Turn, pending: Pending, text: str) -> bool:
+    """Answer a confident FAQ match and ask the flow's question again; False if none."""
+    from handlers import faq, handoff
+
+    matcher = turn.services.faq
+    result = matcher.match(text) if matcher is not None else None
+    topic = result.topic if result is not None and result.score >= SIDE_ANSWER_SCORE else None
+    if topic is None or (len(text.split()) < 2 and topic not in _ONE_WORD_TOPICS):
+        return False
+    if topic == "human":
+        await handoff.escalate(turn)  # the flow stays saved; the menu offers to continue later
+        return True
+    if topic == "my_status" and pending.name != "status":
+        await status.start(turn)
+        return True
+    if topic in _ACTIONS:
+        _repeat(turn, pending)  # already where the person asks to be
+        return True
+    await faq.answer_topic(turn, topic, with_buttons=False)
+    _repeat(turn, pending)
+    return True
+
+
+@choices.button(FlowAction, action="leave")
+async def on_leave(turn: Turn, _data: FlowAction) -> None:
+    pending = resumable(turn)
+    if pending is not None:
+        pending.leave(turn)
+    turn.update_state(flow_misses=None)
+    await menu.show_menu(turn, intro_key="flow.left")
+
+
+@choices.button(FlowAction, action="continue")
+async def on_continue(turn: Turn, _data: FlowAction) -> None:
+    pending = resumable(turn)
+    if pending is None:
+        await menu.show_menu(turn)
+    elif pending.name == "eligibility":
+        _resume_wizard(turn)
+    else:
+        pending.repeat(turn)
