@@ -147,3 +147,17 @@ async def test_the_outbox_sender_sends_the_buttons(env, feedback):
     assert [b.payload for b in sent.outbound.buttons][-1] == f"csat:{cid}:5"
     [message] = await rows(env.db, Message, Message.id == sent.message_id)
     assert message.buttons[0][1] == f"csat:{cid}:1" and message.author == "system:notify"
+
+
+async def test_a_way_out_in_the_comment_box_is_no_comment(env, feedback):
+    user = client(env, "nocomment")
+    await user.start("ru")
+    await user.send("сроки подачи")
+    later(env, minutes=31)
+    [cid] = await feedback.close_idle()
+    await user.send(payload=f"csat:{cid}:5")
+    assert user.buttons == [f"csat:{cid}:skip"]
+    await user.send("не хочу")  # "I don't want to" leaves the poll, it is not its comment
+    assert "остановились" in user.text and "menu:faq" in user.buttons
+    [request] = await rows(env.db, CsatRequest)
+    assert (request.score, request.comment) == (5, None)

@@ -86,7 +86,7 @@ async def test_menu_operator_button_and_leave(bot, fake):
     sent = await fake.wait_sent_to(502, count + 3)
     assert "T-0001 өтініші жабылды" in sent[-2].text and "menu:operator" in payloads(sent[-1])
     [ticket] = await ticket_rows(bot)
-    assert ticket.status == "resolved" and ticket.resolution.startswith("withdrawn")
+    assert ticket.status == "withdrawn" and ticket.resolution.startswith("withdrawn")
 
 
 async def test_anonymous_complaint_on_telegram(bot, fake):
