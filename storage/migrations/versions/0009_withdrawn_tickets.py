@@ -1,16 +1,16 @@
 """withdrawn tickets: a request the user took back before anyone answered is `withdrawn`,
 no longer `resolved` (the rows withdrawn so far carry the "withdrawn: …" resolution note)
 
-Revision ID: 0008_withdrawn_tickets
-Revises: 0007_security
+Revision ID: 0009_withdrawn_tickets
+Revises: 0008_voice_calls
 Create Date: 2026-11-29
 """
 from __future__ import annotations
 
 from alembic import op
 
-revision = "0008_withdrawn_tickets"
-down_revision = "0007_security"
+revision = "0009_withdrawn_tickets"
+down_revision = "0008_voice_calls"
 branch_labels = None
 depends_on = None
 
