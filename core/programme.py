@@ -5,8 +5,10 @@ Each consumer parses the section it owns (`faq` reads `facts`, `eligibility` rea
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping
 
 from core.config import ConfigError, config_file, error_at, load_mapping
 
@@ -29,3 +31,75 @@ def load_programme(path: str | Path | None = None) -> dict[str, Any]:
         elif not isinstance(data[section], dict):
             raise error_at(path, data, section, f"{section}: expected a mapping", ProgrammeConfigError)
     return data
+
+
+# Stages of a season in the order they happen: keys of the file's `calendar:` block (the
+# application window is `eligibility.application_window`), shared by status texts, reports
+# and the FAQ's dated answers (core/season.py, which also reads `results`).
+STAGES: tuple[str, ...] = ("applications", "technical_selection", "draw", "contracts", "implementation",
+                           "final_report", "presentation")
+CALENDAR_KEYS = frozenset(STAGES) | {"results", "announced", "confirmed"}
+
+
+@dataclass(frozen=True)
+class SeasonCalendar:
+    """This season's dates (`calendar:`) and the draw's stream link (`facts.draw_stream_url`).
+
+    A stage is a (first, last) day, equal for a one-day stage, or None while not announced.
+    Dates not yet confirmed by the programme (`confirmed: false`) are season settings, not
+    facts: `period()` then gives None, so status texts say "will be announced" rather than
+    promise a date (`planned()` still has them for managers).
+    """
+
+    stages: Mapping[str, tuple[date, date] | None]
+    draw_stream_url: str = ""
+    confirmed: bool = True
+
+    @classmethod
+    def from_programme(cls, programme: Mapping[str, Any]) -> "SeasonCalendar":
+        raw = programme.get("calendar") or {}
+        if not isinstance(raw, Mapping):
+            raise ProgrammeConfigError("calendar: expected a mapping of stage → date or [start, end]")
+        unknown = sorted(set(raw) - CALENDAR_KEYS)
+        if unknown:
+            raise ProgrammeConfigError(f"calendar: unknown stage(s) {unknown}; expected {sorted(CALENDAR_KEYS)}")
+        window = (programme.get("eligibility") or {}).get("application_window") or {}
+        stages = {stage: _period(stage, raw.get(stage)) for stage in STAGES if stage != "applications"}
+        stages["applications"] = (_period("applications", [window["opens"], window["closes"]])
+                                  if window.get("opens") and window.get("closes") else None)
+        if not raw.get("announced", True):
+            stages = dict.fromkeys(stages)
+        url = (programme.get("facts") or {}).get("draw_stream_url") or ""
+        return cls(stages, str(url).strip(), bool(raw.get("confirmed", True)))
+
+    def planned(self, stage: str) -> tuple[date, date] | None:
+        return self.stages.get(stage)
+
+    def period(self, stage: str) -> tuple[date, date] | None:
+        """The stage's dates once confirmed by the programme, else None."""
+        return self.stages.get(stage) if self.confirmed else None
+
+
+def _day(stage: str, value: Any) -> date:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError as exc:
+        raise ProgrammeConfigError(f"calendar.{stage}: {value!r} is not a date (YYYY-MM-DD)") from exc
+
+
+def _period(stage: str, value: Any) -> tuple[date, date] | None:
+    if value is None or value == "" or value == []:
+        return None
+    if isinstance(value, (list, tuple)):
+        if len(value) != 2:
+            raise ProgrammeConfigError(f"calendar.{stage}: a period is [start, end]")
+        first, last = _day(stage, value[0]), _day(stage, value[1])
+        if last < first:
+            raise ProgrammeConfigError(f"calendar.{stage}: ends before it starts")
+        return first, last
+    day = _day(stage, value)
+    return day, day

@@ -15,6 +15,7 @@ from typing import Literal
 
 from core.messages import Channel, ContentType
 from core.payloads import MenuChoice, MenuItem, Payload
+from core.programme import SeasonCalendar
 from notify.phones import normalise_phone
 from notify.texts import status_text
 from handlers.routing import Flow
@@ -80,7 +81,8 @@ def show(turn: Turn, applications: list[Application]) -> None:
         if index == len(applications) - 1:
             buttons = [turn.button("status.link_another", StatusAction(action="link")), turn.button("menu.back", BACK)]
         turn.say(status_text(turn.services.translator, turn.lang, number=application.number,
-                             status=application.status, reason=application.reason, changed=False), buttons)
+                             status=application.status, reason=application.reason, changed=False,
+                             season=SeasonCalendar.from_programme(turn.services.programme)), buttons)
     turn.set_outcome("answered")
 
 

@@ -8,6 +8,7 @@ from typing import Iterable
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.i18n import Translator
+from core.programme import SeasonCalendar
 from notify.texts import status_label, status_text
 from storage.applications import Application, Applications
 from storage.models import Contact
@@ -33,7 +34,8 @@ def _blocked(contact: Contact, blocked_at: dict[int, datetime]) -> bool:
 
 async def enqueue_status_changes(session: AsyncSession, translator: Translator,
                                  applications: Iterable[Application], *, batch_id: str,
-                                 default_language: str, now: datetime | None = None) -> int:
+                                 default_language: str, now: datetime | None = None,
+                                 season: SeasonCalendar | None = None) -> int:
     """Queue a notification of each application's current status to its linked contacts.
 
     Returns how many rows were new. A contact who blocked the bot gets an `unreachable` row
@@ -59,7 +61,7 @@ async def enqueue_status_changes(session: AsyncSession, translator: Translator,
                                        "2": status_label(translator, lang, application.status)},
                 "language": lang, "next_attempt_at": now,
                 "text": status_text(translator, lang, number=application.number, status=application.status,
-                                    reason=application.reason, changed=True),
+                                    reason=application.reason, changed=True, season=season),
                 **({"state": "unreachable", "last_error": "blocked"} if blocked else {}),
             })
     return await outbox.enqueue(rows)

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from core.i18n import Translator
+from core.programme import SeasonCalendar
 from notify.enqueue import enqueue_status_changes
 from notify.phones import normalise_phone
 from storage.applications import STATUSES, Application, Applications, normalise_number
@@ -276,7 +277,7 @@ def validate(rows: list[tuple[int, list[str]]]) -> tuple[list[ParsedRow], list[R
 # --- applying ---------------------------------------------------------------------------
 async def import_applications(db: Database, path_or_bytes: str | Path | bytes, filename: str | None = None,
                               dry_run: bool = False, *, translator: Translator | None = None,
-                              default_language: str = "kk") -> ImportReport:
+                              default_language: str = "kk", season: SeasonCalendar | None = None) -> ImportReport:
     """Import applications and statuses from a CSV/XLSX file (a path or its bytes).
 
     All or nothing: any bad row → `report.errors` lists each (line, reason) and nothing changes.
@@ -342,7 +343,8 @@ async def import_applications(db: Database, path_or_bytes: str | Path | bytes, f
         await uow.flush()
         translator = translator or Translator(default_language=default_language)
         report.notifications_queued = await enqueue_status_changes(
-            uow.session, translator, changed, batch_id=batch_id, default_language=default_language, now=now)
+            uow.session, translator, changed, batch_id=batch_id, default_language=default_language, now=now,
+            season=season)
         if report.created or report.status_changed or report.details_changed:
             report.batch_id = batch_id
     return report

@@ -4,6 +4,14 @@ from __future__ import annotations
 from datetime import date
 
 from core.i18n import Translator
+from core.programme import SeasonCalendar
+
+# The calendar stage whose date each status's "what next" names (config/programme.yaml).
+STATUS_STAGE = {
+    "received": "technical_selection", "tech_passed": "draw", "winner": "contracts",
+    "contract_signed": "implementation", "funded": "implementation", "report_due": "final_report",
+    "completed": "presentation",
+}
 
 # Common rejection reasons as managers write them → a code with a plain-words text
 # (notify.reason.<code>). Anything else is the manager's own words, passed through.
@@ -39,11 +47,12 @@ def status_label(translator: Translator, lang: str, status: str) -> str:
 
 
 def status_text(translator: Translator, lang: str, *, number: str, status: str, reason: str | None,
-                changed: bool) -> str:
-    """The message for an application's status: header, meaning and next steps, reason if any.
+                changed: bool, season: SeasonCalendar | None = None) -> str:
+    """The message for an application's status: header, meaning and next step, reason if any.
 
     `changed` chooses the header of a notification ("your status changed") over the one of a
-    status the user asked for.
+    status the user asked for. The next stage's date comes from the season calendar; a stage
+    not yet announced is said to be so, never guessed.
     """
     header = "notify.header.changed" if changed else "notify.header.current"
     parts = [translator.t(lang, header, number=number, label=status_label(translator, lang, status)),
@@ -51,7 +60,30 @@ def status_text(translator: Translator, lang: str, *, number: str, status: str, 
     why = reason_text(translator, lang, reason) if status == "tech_rejected" else None
     if why:
         parts.insert(1, translator.t(lang, "notify.reason_line", reason=why))
+    when = _when(translator, lang, status, season)
+    if when:
+        parts.append(when)
     return "\n\n".join(parts)
+
+
+def _when(translator: Translator, lang: str, status: str, season: SeasonCalendar | None) -> str:
+    stage = STATUS_STAGE.get(status)
+    if stage is None:
+        return ""
+    period = season.period(stage) if season else None
+    lines = []
+    if period:
+        lines.append(translator.t(lang, f"notify.when.{status}", date=format_period(period)))
+    elif translator.has(f"notify.when_unknown.{status}", lang):
+        lines.append(translator.t(lang, f"notify.when_unknown.{status}"))
+    if status == "tech_passed" and season and season.draw_stream_url:
+        lines.append(translator.t(lang, "notify.draw_stream", url=season.draw_stream_url))
+    return "\n".join(lines)
+
+
+def format_period(period: tuple[date, date]) -> str:
+    first, last = period
+    return format_date(first) if first == last else f"{format_date(first)}–{format_date(last)}"
 
 
 def format_date(value: date) -> str:

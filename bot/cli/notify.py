@@ -6,11 +6,13 @@ import argparse
 
 def cmd_import(args: argparse.Namespace) -> int:
     from bot.cli.support import with_database
+    from core.programme import SeasonCalendar, load_programme
     from notify.importer import import_applications
 
     try:
         report = with_database(lambda db, settings: import_applications(
-            db, args.file, dry_run=args.dry_run, default_language=settings.default_language))
+            db, args.file, dry_run=args.dry_run, default_language=settings.default_language,
+            season=SeasonCalendar.from_programme(load_programme(settings.programme_file))))
     except FileNotFoundError:
         print(f"error: {args.file}: no such file")
         return 2
