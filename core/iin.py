@@ -148,13 +148,10 @@ def iin_hash(iin: str, key: bytes) -> str:
 
 
 def age_band(age: int) -> str:
-    """Coarse age bucket for statistics: under-18, 18-24, 25-29, 30-35, over-35."""
-    if age < 18:
-        return "under-18"
-    if age <= 24:
-        return "18-24"
-    if age <= 29:
-        return "25-29"
-    if age <= 35:
-        return "30-35"
-    return "over-35"
+    """The grant operator's age band for statistics (report form, l. 820–848):
+    13-16, 17-22, 23-27, 28-32, 33-45, 46-58, 59+ (under-13 below the form)."""
+    for band, upper in (("under-13", 12), ("13-16", 16), ("17-22", 22), ("23-27", 27), ("28-32", 32),
+                        ("33-45", 45), ("46-58", 58)):
+        if age <= upper:
+            return band
+    return "59+"

@@ -36,7 +36,9 @@ def survey_question(translator: Translator, lang: str, survey: Survey, question:
         return SurveyAnswer(survey=survey.id, question=question.id, value=str(value)).pack()
 
     if question.kind == "scale":
-        buttons = [Button(translator.t(lang, f"csat.score.{score}"), answer(score)) for score in SCALE]
+        # The question's own scale: "how easy" answers in ease, "how clear" in clarity.
+        buttons = [Button(pick(question.scale.labels[score], lang) if question.scale else
+                          translator.t(lang, f"csat.score.{score}"), answer(score)) for score in SCALE]
     elif question.kind == "choice":
         buttons = [Button(pick(choice.text, lang), answer(choice.id)) for choice in question.choices]
     else:

@@ -1,6 +1,7 @@
 """Stage surveys defined by managers in config/surveys.yaml, and sending them.
 
-A survey has questions (`scale` 1–5, `choice` with choice ids, `text`), texts in kk/ru/en,
+A survey has questions (`scale` 1–5 with the labels of a named scale, `choice` with choice
+ids, `text`), texts in kk/ru/en, tags saying what a scale question measures for the report,
 an audience (application statuses and/or contacts who did an eligibility check) and an
 optional `send_at` (local time); `zhasbot surveys send ID` sends it at once. Each contact
 gets a survey once: the response row is UNIQUE per (survey, contact) and the outbox row's
@@ -20,6 +21,7 @@ from core.config import ConfigError, config_file, line_of, load_mapping
 from core.i18n import LANGUAGES
 from core.messages import MAX_PAYLOAD_BYTES
 from feedback.payloads import SKIP, SurveyAnswer
+from storage.reporting import SURVEY_TAGS
 
 KINDS = ("scale", "choice", "text")
 ID_PATTERN = re.compile(r"^[a-z0-9_]{1,24}$")
@@ -52,11 +54,23 @@ class Choice:
 
 
 @dataclass(frozen=True)
+class Scale:
+    """Five labelled answers, and the word stem (per language) a question using it must ask
+    about, so that "How easy was it?" never gets "very satisfied" buttons."""
+
+    id: str
+    labels: dict[int, dict[str, str]]
+    asks: dict[str, str]
+
+
+@dataclass(frozen=True)
 class Question:
     id: str
     kind: str
     text: dict[str, str]
     choices: tuple[Choice, ...] = ()
+    scale: Scale | None = None
+    tags: tuple[str, ...] = ()
 
     def choice(self, choice_id: str) -> Choice | None:
         return next((c for c in self.choices if c.id == choice_id), None)
@@ -90,6 +104,39 @@ class SurveyCatalogue:
     def get(self, survey_id: str) -> Survey | None:
         return self.surveys.get(survey_id)
 
+    def tagged(self) -> dict[str, list[tuple[str, str]]]:
+        """Report tag → the (survey id, question id) pairs that carry it."""
+        found: dict[str, list[tuple[str, str]]] = {tag: [] for tag in SURVEY_TAGS}
+        for survey in self.surveys.values():
+            for question in survey.questions:
+                for tag in question.tags:
+                    found[tag].append((survey.id, question.id))
+        return found
+
+
+def parse_scales(data: Any, where: str) -> dict[str, Scale]:
+    if not isinstance(data, dict):
+        raise SurveyConfigError(f"{where}: `scales` must map a scale id to its five labels")
+    scales = {}
+    for scale_id, item in data.items():
+        here = f"{where}: scales.{scale_id}"
+        if not isinstance(item, dict) or sorted(k for k in item if k != "asks") != list(SCALE):
+            raise SurveyConfigError(f"{here}: needs labels for 1, 2, 3, 4 and 5 and `asks`")
+        labels = {score: _texts(item[score], f"{here}.{score}") for score in SCALE}
+        scales[str(scale_id)] = Scale(str(scale_id), labels, _texts(item.get("asks"), f"{here}.asks"))
+    return scales
+
+
+def _scale_of(q: dict[str, Any], text: dict[str, str], scales: dict[str, Scale], where: str) -> Scale:
+    scale = scales.get(str(q.get("scale", "")))
+    if scale is None:
+        raise SurveyConfigError(f"{where}: a scale question names its scale ({', '.join(scales) or 'none defined'})")
+    for lang in LANGUAGES:
+        if scale.asks[lang].casefold() not in text[lang].casefold():
+            raise SurveyConfigError(f"{where}: the {lang} text does not ask about what scale {scale.id!r} "
+                                    f"measures («{scale.asks[lang]}…»): its answers would not fit the question")
+    return scale
+
 
 def _payload_fits(survey_id: str, question: Question) -> None:
     for value in [c.id for c in question.choices] + [SKIP, "5"]:
@@ -103,10 +150,11 @@ def _payload_fits(survey_id: str, question: Question) -> None:
 
 def parse_surveys(data: dict[str, Any], zone: ZoneInfo, where: str | Path = "surveys.yaml") -> SurveyCatalogue:
     catalogue = SurveyCatalogue()
+    scales = parse_scales((data or {}).get("scales") or {}, str(where))
     items = (data or {}).get("surveys") or []
     for index, item in enumerate(items):
         try:
-            _parse_survey(catalogue, item, f"surveys[{index}]", zone)
+            _parse_survey(catalogue, item, f"surveys[{index}]", zone, scales)
         except SurveyConfigError as exc:
             if exc.path is not None:
                 raise
@@ -114,7 +162,8 @@ def parse_surveys(data: dict[str, Any], zone: ZoneInfo, where: str | Path = "sur
     return catalogue
 
 
-def _parse_survey(catalogue: SurveyCatalogue, item: Any, here: str, zone: ZoneInfo) -> None:
+def _parse_survey(catalogue: SurveyCatalogue, item: Any, here: str, zone: ZoneInfo,
+                  scales: dict[str, Scale]) -> None:
     """Add one survey to `catalogue`; parse_surveys adds file and line to its errors."""
     if not isinstance(item, dict) or not ID_PATTERN.match(str(item.get("id", ""))):
         raise SurveyConfigError(f"{here}: needs an id of 1–24 lowercase letters, digits or _")
@@ -135,7 +184,14 @@ def _parse_survey(catalogue: SurveyCatalogue, item: Any, here: str, zone: ZoneIn
             raise SurveyConfigError(f"{q_here}: a choice question needs choices")
         if any(not ID_PATTERN.match(c.id) or c.id == "skip" for c in choices):
             raise SurveyConfigError(f"{q_here}: choice ids are lowercase letters, digits or _ (not 'skip')")
-        question = Question(str(q["id"]), kind, _texts(q.get("text"), q_here), choices)
+        text = _texts(q.get("text"), q_here)
+        tags = tuple(str(tag) for tag in q.get("tags") or [])
+        if any(tag not in SURVEY_TAGS for tag in tags):
+            raise SurveyConfigError(f"{q_here}: tags are {', '.join(SURVEY_TAGS)}")
+        if tags and kind != "scale":
+            raise SurveyConfigError(f"{q_here}: only scale questions carry report tags")
+        scale = _scale_of(q, text, scales, q_here) if kind == "scale" else None
+        question = Question(str(q["id"]), kind, text, choices, scale, tags)
         _payload_fits(survey_id, question)
         questions.append(question)
     if not questions:

@@ -10,17 +10,21 @@ import json
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable, Mapping, Sequence
 from zoneinfo import ZoneInfo
 
 from core.config import ConfigError, config_file, error_at, load_mapping
 from core.i18n import Translator
 from reports.journal import day_range
+from reports.labels import Labels
 from storage.reporting import Period, indicators, is_metric
 from storage.types import utcnow
 from storage.unit_of_work import Database
 
 CHANNELS = ("telegram", "whatsapp", "webchat", "phone")
+UNITS = ("count", "percent", "per_region")
+LANGS = ("kk", "ru", "en")
+RELIABLE_FROM = 10  # a percentage from fewer answers is shown as not yet reliable
 
 
 class ReportConfigError(ConfigError):
@@ -29,11 +33,27 @@ class ReportConfigError(ConfigError):
 
 @dataclass(frozen=True)
 class PlanRow:
+    """One indicator of the grant report: its label, plan, and where its actual value comes
+    from (`metric`, with `sample` for a percentage's n) — or why it cannot be measured."""
+
     key: str
-    labels: dict[str, str]  # ru, kk
-    metric: str
+    labels: dict[str, str]  # kk, ru (the report's exact words), en
     plan: float
-    unit: str  # count | percent
+    unit: str  # count | percent | per_region
+    metric: str | None = None
+    sample: str | None = None
+    breakdown: str | None = None
+    method: dict[str, str] | None = None
+    not_measured: dict[str, str] | None = None
+    line: int | None = None
+    reliable_from: int = RELIABLE_FROM
+
+
+def _texts(item: dict[str, Any], field: str, where: str) -> dict[str, str]:
+    value = item.get(field)
+    if not isinstance(value, dict) or any(not value.get(lang) for lang in LANGS):
+        raise ReportConfigError(f"{where}: `{field}` needs kk, ru and en")
+    return {lang: str(value[lang]) for lang in LANGS}
 
 
 def load_plan(path: Path | None = None) -> list[PlanRow]:
@@ -46,24 +66,44 @@ def load_plan(path: Path | None = None) -> list[PlanRow]:
     if not path.exists():
         return []
     data = load_mapping(path, error=ReportConfigError)
+    reliable_from = int(data.get("reliable_from", RELIABLE_FROM))
     items = data.get("indicators") or []
     rows = []
     for index, item in enumerate(items):
-        if not isinstance(item, dict) or not item.get("metric") or not item.get("ru") or not item.get("kk"):
-            raise error_at(path, items, index, f"indicators[{index}] needs ru, kk and metric", ReportConfigError)
-        if not is_metric(str(item["metric"])):
-            raise error_at(path, item, "metric", f"indicators[{index}]: unknown metric {item['metric']!r} "
-                           "(see storage/reporting.py METRICS)", ReportConfigError)
+        where = f"indicators[{index}]"
+
+        def fail(field: Any, problem: str) -> ReportConfigError:
+            return error_at(path, item if field is not None else items, field if field is not None else index,
+                            f"{where}: {problem}", ReportConfigError)
+
+        if not isinstance(item, dict) or not item.get("key"):
+            raise fail(None, "needs a key")
         unit = item.get("unit", "count")
-        if unit not in ("count", "percent"):
-            raise error_at(path, item, "unit", f"indicators[{index}]: unit is count or percent", ReportConfigError)
+        if unit not in UNITS:
+            raise fail("unit", f"unit is one of {', '.join(UNITS)}")
+        if bool(item.get("metric")) == bool(item.get("not_measured")):
+            raise fail("metric", "give either `metric` or `not_measured` (the reason)")
+        for field in ("metric", "sample", "breakdown"):
+            if item.get(field) and not is_metric(str(item[field])):
+                raise fail(field, f"unknown metric {item[field]!r} (see storage/reporting.py METRICS)")
+        if item.get("metric") and unit == "percent" and not item.get("sample"):
+            raise fail("sample", "a percentage needs `sample`, the path of its n")
+        if item.get("metric") and not item.get("method"):
+            raise fail("method", "say how the actual value is measured (`method`)")
         try:
             plan = float(item.get("plan", 0))
         except (TypeError, ValueError):
-            raise error_at(path, item, "plan", f"indicators[{index}]: plan must be a number",
-                           ReportConfigError) from None
-        rows.append(PlanRow(str(item.get("key") or item["metric"]), {"ru": str(item["ru"]), "kk": str(item["kk"])},
-                            str(item["metric"]), plan, unit))
+            raise fail("plan", "plan must be a number") from None
+        try:
+            labels = _texts(item, "label", where)
+            method = _texts(item, "method", where) if item.get("method") else None
+            reason = _texts(item, "not_measured", where) if item.get("not_measured") else None
+        except ReportConfigError as problem:
+            raise fail("label", str(problem).split(": ", 1)[-1]) from None
+        rows.append(PlanRow(
+            str(item["key"]), labels, plan, unit, metric=item.get("metric"), sample=item.get("sample"),
+            breakdown=item.get("breakdown"), method=method, not_measured=reason,
+            line=item.get("line"), reliable_from=reliable_from))
     return rows
 
 
@@ -76,6 +116,37 @@ def metric(values: dict[str, Any], path: str) -> Any:
     return node
 
 
+def evaluate(row: PlanRow, values: dict[str, Any], regions: Sequence[str] = ()) -> dict[str, Any]:
+    """The row as the report shows it. `status`: met | not_met | unreliable (n below
+    `reliable_from`) | no_data | not_measured; `met` is None unless the value can be judged."""
+    out: dict[str, Any] = {"key": row.key, "labels": row.labels, "unit": row.unit, "plan": row.plan,
+                           "actual": None, "n": None, "breakdown": None, "method": row.method,
+                           "reason": row.not_measured, "line": row.line, "met": None,
+                           "reliable_from": row.reliable_from}
+    if row.not_measured:
+        return {**out, "status": "not_measured"}
+    actual = metric(values, row.metric)
+    out["actual"] = actual
+    if row.breakdown:
+        out["breakdown"] = metric(values, row.breakdown)
+    if row.unit == "per_region":
+        counts = {region: 0 for region in regions}
+        counts.update(actual or {})
+        out["actual"] = counts
+        if not counts:
+            return {**out, "status": "no_data"}
+        met = all(count >= row.plan for count in counts.values())
+        return {**out, "met": met, "status": "met" if met else "not_met"}
+    if row.sample:
+        out["n"] = metric(values, row.sample)
+    if actual is None:
+        return {**out, "status": "no_data"}
+    if row.unit == "percent" and (out["n"] or 0) < row.reliable_from:
+        return {**out, "status": "unreliable"}
+    met = actual >= row.plan
+    return {**out, "met": met, "status": "met" if met else "not_met"}
+
+
 @dataclass
 class Report:
     start: date
@@ -83,26 +154,41 @@ class Report:
     values: dict[str, Any]
     plan: list[dict[str, Any]]
 
-    def to_json(self) -> str:
-        return json.dumps({"from": self.start.isoformat(), "to": self.end.isoformat(), "plan": self.plan,
-                           **self.values}, ensure_ascii=False, indent=2, default=str)
+    def to_json(self, labels: Labels | None = None) -> str:
+        """Stable codes as keys; with `labels`, a `label` beside each code a person reads."""
+        body: dict[str, Any] = {"from": self.start.isoformat(), "to": self.end.isoformat(), "plan": self.plan,
+                                **self.values}
+        if labels is not None:
+            body["plan"] = [{**row, "label": row["labels"][labels.lang],
+                             "status_label": labels.t(f"report.status.{row['status']}")} for row in self.plan]
+            body["labels"] = _json_labels(self, labels)
+        return json.dumps(body, ensure_ascii=False, indent=2, default=str)
+
+
+def _json_labels(report: Report, labels: Labels) -> dict[str, dict[str, str]]:
+    v = report.values
+    c = v["consultations"]
+    kinds = {"channel": c["by_channel"], "channel_group": c["report_channels"], "language": c["by_language"],
+             "region": {**c["by_region"], **v["applications"]["by_region"]}, "topic": c["by_topic"],
+             "age_band": v["demographics"]["age_band"], "sex": v["demographics"]["sex"],
+             "verdict": v["eligibility"]["verdicts"], "survey": v["surveys"]["per_survey"],
+             "ticket_kind": v["tickets"]["by_kind"], "skip": v["csat"]["skipped"]}
+    return {kind: {str(code): labels(kind, code) for code in codes} for kind, codes in kinds.items()}
 
 
 async def build_report(db: Database, start: date, end: date, zone: ZoneInfo, *,
                        plan: list[PlanRow] | None = None, plan_file: Path | None = None,
-                       now: datetime | None = None) -> Report:
-    """Indicators of [start, end] next to `plan` (as loaded at start), else the plan in `plan_file`."""
+                       now: datetime | None = None, tagged: Mapping[str, Iterable[tuple[str, str]]] | None = None,
+                       regions: Sequence[str] = ()) -> Report:
+    """Indicators of [start, end] beside `plan` (as loaded at start), else the plan in
+    `plan_file`. `tagged`: survey tag → (survey, question) pairs (config/surveys.yaml);
+    `regions`: the season's regions, each held to a per-region plan."""
     begin, finish = day_range(start, end, zone)
     offset = int(zone.utcoffset(datetime.combine(start, datetime.min.time())).total_seconds() // 60)
     period = Period(begin, finish, zone.key, offset)
     async with db.sessions() as session:
-        values = await indicators(session, period, now or utcnow())
-    rows = []
-    for row in plan if plan is not None else load_plan(plan_file):
-        actual = metric(values, row.metric)
-        rows.append({"key": row.key, "ru": row.labels["ru"], "kk": row.labels["kk"], "unit": row.unit,
-                     "plan": row.plan, "actual": actual,
-                     "met": actual is not None and actual >= row.plan})
+        values = await indicators(session, period, now or utcnow(), tagged)
+    rows = [evaluate(row, values, regions) for row in (plan if plan is not None else load_plan(plan_file))]
     return Report(start, end, values, rows)
 
 
@@ -118,105 +204,198 @@ def top_topics(report: Report, limit: int = 12) -> list[tuple[str, int]]:
     return list(report.values["consultations"]["by_topic"].items())[:limit]
 
 
-def _fmt(value: Any, unit: str = "count") -> str:
+def _number(value: Any) -> str:
     if value is None:
         return "—"
-    if unit == "percent":
-        return f"{value:g} %"
     return f"{value:g}" if isinstance(value, float) else str(value)
 
 
+def fmt_value(value: Any, unit: str, labels: Labels) -> str:
+    if value is None:
+        return "—"
+    if unit == "percent":
+        return f"{_number(value)} %"
+    if isinstance(value, dict):
+        return "; ".join(f"{labels('region', code)}: {_number(n)}" for code, n in value.items()) or "—"
+    return _number(value)
+
+
+def fmt_plan(row: dict[str, Any], labels: Labels) -> str:
+    value = _number(row["plan"]) + (" %" if row["unit"] == "percent" else "")
+    key = "report.plan.per_region" if row["unit"] == "per_region" else "report.plan.at_least"
+    return labels.t(key, value=value)
+
+
+def fmt_actual(row: dict[str, Any], labels: Labels) -> str:
+    text = fmt_value(row["actual"], row["unit"], labels)
+    if row.get("breakdown"):
+        parts = "; ".join(f"{labels('channel_group', code)}: {n}" for code, n in row["breakdown"].items())
+        text = f"{text} ({parts})"
+    return text
+
+
+def fmt_n(row: dict[str, Any]) -> str:
+    return "" if row["n"] is None else f"n = {row['n']}"
+
+
+def fmt_status(row: dict[str, Any], labels: Labels) -> str:
+    return labels.t(f"report.status.{row['status']}", min=reliable_from(row))
+
+
+def reliable_from(row: dict[str, Any] | None) -> int:
+    return int((row or {}).get("reliable_from") or RELIABLE_FROM)
+
+
+def fmt_method(row: dict[str, Any], labels: Labels) -> str:
+    texts = row["reason"] or row["method"] or {}
+    return texts.get(labels.lang, "")
+
+
+def plan_columns(labels: Labels) -> list[str]:
+    """The plan table's header: the report's own (Russian) wording first, always."""
+    head = [labels.t("report.col.indicator_report")]
+    if labels.lang != "ru":
+        head.append(labels.t("report.col.indicator"))
+    return head + [labels.t(f"report.col.{key}") for key in ("plan", "actual", "n", "status", "method")]
+
+
+def plan_cells(row: dict[str, Any], labels: Labels) -> list[str]:
+    cells = [row["labels"]["ru"]]
+    if labels.lang != "ru":
+        cells.append(row["labels"][labels.lang])
+    return cells + [fmt_plan(row, labels), fmt_actual(row, labels), fmt_n(row), fmt_status(row, labels),
+                    fmt_method(row, labels)]
+
+
+def detail_sections(report: Report, labels: Labels) -> list[tuple[str, list[tuple[str, Any]]]]:
+    """Everything below the plan table, as (title, [(label, value)]) with every code labelled."""
+    v, tr = report.values, labels.t
+    c, tk, cs, g, e, n = (v["consultations"], v["tickets"], v["csat"], v["grievances"], v["eligibility"],
+                          v["notifications"])
+    d = v["demographics"]
+
+    def coded(kind: str, mapping: dict[str, Any]) -> list[tuple[str, Any]]:
+        return [(labels(kind, code), value) for code, value in mapping.items()]
+
+    minutes = tr("report.minutes")
+    return [
+        (tr("report.consultations"), [
+            (tr("report.total"), c["total"]), (tr("report.unique_contacts"), c["unique_contacts"]),
+            (tr("report.resolved_bot"), c["by_bot"]), (tr("report.resolved_person"), c["by_person"]),
+            *coded("channel_group", c["report_channels"])]),
+        (tr("report.by_channel"), coded("channel", c["by_channel"])),
+        (tr("report.by_topic"), coded("topic", c["by_topic"])),
+        (tr("report.by_language"), coded("language", c["by_language"])),
+        (tr("report.by_region"), coded("region", c["by_region"])),
+        (tr("report.applications"), [(tr("report.total"), v["applications"]["total"]),
+                                     *coded("region", v["applications"]["by_region"])]),
+        (tr("report.tickets"), [
+            (tr("report.total"), tk["total"]), *coded("ticket_kind", tk["by_kind"]),
+            (tr("report.first_response"), f"{tr('report.median')} {_number(tk['first_response']['median_minutes'])} "
+                                          f"{minutes}, p90 {_number(tk['first_response']['p90_minutes'])} {minutes}"),
+            (tr("report.resolution"), f"{tr('report.median')} {_number(tk['resolution']['median_minutes'])} "
+                                      f"{minutes}, p90 {_number(tk['resolution']['p90_minutes'])} {minutes}"),
+            (tr("report.sla_met"), _with_n(tk["sla_met_pct"], tk["sla_met"] + tk["sla_missed"]))]),
+        (tr("report.csat"), [
+            (tr("report.sent"), cs["sent"]), (tr("report.responses"), cs["responses"]),
+            (tr("report.satisfied_share"), _with_n(cs["satisfied_pct"], cs["responses"])),
+            (tr("report.average"), _number(cs["average"])),
+            *((tr("report.score") + f" {score}", count) for score, count in cs["distribution"].items()),
+            *((tr("report.skipped") + ": " + labels("skip", code), count) for code, count in cs["skipped"].items())]),
+        (tr("report.surveys"), [
+            (labels("survey", survey_id), tr("report.survey_line", sent=entry["sent"], answered=entry["answered"],
+                                             completed=entry["completed"],
+                                             satisfied=_with_n(entry["satisfied_pct"], entry["scale_answers"])))
+            for survey_id, entry in v["surveys"]["per_survey"].items()]),
+        (tr("report.tags"), [(tr(f"report.tag.{tag}"), _with_n(entry["satisfied_pct"], entry["answers"]))
+                             for tag, entry in v["tags"].items()]),
+        (tr("report.grievances"), [
+            (tr("report.received"), g["received"]), (tr("report.resolved"), g["resolved"]),
+            (tr("report.first_reply_in_sla"), _with_n(g["on_time_pct"], g["received"])),
+            (tr("report.grm_ratings"), _with_n(v["grm"]["satisfied_pct"], v["grm"]["answers"]))]),
+        (tr("report.eligibility"), [(tr("report.checks"), e["checks"]),
+                                    *((labels("verdict", code), _with_n(e["verdict_pct"][code], e["checks"], count))
+                                      for code, count in e["verdicts"].items())]),
+        (tr("report.notifications"), [(tr("report.sent"), n["sent"]), (tr("report.failed"), n["failed"]),
+                                      (tr("report.unreachable"), n["unreachable"]),
+                                      (tr("report.needs_template"), n["needs_template"])]),
+        (tr("report.participants", people=d["people"]), [
+            *((tr("report.sex") + ": " + labels("sex", code), count) for code, count in d["sex"].items()),
+            *((tr("report.age_band") + ": " + labels("age_band", code), count)
+              for code, count in d["age_band"].items())]),
+    ]
+
+
+def _with_n(pct: float | None, n: int, count: int | None = None) -> str:
+    """"66.7 % (n = 3)": a share is never shown without what it is a share of."""
+    head = "—" if pct is None else f"{_number(pct)} %"
+    return f"{count} — {head} (n = {n})" if count is not None else f"{head} (n = {n})"
+
+
 # --- Markdown ----------------------------------------------------------------------------
-def render_markdown(report: Report, t: Translator, lang: str = "ru") -> str:
-    v = report.values
-    tr = lambda key, **kw: t.t(lang, key, **kw)  # noqa: E731
-    out = [f"# {tr('report.title')}: {report.start.isoformat()} — {report.end.isoformat()}", ""]
-    out += [f"## {tr('report.programme')}", "",
-            f"| {tr('report.col.indicator')} (ru) | {tr('report.col.indicator')} (kk) | {tr('report.col.plan')} | "
-            f"{tr('report.col.actual')} | {tr('report.col.met')} |", "|---|---|---:|---:|:---:|"]
+def render_markdown(report: Report, labels: Labels) -> str:
+    tr = labels.t
+    out = [f"# {tr('report.title')}: {report.start.isoformat()} — {report.end.isoformat()}", "",
+           f"## {tr('report.programme')}", ""]
+    columns = plan_columns(labels)
+    out += ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
     for row in report.plan:
-        out.append(f"| {row['ru']} | {row['kk']} | {_fmt(row['plan'], row['unit'])} | "
-                   f"{_fmt(row['actual'], row['unit'])} | {'✔' if row['met'] else '✖'} |")
-
-    def table(title: str, mapping: dict[str, Any]) -> None:
-        out.extend(["", f"### {title}", ""])
-        out.extend(f"- {key or tr('report.unknown')}: {_fmt(value)}" for key, value in mapping.items())
-
-    c = v["consultations"]
-    out += ["", f"## {tr('report.consultations')}", "",
-            f"- {tr('report.total')}: {c['total']}", f"- {tr('report.unique_contacts')}: {c['unique_contacts']}",
-            f"- {tr('report.resolved_bot')}: {c['by_bot']}", f"- {tr('report.resolved_person')}: {c['by_person']}"]
-    table(tr("report.by_channel"), c["by_channel"])
-    table(tr("report.by_topic"), c["by_topic"])
-    table(tr("report.by_language"), c["by_language"])
-    table(tr("report.by_region"), c["by_region"])
-    tk = v["tickets"]
-    out += ["", f"## {tr('report.tickets')}", "", f"- {tr('report.total')}: {tk['total']}",
-            f"- {tr('report.first_response')}: {tr('report.median')} {_fmt(tk['first_response']['median_minutes'])} "
-            f"{tr('report.minutes')}, p90 {_fmt(tk['first_response']['p90_minutes'])} {tr('report.minutes')}",
-            f"- {tr('report.resolution')}: {tr('report.median')} {_fmt(tk['resolution']['median_minutes'])} "
-            f"{tr('report.minutes')}, p90 {_fmt(tk['resolution']['p90_minutes'])} {tr('report.minutes')}",
-            f"- {tr('report.sla_met')}: {_fmt(tk['sla_met_pct'], 'percent')}"]
-    cs = v["csat"]
-    out += ["", f"## {tr('report.csat')}", "", f"- {tr('report.sent')}: {cs['sent']}",
-            f"- {tr('report.responses')}: {cs['responses']}",
-            f"- {tr('report.satisfied_share')}: {_fmt(cs['satisfied_pct'], 'percent')}",
-            f"- {tr('report.average')}: {_fmt(cs['average'])}"]
-    table(tr("report.csat_distribution"), cs["distribution"])
-    table(tr("report.skipped"), cs["skipped"])
-    sv = v["surveys"]
-    out += ["", f"## {tr('report.surveys')}", "",
-            f"| {tr('report.survey')} | {tr('report.sent')} | {tr('report.answered')} | {tr('report.completed')} | "
-            f"{tr('report.satisfied_share')} |", "|---|---:|---:|---:|---:|"]
-    for survey_id, entry in sv["per_survey"].items():
-        out.append(f"| {survey_id} | {entry['sent']} | {entry['answered']} | {entry['completed']} | "
-                   f"{_fmt(entry['satisfied_pct'], 'percent')} |")
-    g = v["grievances"]
-    out += ["", f"## {tr('report.grievances')}", "", f"- {tr('report.received')}: {g['received']}",
-            f"- {tr('report.resolved')}: {g['resolved']}",
-            f"- {tr('report.on_time')}: {g['on_time']} ({_fmt(g['on_time_pct'], 'percent')})"]
-    e = v["eligibility"]
-    out += ["", f"## {tr('report.eligibility')}", "", f"- {tr('report.checks')}: {e['checks']}"]
-    out.extend(f"- {verdict}: {count} ({_fmt(e['verdict_pct'][verdict], 'percent')})"
-               for verdict, count in e["verdicts"].items())
-    n = v["notifications"]
-    out += ["", f"## {tr('report.notifications')}", "", f"- {tr('report.sent')}: {n['sent']}",
-            f"- {tr('report.failed')}: {n['failed']}", f"- {tr('report.unreachable')}: {n['unreachable']}",
-            f"- {tr('report.needs_template')}: {n['needs_template']}"]
-    table(tr("report.sex"), v["demographics"]["sex"])
-    table(tr("report.age_band"), v["demographics"]["age_band"])
+        out.append("| " + " | ".join(cell.replace("|", "/") for cell in plan_cells(row, labels)) + " |")
+    out += ["", tr("report.reliability_note", min=reliable_from(report.plan[0] if report.plan else None))]
+    for title, items in detail_sections(report, labels):
+        out += ["", f"### {title}", ""]
+        out += [f"- {label}: {_number(value) if not isinstance(value, str) else value}" for label, value in items] \
+            or [f"- {tr('report.none')}"]
     return "\n".join(out) + "\n"
 
 
 # --- XLSX ----------------------------------------------------------------------------------
-def write_xlsx(report: Report, path: Path, t: Translator, lang: str = "ru") -> None:
+def _tidy(ws, widths: Sequence[int]) -> None:
+    """Frozen header, a filter over the table, readable column widths."""
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
+
+    ws.freeze_panes = "A2"
+    if ws.max_row > 1:
+        ws.auto_filter.ref = ws.dimensions
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    for index, width in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(index)].width = width
+        for (cell,) in ws.iter_rows(min_row=2, min_col=index, max_col=index):
+            if width >= 40:
+                cell.alignment = Alignment(wrap_text=True, vertical="top")
+
+
+def write_xlsx(report: Report, path: Path, labels: Labels) -> None:
     from openpyxl import Workbook
     from openpyxl.chart import BarChart, LineChart, Reference
 
-    tr = lambda key: t.t(lang, key)  # noqa: E731
+    tr = labels.t
     v = report.values
     book = Workbook()
     sheet = book.active
-    sheet.title = "indicators"
-    sheet.append([f"{tr('report.col.indicator')} (ru)", f"{tr('report.col.indicator')} (kk)",
-                  tr("report.col.unit"), tr("report.col.plan"), tr("report.col.actual"), tr("report.col.met")])
+    sheet.title = tr("report.sheet.indicators")[:31]
+    sheet.append(plan_columns(labels))
     for row in report.plan:
-        sheet.append([row["ru"], row["kk"], row["unit"], row["plan"], row["actual"], "✔" if row["met"] else "✖"])
-    sheet.column_dimensions["A"].width = sheet.column_dimensions["B"].width = 48
+        sheet.append(plan_cells(row, labels))
+    _tidy(sheet, [48] + ([48] if labels.lang != "ru" else []) + [18, 30, 10, 28, 60])
 
-    def pairs(title: str, mapping: dict[str, Any], header: tuple[str, str]):
-        ws = book.create_sheet(title)
+    def pairs(title_key: str, items: list[tuple[str, Any]], header: tuple[str, str]):
+        ws = book.create_sheet(tr(title_key)[:31])
         ws.append(list(header))
-        for key, value in mapping.items():
-            ws.append([key or tr("report.unknown"), value])
+        for label, value in items:
+            ws.append([label, value])
+        _tidy(ws, [44, 16])
         return ws
 
     c = v["consultations"]
     days, series = per_day_series(report)
-    ws = book.create_sheet("per_day")
-    ws.append([tr("report.day"), *series])
+    ws = book.create_sheet(tr("report.sheet.per_day")[:31])
+    ws.append([tr("report.day"), *(labels("channel", code) for code in series)])
     for index, day in enumerate(days):
         ws.append([day, *(values[index] for values in series.values())])
+    _tidy(ws, [14] + [16] * len(series))
     chart = LineChart()
     chart.title, chart.y_axis.title = tr("report.chart.per_day"), tr("report.consultations")
     chart.add_data(Reference(ws, min_col=2, max_col=1 + len(series), min_row=1, max_row=1 + len(days)),
@@ -224,19 +403,24 @@ def write_xlsx(report: Report, path: Path, t: Translator, lang: str = "ru") -> N
     chart.set_categories(Reference(ws, min_col=1, min_row=2, max_row=1 + len(days)))
     ws.add_chart(chart, "F2")
 
-    ws = pairs("channels", c["by_channel"], (tr("report.channel"), tr("report.consultations")))
-    ws = pairs("topics", dict(top_topics(report, 1000)), (tr("report.topic"), tr("report.consultations")))
+    consultations_header = (tr("report.channel"), tr("report.consultations"))
+    pairs("report.sheet.channels", [(labels("channel", k), n) for k, n in c["by_channel"].items()],
+          consultations_header)
+    ws = pairs("report.sheet.topics", [(labels("topic", k), n) for k, n in top_topics(report, 1000)],
+               (tr("report.topic"), tr("report.consultations")))
     bar = BarChart()
     bar.type, bar.title = "bar", tr("report.chart.topics")
     rows = min(len(c["by_topic"]), 15)
     bar.add_data(Reference(ws, min_col=2, min_row=1, max_row=1 + rows), titles_from_data=True)
     bar.set_categories(Reference(ws, min_col=1, min_row=2, max_row=1 + rows))
     ws.add_chart(bar, "D2")
-    pairs("languages", c["by_language"], (tr("report.language"), tr("report.consultations")))
-    pairs("regions", c["by_region"], (tr("report.region"), tr("report.consultations")))
+    pairs("report.sheet.languages", [(labels("language", k), n) for k, n in c["by_language"].items()],
+          (tr("report.language"), tr("report.consultations")))
+    pairs("report.sheet.regions", [(labels("region", k), n) for k, n in c["by_region"].items()],
+          (tr("report.region"), tr("report.consultations")))
 
     cs = v["csat"]
-    ws = pairs("csat", cs["distribution"], (tr("report.score"), tr("report.responses")))
+    ws = pairs("report.sheet.csat", list(cs["distribution"].items()), (tr("report.score"), tr("report.responses")))
     bar = BarChart()
     bar.title = tr("report.chart.csat")
     bar.add_data(Reference(ws, min_col=2, min_row=1, max_row=6), titles_from_data=True)
@@ -244,35 +428,26 @@ def write_xlsx(report: Report, path: Path, t: Translator, lang: str = "ru") -> N
     ws.add_chart(bar, "D2")
 
     tk = v["tickets"]
-    ws = pairs("tickets", tk["first_response_buckets"], (tr("report.first_response"), tr("report.tickets")))
+    ws = pairs("report.sheet.tickets", list(tk["first_response_buckets"].items()),
+               (tr("report.first_response"), tr("report.tickets")))
     bar = BarChart()
     bar.title = tr("report.chart.response_times")
-    n = len(tk["first_response_buckets"])
-    bar.add_data(Reference(ws, min_col=2, min_row=1, max_row=1 + n), titles_from_data=True)
-    bar.set_categories(Reference(ws, min_col=1, min_row=2, max_row=1 + n))
+    count = len(tk["first_response_buckets"])
+    bar.add_data(Reference(ws, min_col=2, min_row=1, max_row=1 + count), titles_from_data=True)
+    bar.set_categories(Reference(ws, min_col=1, min_row=2, max_row=1 + count))
     ws.add_chart(bar, "D2")
-    for label, key in (("median_minutes", "median"), ("p90_minutes", "p90")):
-        ws.append([f"{tr('report.first_response')} {key}", tk["first_response"][label]])
-        ws.append([f"{tr('report.resolution')} {key}", tk["resolution"][label]])
-    ws.append([tr("report.sla_met"), tk["sla_met_pct"]])
 
-    ws = book.create_sheet("surveys")
+    ws = book.create_sheet(tr("report.sheet.surveys")[:31])
     ws.append([tr("report.survey"), tr("report.sent"), tr("report.answered"), tr("report.completed"),
-               tr("report.satisfied_share")])
+               tr("report.satisfied_share"), "n"])
     for survey_id, entry in v["surveys"]["per_survey"].items():
-        ws.append([survey_id, entry["sent"], entry["answered"], entry["completed"], entry["satisfied_pct"]])
-    g, e, nt = v["grievances"], v["eligibility"], v["notifications"]
-    ws = book.create_sheet("other")
-    for label, value in ((tr("report.grievances") + ": " + tr("report.received"), g["received"]),
-                         (tr("report.grievances") + ": " + tr("report.resolved"), g["resolved"]),
-                         (tr("report.grievances") + ": " + tr("report.on_time"), g["on_time"]),
-                         (tr("report.eligibility") + ": " + tr("report.checks"), e["checks"]),
-                         *((tr("report.eligibility") + ": " + k, n) for k, n in e["verdicts"].items()),
-                         (tr("report.notifications") + ": " + tr("report.sent"), nt["sent"]),
-                         (tr("report.notifications") + ": " + tr("report.failed"), nt["failed"]),
-                         (tr("report.notifications") + ": " + tr("report.unreachable"), nt["unreachable"]),
-                         (tr("report.unique_contacts"), c["unique_contacts"]),
-                         *((tr("report.sex") + ": " + k, n) for k, n in v["demographics"]["sex"].items()),
-                         *((tr("report.age_band") + ": " + k, n) for k, n in v["demographics"]["age_band"].items())):
-        ws.append([label, value])
+        ws.append([labels("survey", survey_id), entry["sent"], entry["answered"], entry["completed"],
+                   entry["satisfied_pct"], entry["scale_answers"]])
+    _tidy(ws, [40, 12, 12, 12, 16, 8])
+    ws = book.create_sheet(tr("report.sheet.details")[:31])
+    ws.append([tr("report.section"), tr("report.col.indicator"), tr("report.col.actual")])
+    for title, items in detail_sections(report, labels):
+        for label, value in items:
+            ws.append([title, label, value])
+    _tidy(ws, [32, 48, 28])
     book.save(path)

@@ -13,11 +13,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from core.clock import DEFAULT_TIMEZONE
-from typing import Any
+from typing import Any, Iterable, Mapping
 
-from sqlalchemy import Date, Float, and_, case, cast, func, or_, select
+from sqlalchemy import Date, Float, String, and_, case, cast, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.applications import Application
 from storage.feedback import CsatRequest, SurveyAnswer, SurveyResponse
 from storage.models import Consultation, ConsultationTopic, Contact
 from storage.outbox import OutboxMessage
@@ -26,6 +27,15 @@ from storage.tickets import ACTIVE_STATUSES, Ticket
 WITHDRAWN_PREFIX = "withdrawn"
 SATISFIED_MIN = 4
 GRIEVANCE_KINDS = ("complaint", "suggestion")
+# What a survey question may measure for the grant report (config/surveys.yaml `tags:`):
+# the feedback and grievance mechanism (МОСРП), the call's procedures, mentoring support,
+# and understanding of the rules and conditions.
+SURVEY_TAGS = ("grm", "contest", "mentoring", "rules-understanding")
+# The grant report counts consultations as calls, WhatsApp messages and the rest (l. 545–555):
+# the bot's own channels are the third group.
+REPORT_CHANNEL_GROUPS = {"phone": "calls", "whatsapp": "whatsapp", "telegram": "bot", "webchat": "bot"}
+# The grant operator's statistics form (report, l. 820–848): age bands of participants.
+OPERATOR_AGE_BANDS = ("13-16", "17-22", "23-27", "28-32", "33-45", "46-58", "59+")
 
 
 @dataclass(frozen=True)
@@ -101,10 +111,14 @@ async def consultations(session: AsyncSession, period: Period) -> dict[str, Any]
             select(day, c.channel, func.count(c.id)).where(in_period).group_by(day, c.channel).order_by(day)):
         per_day.setdefault(str(day_value), {})[channel] = int(count)
     topic = ConsultationTopic.topic
+    by_channel = await _grouped(session, c.channel, select(c.channel, func.count(c.id)).where(in_period))
+    groups = dict.fromkeys(("calls", "whatsapp", "bot"), 0)
+    for channel, count in by_channel.items():
+        groups[REPORT_CHANNEL_GROUPS.get(channel, "bot")] += count
     return {
-        "total": int(total), "unique_contacts": int(contacts),
+        "total": int(total), "unique_contacts": int(contacts), "report_channels": groups,
         "by_person": int(human), "by_bot": int(total) - int(human),
-        "by_channel": await _grouped(session, c.channel, select(c.channel, func.count(c.id)).where(in_period)),
+        "by_channel": by_channel,
         "by_language": await _grouped(session, c.language, select(c.language, func.count(c.id)).where(in_period)),
         "by_region": await _grouped(session, c.region, select(c.region, func.count(c.id)).where(in_period)),
         "by_topic": dict(sorted((await _grouped(session, topic, select(topic, func.count(topic)).join(
@@ -114,13 +128,23 @@ async def consultations(session: AsyncSession, period: Period) -> dict[str, Any]
 
 
 async def demographics(session: AsyncSession, period: Period) -> dict[str, Any]:
+    """Sex and age band of the unique people who consulted in the period, in the grant
+    operator's bands, from what their eligibility check learned (never the IIN itself).
+
+    One person on two channels counts once when both checks gave the same keyed IIN hash.
+    """
     seen = select(Consultation.contact_id).where(Consultation.opened_at >= period.start,
                                                  Consultation.opened_at < period.end)
-    people = Contact.id.in_(seen)
-    sex = func.coalesce(Contact.sex, "unknown")
-    band = func.coalesce(Contact.age_band, "unknown")
-    return {"sex": await _grouped(session, sex, select(sex, func.count(Contact.id)).where(people)),
-            "age_band": await _grouped(session, band, select(band, func.count(Contact.id)).where(people))}
+    person = func.coalesce(Contact.iin_hash, cast(Contact.id, String)).label("person")
+    people = (select(person, func.max(Contact.age_band).label("band"), func.max(Contact.sex).label("sex"))
+              .where(Contact.id.in_(seen)).group_by(person).subquery())
+    bands = dict.fromkeys((*OPERATOR_AGE_BANDS, "unknown"), 0)
+    for band, count in await session.execute(select(people.c.band, func.count()).group_by(people.c.band)):
+        bands[band if band in bands else "unknown"] += int(count)
+    sexes = dict.fromkeys(("male", "female", "unknown"), 0)
+    for sex, count in await session.execute(select(people.c.sex, func.count()).group_by(people.c.sex)):
+        sexes[sex if sex in sexes else "unknown"] += int(count)
+    return {"people": sum(bands.values()), "sex": sexes, "age_band": bands}
 
 
 async def tickets(session: AsyncSession, period: Period, now: datetime) -> dict[str, Any]:
@@ -230,6 +254,52 @@ async def eligibility(session: AsyncSession, period: Period) -> dict[str, Any]:
             "verdict_pct": {verdict: _pct(count, checks) for verdict, count in verdicts.items()}}
 
 
+def _share(answers: int, satisfied: int) -> dict[str, Any]:
+    return {"answers": answers, "satisfied": satisfied, "satisfied_pct": _pct(satisfied, answers)}
+
+
+async def tagged_answers(session: AsyncSession, period: Period,
+                         questions: Iterable[tuple[str, str]]) -> dict[str, Any]:
+    """Scale answers given in the period to these (survey, question) pairs: n and 4–5 share."""
+    pairs = list(questions)
+    if not pairs:
+        return _share(0, 0)
+    s, a = SurveyResponse, SurveyAnswer
+    which = or_(*(and_(s.survey_id == survey, a.question_id == question) for survey, question in pairs))
+    answers, satisfied = (await session.execute(
+        select(func.count(a.score), func.coalesce(func.sum(case((a.score >= SATISFIED_MIN, 1), else_=0)), 0))
+        .join(s, s.id == a.response_id)
+        .where(a.answered_at >= period.start, a.answered_at < period.end, a.kind == "scale", which))).one()
+    return _share(int(answers), int(satisfied))
+
+
+async def survey_tags(session: AsyncSession, period: Period,
+                      tagged: Mapping[str, Iterable[tuple[str, str]]]) -> dict[str, Any]:
+    return {tag: await tagged_answers(session, period, tagged.get(tag, ())) for tag in SURVEY_TAGS}
+
+
+async def grm(session: AsyncSession, period: Period, tags: Mapping[str, Any]) -> dict[str, Any]:
+    """Satisfaction with the feedback and grievance mechanism: ratings of complaint and
+    suggestion tickets (their CSAT) together with survey answers tagged `grm`."""
+    r, t = CsatRequest, Ticket
+    answers, satisfied = (await session.execute(
+        select(func.count(r.score), func.coalesce(func.sum(case((r.score >= SATISFIED_MIN, 1), else_=0)), 0))
+        .join(t, t.id == r.ticket_id)
+        .where(r.created_at >= period.start, r.created_at < period.end, t.kind.in_(GRIEVANCE_KINDS)))).one()
+    survey = tags["grm"]
+    return {**_share(int(answers) + survey["answers"], int(satisfied) + survey["satisfied"]),
+            "ticket_ratings": int(answers), "survey_answers": survey["answers"]}
+
+
+async def applications(session: AsyncSession, period: Period) -> dict[str, Any]:
+    """Applications loaded from the register in the period, per region and status."""
+    a = Application
+    in_period = and_(a.created_at >= period.start, a.created_at < period.end)
+    by_region = await _grouped(session, a.region, select(a.region, func.count(a.id)).where(in_period))
+    return {"total": sum(by_region.values()), "by_region": by_region,
+            "by_status": await _grouped(session, a.status, select(a.status, func.count(a.id)).where(in_period))}
+
+
 async def notifications(session: AsyncSession, period: Period) -> dict[str, Any]:
     o = OutboxMessage
     in_period = and_(o.created_at >= period.start, o.created_at < period.end)
@@ -258,7 +328,9 @@ METRICS = frozenset({
     "csat.average", "csat.comments",
     "surveys.count", "surveys.sent", "surveys.answered", "surveys.scale_answers", "surveys.satisfied",
     "surveys.satisfied_pct",
-    "eligibility.checks",
+    "eligibility.checks", "call_centre.active", "demographics.people", "applications.total",
+    *(f"grm.{field}" for field in ("answers", "satisfied", "satisfied_pct", "ticket_ratings", "survey_answers")),
+    *(f"tags.{tag}.{field}" for tag in SURVEY_TAGS for field in ("answers", "satisfied", "satisfied_pct")),
     "notifications.total", "notifications.sent", "notifications.failed", "notifications.unreachable",
     "notifications.needs_template", "notifications.queued",
 })
@@ -267,24 +339,35 @@ METRIC_GROUPS = frozenset({
     "consultations.per_day", "demographics.sex", "demographics.age_band", "tickets.by_kind",
     "tickets.first_response_buckets", "grievances.by_kind", "csat.delivery", "csat.skipped", "csat.distribution",
     "surveys.per_survey", "eligibility.verdicts", "eligibility.verdict_pct", "notifications.by_kind",
+    "consultations.report_channels", "applications.by_region", "applications.by_status",
 })
 
 
 def is_metric(path: str) -> bool:
     """Whether `path` names a number indicators() can return (see METRICS)."""
-    return path in METRICS or any(path.startswith(group + ".") for group in METRIC_GROUPS)
+    return path in METRICS or path in METRIC_GROUPS or any(path.startswith(group + ".") for group in METRIC_GROUPS)
 
 
-async def indicators(session: AsyncSession, period: Period, now: datetime) -> dict[str, Any]:
-    """Every indicator of the period, as plain numbers, lists and dicts (JSON-ready)."""
+async def indicators(session: AsyncSession, period: Period, now: datetime,
+                     tagged: Mapping[str, Iterable[tuple[str, str]]] | None = None) -> dict[str, Any]:
+    """Every indicator of the period, as plain numbers, lists and dicts (JSON-ready).
+
+    `tagged`: survey tag → the (survey id, question id) pairs carrying it (config/surveys.yaml).
+    """
+    found = await consultations(session, period)
+    tags = await survey_tags(session, period, tagged or {})
     return {
         "period": {"start": period.start.isoformat(), "end": period.end.isoformat(), "zone": period.zone},
-        "consultations": await consultations(session, period),
+        "call_centre": {"active": 1 if found["total"] else 0},
+        "consultations": found,
         "demographics": await demographics(session, period),
         "tickets": await tickets(session, period, now),
         "grievances": await grievances(session, period),
         "csat": await csat(session, period),
         "surveys": await surveys(session, period),
+        "tags": tags,
+        "grm": await grm(session, period, tags),
+        "applications": await applications(session, period),
         "eligibility": await eligibility(session, period),
         "notifications": await notifications(session, period),
     }

@@ -26,6 +26,7 @@ def _check_dates(args) -> bool:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
+    from bot.report_inputs import report_inputs, report_labels
     from core.i18n import Translator
     from reports.indicators import build_report, render_markdown, write_xlsx
 
@@ -39,15 +40,16 @@ def cmd_report(args: argparse.Namespace) -> int:
 
     async def work(db, settings):
         return await build_report(db, args.date_from, args.date_to, settings.zone,
-                                  plan_file=Path(args.config) if args.config else settings.report_path)
+                                  plan_file=Path(args.config) if args.config else settings.report_path,
+                                  **report_inputs(settings.programme_file))
 
     report = _run(work)
-    translator = Translator()
+    labels = report_labels(Translator(), args.lang)
     if fmt == "xlsx":
-        write_xlsx(report, Path(args.output), translator, args.lang)
+        write_xlsx(report, Path(args.output), labels)
         print(f"report written to {args.output}")
         return 0
-    text = report.to_json() if fmt == "json" else render_markdown(report, translator, args.lang)
+    text = report.to_json(labels) if fmt == "json" else render_markdown(report, labels)
     if args.output:
         Path(args.output).write_text(text, encoding="utf-8")
         print(f"report written to {args.output}")

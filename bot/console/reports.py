@@ -16,7 +16,9 @@ from aiohttp import web
 from bot.console.routes import FORM, OPERATOR, Console
 from reports import svg
 from reports.exports import NotAllowed, allow_unmasked, export
-from reports.indicators import build_report, per_day_series, render_markdown, top_topics, write_xlsx
+from bot.report_inputs import report_inputs, report_labels
+from reports.indicators import (build_report, detail_sections, per_day_series, plan_cells, plan_columns,
+                                reliable_from, render_markdown, top_topics, write_xlsx)
 
 HERE = Path(__file__).resolve().parent
 EXPORTS = {"journal_consultation": ("journal", "consultation"), "journal_message": ("journal", "message"),
@@ -47,6 +49,11 @@ class Reports(Console):
         self.db = bot.db
         self.zone = bot.settings.zone
         self.plan = bot.configuration.report_plan
+        self.surveys = bot.services.surveys
+        self.inputs = report_inputs(bot.settings.programme_file, self.surveys)
+
+    def labels(self, request: web.Request):
+        return report_labels(self.translator, self.lang(request), self.surveys)
 
     def routes(self) -> list[web.RouteDef]:
         return [web.get("/console/reports", self.reports),
@@ -58,15 +65,17 @@ class Reports(Console):
         dates = _dates(request.query)
         if dates is None:
             return self.render(request, "error.html", status=400, message_key="report.error.dates")
-        report = await build_report(self.db, *dates, self.zone, plan=self.plan)
-        lang = self.lang(request)
-        t = lambda key: self.translator.t(lang, key)  # noqa: E731
+        report = await build_report(self.db, *dates, self.zone, plan=self.plan, **self.inputs)
+        labels = self.labels(request)
+        t = labels.t
         days, series = per_day_series(report)
+        series = {labels("channel", code): values for code, values in series.items()}
         topics = top_topics(report)
         v = report.values
         charts = {
             "per_day": svg.line_chart(days, series, t("report.chart.per_day")),
-            "topics": svg.bar_chart([k for k, _ in topics], [n for _, n in topics], t("report.chart.topics")),
+            "topics": svg.bar_chart([labels("topic", k) for k, _ in topics], [n for _, n in topics],
+                                    t("report.chart.topics")),
             "csat": svg.bar_chart(list(v["csat"]["distribution"]), list(v["csat"]["distribution"].values()),
                                   t("report.chart.csat")),
             "response": svg.bar_chart(list(v["tickets"]["first_response_buckets"]),
@@ -74,6 +83,9 @@ class Reports(Console):
                                       t("report.chart.response_times")),
         }
         return self.render(request, "reports.html", report=report, v=v, charts=charts, exports=list(EXPORTS),
+                           plan_columns=plan_columns(labels), plan_rows=[plan_cells(r, labels) for r in report.plan],
+                           plan_status=[r["status"] for r in report.plan], sections=detail_sections(report, labels),
+                           reliable_from=reliable_from(report.plan[0] if report.plan else None),
                            date_from=dates[0].isoformat(), date_to=dates[1].isoformat(),
                            notice=request.query.get("error"))
 
@@ -83,16 +95,16 @@ class Reports(Console):
         fmt = request.query.get("format", "xlsx")
         if dates is None or fmt not in ("xlsx", "md", "json"):
             return self.render(request, "error.html", status=400, message_key="report.error.dates")
-        report = await build_report(self.db, *dates, self.zone, plan=self.plan)
+        report = await build_report(self.db, *dates, self.zone, plan=self.plan, **self.inputs)
+        labels = self.labels(request)
         name = f"report-{dates[0]}-{dates[1]}.{fmt}"
         if fmt == "xlsx":
             with tempfile.TemporaryDirectory() as folder:
                 path = Path(folder) / name
-                write_xlsx(report, path, self.translator, self.lang(request))
+                write_xlsx(report, path, labels)
                 body = path.read_bytes()  # a report is a few sheets of aggregates: small
         else:
-            body = (report.to_json() if fmt == "json" else
-                    render_markdown(report, self.translator, self.lang(request))).encode()
+            body = (report.to_json(labels) if fmt == "json" else render_markdown(report, labels)).encode()
         return web.Response(body=body, content_type=CONTENT_TYPES[fmt], headers={
             "Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"})
 

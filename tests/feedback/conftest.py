@@ -15,12 +15,15 @@ from tests.conftest import translator
 from tests.handoff.conftest import ALMATY, env  # noqa: F401 — the fixture, re-used
 from tests.support.conversation import BotClient
 
-SURVEYS = {"surveys": [{
+EASE = {"asks": {"kk": "оңай", "ru": "легко", "en": "easy"},
+        **{score: {"kk": f"{score} — оңай", "ru": f"{score} — легко", "en": f"{score} — easy"} for score in range(1, 6)}}
+SURVEYS = {"scales": {"ease": EASE}, "surveys": [{
     "id": "s1", "title": {"kk": "Сауалнама", "ru": "Опрос", "en": "Survey"},
     "intro": {"kk": "Кіріспе", "ru": "Вступление", "en": "Intro"},
     "audience": {"statuses": ["winner"], "eligibility_checked": True},
     "questions": [
-        {"id": "ease", "type": "scale", "text": {"kk": "Оңай ма?", "ru": "Легко?", "en": "Easy?"}},
+        {"id": "ease", "type": "scale", "scale": "ease", "tags": ["contest"],
+         "text": {"kk": "Оңай ма?", "ru": "Легко?", "en": "Easy?"}},
         {"id": "src", "type": "choice", "text": {"kk": "Қайдан?", "ru": "Откуда?", "en": "Where from?"},
          "choices": [{"id": "insta", "text": "Instagram"}, {"id": "friends", "text": {"kk": "Достар", "ru": "Друзья", "en": "Friends"}}]},
         {"id": "idea", "type": "text", "text": {"kk": "Ұсыныс?", "ru": "Предложения?", "en": "Ideas?"}},

@@ -44,6 +44,11 @@ async def test_reports_page_for_managers_only(app, console):
         await manager.get("/console/lang/ru")
         status, body = await manager.get(f"/console/reports?{SPAN}")
         assert status == 200
+        assert "Количество консультаций колл-центра" in body and "Уровень удовлетворенности МОСРП" in body
+        assert "n = " in body and "Как измерено" in body and "webchat</td>" not in body
+        await manager.get("/console/lang/kk")
+        status, body = await manager.get(f"/console/reports?{SPAN}")
+        # In Kazakh the report's own Russian wording stays beside the translation.
         assert "Количество консультаций колл-центра" in body and "Колл-орталық кеңестерінің саны" in body
         assert body.count("<svg") == 4 and 'href="/console/reports"' in body
         async with manager.http.get(f"{app.base_url}/console/reports/download?{SPAN}&format=xlsx") as response:
@@ -66,7 +71,7 @@ async def test_exports_masked_and_unmasked_with_audit(app, tmp_path):
             assert "attachment" in response.headers["Content-Disposition"]
             path = tmp_path / "csat.xlsx"
             path.write_bytes(await response.read())
-        assert len(list(openpyxl.load_workbook(path)["csat"].iter_rows())) == 5
+        assert len(list(openpyxl.load_workbook(path)["csat"].iter_rows())) == 6  # header + 5 polls in the period
         form.update(kind="journal_message", format="csv", unmasked="1")
         async with manager.http.post(f"{app.base_url}/console/reports/export", data=form) as response:
             assert response.status == 200
@@ -86,4 +91,4 @@ async def test_exports_masked_and_unmasked_with_audit(app, tmp_path):
 async def test_the_bot_wires_csat_and_the_idle_closer(app):
     assert app.feedback is not None and app.feedback._task is not None and not app.feedback._task.done()
     assert app.feedback.on_ticket_resolved in app.handoff._resolved_hooks
-    assert app.services.surveys.get("after_window") is not None
+    assert {"after_applying", "after_results", "after_implementation"} <= set(app.services.surveys.surveys)

@@ -32,8 +32,8 @@ def read_csv(path):
     return list(csv.reader(path.read_text(encoding="utf-8-sig").splitlines()))
 
 
-@pytest.mark.parametrize("kind,header,count", [("tickets", TICKET_HEADER, 5), ("csat", CSAT_HEADER, 4),
-                                               ("surveys", SURVEY_HEADER, 6)])
+@pytest.mark.parametrize("kind,header,count", [("tickets", TICKET_HEADER, 5), ("csat", CSAT_HEADER, 5),
+                                               ("surveys", SURVEY_HEADER, 7)])
 async def test_csv_and_xlsx_are_masked(db, tmp_path, kind, header, count):
     await seeded(db)
     path = tmp_path / f"{kind}.csv"
@@ -50,7 +50,7 @@ async def test_csv_and_xlsx_are_masked(db, tmp_path, kind, header, count):
         assert (first[header.index("first_response_minutes")], first[header.index("sla_met")]) == ("30.0", "yes")
     if kind == "csat":
         scores = sorted(r[header.index("score")] for r in rows[1:])
-        assert scores == ["", "3", "4", "5"]
+        assert scores == ["", "2", "3", "4", "5"]
         assert {r[header.index("delivery")] for r in rows[1:]} == {"sent", "failed", ""}
     xlsx = tmp_path / f"{kind}.xlsx"
     assert await export(db, kind, fmt="xlsx", path=xlsx, **SPAN) == count

@@ -36,7 +36,42 @@ def test_config_checks():
     with pytest.raises(SurveyConfigError, match="64 bytes"):
         parse_surveys(broken, ALMATY)
     with pytest.raises(SurveyConfigError, match="no text in"):
-        parse_surveys({"surveys": [{**SURVEYS["surveys"][0], "title": {"ru": "только"}}]}, ALMATY)
+        parse_surveys({**SURVEYS, "surveys": [{**SURVEYS["surveys"][0], "title": {"ru": "только"}}]}, ALMATY)
+    assert catalogue.tagged()["contest"] == [("s1", "ease")] and catalogue.tagged()["grm"] == []
+
+    def with_question(**changes):
+        question = {**SURVEYS["surveys"][0]["questions"][0], **changes}
+        return {**SURVEYS, "surveys": [{**SURVEYS["surveys"][0], "questions": [question]}]}
+
+    with pytest.raises(SurveyConfigError, match="names its scale"):
+        parse_surveys(with_question(scale=None), ALMATY)
+    # "Насколько вы довольны?" answered on an ease scale: the labels would not fit the question.
+    with pytest.raises(SurveyConfigError, match="does not ask about what scale 'ease'"):
+        parse_surveys(with_question(text={"kk": "Ризасыз ба?", "ru": "Довольны?", "en": "Satisfied?"}), ALMATY)
+    with pytest.raises(SurveyConfigError, match="tags are"):
+        parse_surveys(with_question(tags=["jury"]), ALMATY)
+
+
+def test_the_season_has_the_reports_three_polls_with_fitting_scales():
+    """«Онлайн опросы участников» ≥ 3: after applying, after the results, after implementation;
+    every report tag is measured by some question, on a scale whose labels fit it."""
+    from feedback.polls import survey_question
+    from feedback.surveys import load_surveys
+    from tests.conftest import translator
+
+    catalogue = load_surveys()
+    assert {"after_applying", "after_results", "after_implementation"} <= set(catalogue.surveys)
+    tagged = catalogue.tagged()
+    assert all(tagged[tag] for tag in ("grm", "contest", "mentoring", "rules-understanding"))
+    fitting = {"grm": "satisfaction", "contest": "satisfaction", "mentoring": "satisfaction",
+               "rules-understanding": "understanding"}
+    for tag, pairs in tagged.items():
+        for survey_id, question_id in pairs:
+            question = catalogue.get(survey_id).question(question_id)
+            assert question.scale.id == fitting[tag], (survey_id, question_id)
+            for lang in ("kk", "ru", "en"):
+                _text, buttons = survey_question(translator(), lang, catalogue.get(survey_id), question)
+                assert [b.title for b in buttons[:5]] == [question.scale.labels[s][lang] for s in range(1, 6)]
 
 
 @pytest.mark.parametrize("lang", ["kk", "ru", "en"])

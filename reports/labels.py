@@ -1,0 +1,46 @@
+"""Words for stored codes: what a manager reads instead of `webchat`, `mangystau`, `59+`.
+
+Codes stay in the database, in JSON keys and in CLI flags; everything rendered for people
+goes through `Labels`. Most labels are catalogue entries `label.<kind>.<code>` (labels.po);
+the shell adds what lives in other content files — FAQ topic titles, survey titles — as
+`extra` (kind → code → language → text), since reports may not import those packages.
+"""
+from __future__ import annotations
+
+from typing import Mapping
+
+from core.i18n import Translator
+
+Extra = Mapping[str, Mapping[str, Mapping[str, str]]]
+
+
+class Labels:
+    def __init__(self, translator: Translator, lang: str, extra: Extra | None = None):
+        self.translator = translator
+        self.lang = translator.language(lang)
+        self.extra = extra or {}
+
+    def t(self, key: str, **params: object) -> str:
+        return self.translator.t(self.lang, key, **params)
+
+    def __call__(self, kind: str, code: object) -> str:
+        """The label of `code`; an empty code is "not given"; an unknown one stays as it is.
+
+        Outcomes like `eligibility:eligible` read as "Eligibility check: Eligible".
+        """
+        text = "" if code is None else str(code)
+        if text in ("", "unknown"):
+            return self.t("label.unknown")
+        texts = self.extra.get(kind, {}).get(text)
+        if texts:
+            return texts.get(self.lang) or texts.get("ru") or next(iter(texts.values()))
+        key = f"label.{kind}.{text}"
+        if self.translator.has(key, self.lang):
+            return self.t(key)
+        if kind == "outcome" and ":" in text:
+            head, _, tail = text.partition(":")
+            return f"{self(kind, head)}: {self('verdict', tail)}"
+        return text
+
+    def yes_no(self, value: bool) -> str:
+        return self.t("label.yes" if value else "label.no")
