@@ -24,6 +24,7 @@ from bot.delivery.messenger import Messenger
 from bot.secret_key import secret_key
 from bot.delivery.window import MessageWindow
 from bot.settings import Settings
+from bot.wakeups import Wakeups
 from bot.web.server import build_web_app
 from handlers.status import LinkLimits
 from handlers.turn import Services
@@ -63,6 +64,7 @@ class ZhasBot:
     voice: "VoiceLine | None" = None  # the phone line's use cases (voice/service.py)
     runner: web.AppRunner | None = None
     metrics: Metrics = field(default_factory=Metrics)
+    wakeups: Wakeups | None = None  # cross-worker wake-ups for long polls (bot/wakeups.py)
 
     @classmethod
     def build(cls, settings: Settings, *, with_faq: bool = True,
@@ -83,7 +85,8 @@ class ZhasBot:
         )
         engine = ConversationEngine(db, services, idle_minutes=settings.consultation_idle_minutes,
                                     masker=mask_personal, max_message_length=settings.max_message_length)
-        app = cls(settings=settings, configuration=config, db=db, services=services, engine=engine)
+        app = cls(settings=settings, configuration=config, db=db, services=services, engine=engine,
+                  wakeups=Wakeups(settings.database_url, fallback_seconds=settings.wakeup_fallback_seconds))
         engine.observer = app.metrics.observe_batch
         # The one outbound path: every message is decided by one window and sent by one
         # deliverer (or, for bulk notifications, the outbox sender) through `send_once`.
@@ -124,7 +127,8 @@ class ZhasBot:
                                  per_ip=settings.webchat_messages_per_ip,
                                  sessions_per_ip=settings.webchat_sessions_per_ip,
                                  polls_per_sender=settings.webchat_polls_per_sender),
-            translator=self.services.translator, default_language=settings.default_language)
+            translator=self.services.translator, default_language=settings.default_language,
+            wakeups=self.wakeups)
         if settings.telegram_enabled:
             from bot.channels.telegram import TelegramChannel
 
@@ -181,6 +185,8 @@ class ZhasBot:
 
             self._retention = asyncio.create_task(retention_forever(self.db, self.settings.retention_days),
                                                   name="retention")
+        if self.wakeups is not None:
+            await self.wakeups.start()  # before serving: a long poll may wait at once
         app = self.web_app()
         self.runner = web.AppRunner(app, access_log=None)
         await self.runner.setup()
@@ -227,6 +233,8 @@ class ZhasBot:
                 log.exception("stopping %s failed", channel.channel.value)
         if self.runner is not None:
             await self.runner.cleanup()
+        if self.wakeups is not None:
+            await self.wakeups.stop()
         gc.unfreeze()
         retention = getattr(self, "_retention", None)
         if retention is not None:

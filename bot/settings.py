@@ -101,6 +101,9 @@ class Settings(BaseSettings):
     status_link_failures_per_phone: int = Field(5, ge=1)
     status_link_failures_per_contact: int = Field(3, ge=1)
     status_link_window_minutes: int = Field(60, ge=1)
+    # Several workers on PostgreSQL: a long poll is woken by LISTEN/NOTIFY, and re-reads the
+    # database this often in case a notification was lost (bot/wakeups.py).
+    wakeup_fallback_seconds: float = Field(5.0, gt=0, le=60)
     log_level: str = "INFO"
     # json: one JSON object per log line (for a log shipper); text: human-readable lines.
     log_format: Literal["text", "json"] = "text"

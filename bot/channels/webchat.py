@@ -15,13 +15,13 @@ import asyncio
 import hashlib
 import logging
 import math
-from weakref import WeakValueDictionary
 
 from aiohttp import web
 
 from bot.channels.webchat_sessions import SenderIds, WebChatLimits
 from bot.delivery.journal import record_results
 from bot.engine import ConversationEngine
+from bot.wakeups import Wakeups
 from bot.web.inputs import BadInput, read_json
 from core.i18n import LANGUAGES, Translator
 from core.messages import PAYLOAD_PATTERN, Channel, ContentType, Inbound, Reply, SendOutcome, SendResult
@@ -66,16 +66,16 @@ class WebChatChannel:
     channel = Channel.webchat
 
     def __init__(self, engine: ConversationEngine, db: Database, *, sender_ids: SenderIds,
-                 limits: WebChatLimits, translator: Translator, default_language: str = "kk"):
+                 limits: WebChatLimits, translator: Translator, default_language: str = "kk",
+                 wakeups: Wakeups | None = None):
         self.engine = engine
         self.db = db
         self.sender_ids = sender_ids
         self.limits = limits
         self.translator = translator
         self.default_language = default_language
-        # A long poll's condition exists only while someone waits on it: 60,000 senders who
-        # polled once leave nothing behind.
-        self._waiters: WeakValueDictionary[str, asyncio.Condition] = WeakValueDictionary()
+        # Shared with the app: a reply written by any worker wakes the worker holding the poll.
+        self.wakeups = wakeups or Wakeups("sqlite://")
 
     def routes(self) -> list[web.RouteDef]:
         return [
@@ -155,11 +155,9 @@ class WebChatChannel:
         }
 
     async def send_once(self, reply: Reply) -> SendOutcome:
-        """A proactive message: the journal row is what long polling serves; wake the poller."""
-        condition = self._waiters.get(reply.address.user_id)
-        if condition is not None:  # nobody waiting: the next poll reads it from the journal
-            async with condition:
-                condition.notify_all()
+        """A proactive message: the journal row is what long polling serves; wake the poller,
+        in whichever worker the poll is."""
+        await self.wakeups.publish(self._topic(reply.address.user_id))
         return SendOutcome("sent")
 
     async def _sender_of(self, request: web.Request) -> tuple[str | None, web.Response | None]:
@@ -213,19 +211,20 @@ class WebChatChannel:
             return _bad_request("'after' must be an integer and 'timeout' a number")
         if not 0 <= after < 2 ** 63 or not math.isfinite(timeout):
             return _bad_request("'after' must be a message id and 'timeout' a finite number")
-        messages = await self._pending(sender, after)
-        if not messages and timeout > 0:
-            condition = self._waiters.get(sender)
-            if condition is None:
-                condition = self._waiters[sender] = asyncio.Condition()
-            try:
-                async with condition:
-                    await asyncio.wait_for(condition.wait(), timeout)
-            except TimeoutError:
-                pass
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        with self.wakeups.watch(self._topic(sender)) as watch:
             messages = await self._pending(sender, after)
+            # Woken by a publish, or every fallback interval to re-read what a lost NOTIFY hid.
+            while not messages and (left := deadline - loop.time()) > 0:
+                await watch.wait(left)
+                messages = await self._pending(sender, after)
         last_id = messages[-1]["id"] if messages else after
         return web.json_response({"messages": messages, "last_id": last_id})
+
+    @staticmethod
+    def _topic(sender: str) -> str:
+        return f"webchat:{sender}"
 
     async def _pending(self, sender: str, after: int) -> list[dict]:
         async with self.db.unit_of_work() as uow:
