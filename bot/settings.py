@@ -101,6 +101,9 @@ class Settings(BaseSettings):
     status_link_failures_per_phone: int = Field(5, ge=1)
     status_link_failures_per_contact: int = Field(3, ge=1)
     status_link_window_minutes: int = Field(60, ge=1)
+    # How often a worker that is not the leader tries the leader lock: a killed leader's
+    # duties (outbox, reminders) move to another worker within about this time.
+    leader_check_seconds: float = Field(5.0, gt=0, le=60)
     # Several workers on PostgreSQL: a long poll is woken by LISTEN/NOTIFY, and re-reads the
     # database this often in case a notification was lost (bot/wakeups.py).
     wakeup_fallback_seconds: float = Field(5.0, gt=0, le=60)

@@ -17,7 +17,7 @@ from storage.unit_of_work import Database
 
 log = logging.getLogger(__name__)
 
-LEADER_CHECK_SECONDS = 10.0
+LEADER_CHECK_SECONDS = 5.0  # the default of settings.leader_check_seconds
 
 
 def sent_log_path(settings) -> Path | None:
@@ -54,6 +54,7 @@ class Notifications:
             self.scheduler = ReminderScheduler(settings, db, translator, config=reminders)
         self._watch: asyncio.Task | None = None
         self._running = False
+        self.check_seconds = settings.leader_check_seconds
 
     async def leader_known(self) -> bool:
         return await leader_present(self.leadership)
@@ -87,7 +88,7 @@ class Notifications:
 
     async def _watch_leadership(self) -> None:
         while True:
-            await asyncio.sleep(LEADER_CHECK_SECONDS)
+            await asyncio.sleep(self.check_seconds)
             try:
                 if self._running and not await self.leadership.still_leader():
                     await self._stop_duties()
