@@ -101,6 +101,10 @@ class Settings(BaseSettings):
     status_link_failures_per_phone: int = Field(5, ge=1)
     status_link_failures_per_contact: int = Field(3, ge=1)
     status_link_window_minutes: int = Field(60, ge=1)
+    # Several workers: Telegram's 30/s and 1/s-per-chat limits counted in Redis by all of them
+    # (redis://127.0.0.1:6379/0). Unset: the one leader process counts alone.
+    redis_url: str | None = None
+    redis_key_prefix: str = "zhasbot"
     # How often a worker that is not the leader tries the leader lock: a killed leader's
     # duties (outbox, reminders) move to another worker within about this time.
     leader_check_seconds: float = Field(5.0, gt=0, le=60)

@@ -45,6 +45,7 @@ from sqlalchemy import select
 from bot.delivery.journal import record_outbound, remember_offered
 from bot.delivery.outcomes import RetryPolicy
 from bot.delivery.ratelimit import ChatSpacing, Pacer
+from bot.delivery.shared_limits import SharedTelegramLimits
 from bot.delivery.window import MessageWindow
 from core.messages import Address, Button, Channel, Outbound, Reply, SendOutcome
 from notify.enqueue import AUTHOR
@@ -109,8 +110,10 @@ class SentLog:
 class OutboxSender:
     def __init__(self, db: Database, channels: dict[Channel, object], *, config: SenderConfig | None = None,
                  window: MessageWindow | None = None, clock: Callable[[], datetime] = utcnow,
-                 sent_log: Path | None = None):
+                 sent_log: Path | None = None, shared_limits: SharedTelegramLimits | None = None):
         self.db = db
+        # Telegram's limits shared with the other workers through Redis (REDIS_URL), if set.
+        self.shared_limits = shared_limits
         self.sent_log = SentLog(sent_log)
         self.channels = channels
         self.config = config or SenderConfig()
@@ -234,6 +237,9 @@ class OutboxSender:
             if self._stopping.is_set():
                 break
             wait = self.spacing.ready_in(row.contact_id)
+            shared = self.shared_limits if channel == Channel.telegram else None
+            if wait <= 0 and shared is not None and row.contact_id in contacts:
+                wait = await shared.take_chat(contacts[row.contact_id].external_id)
             if wait > 0:
                 soonest = min(soonest, wait)
                 continue
@@ -243,6 +249,8 @@ class OutboxSender:
             try:
                 if pacer is not None:
                     ticket = await pacer.acquire()
+                if shared is not None:
+                    await shared.acquire()
                 # Paced first, claimed second: a row is `sending` only from just before its
                 # request, so a crash leaves as few ambiguous rows as possible.
                 reply = await self._claim(row, channel, contacts.get(row.contact_id),

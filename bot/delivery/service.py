@@ -11,6 +11,7 @@ from sqlalchemy.engine import make_url
 from core.i18n import Translator
 from core.messages import Channel
 from bot.delivery.leader import Leadership, leader_present
+from bot.delivery.shared_limits import SharedTelegramLimits
 from bot.delivery.sender import OutboxSender, SenderConfig
 from bot.delivery.window import MessageWindow
 from storage.unit_of_work import Database
@@ -32,6 +33,15 @@ def sent_log_path(settings) -> Path | None:
     return Path("data") / "outbox-sent.log"
 
 
+def shared_limits(settings) -> SharedTelegramLimits | None:
+    """Telegram's limits in Redis when REDIS_URL is set (several workers), else none."""
+    if not settings.redis_url:
+        return None
+    return SharedTelegramLimits(settings.redis_url, rate=settings.telegram_notify_rate,
+                                per_chat_interval=settings.notify_per_chat_interval,
+                                prefix=settings.redis_key_prefix)
+
+
 class Notifications:
     def __init__(self, settings, db: Database, channels: dict[Channel, object], translator: Translator,
                  window: MessageWindow, *, reminders=None):
@@ -46,7 +56,8 @@ class Notifications:
                                        max_attempts=settings.outbox_max_attempts,
                                        backoff_base=settings.outbox_retry_base_seconds,
                                        poll_interval=settings.outbox_poll_seconds,
-                                       ambiguous_policy=settings.outbox_ambiguous_policy))
+                                       ambiguous_policy=settings.outbox_ambiguous_policy),
+                                   shared_limits=shared_limits(settings))
         self.scheduler = None
         if settings.reminders_enabled:
             from notify.reminders import ReminderScheduler
