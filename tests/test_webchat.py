@@ -4,6 +4,10 @@ import asyncio
 import aiohttp
 import pytest
 
+from sqlalchemy import select
+
+from core.messages import Channel
+from storage.models import Message
 from tests.conftest import sqlite_url
 from tests.support.app import running_bot
 
@@ -183,3 +187,29 @@ async def test_limits_answer_politely_on_the_webhook_and_429_elsewhere(tmp_path)
             for expected in (200, 200, 429):
                 async with http.get("/webhooks/rest/history", params={"sender": sender}) as r:
                     assert r.status == expected
+
+
+async def test_concurrent_users_share_commits_and_each_gets_their_own_replies(tmp_path):
+    users = 60
+    async with running_bot(sqlite_url(tmp_path), webchat_sessions_per_ip="1000/hour") as app:
+        connector = aiohttp.TCPConnector(limit=users)
+        async with aiohttp.ClientSession(app.base_url, connector=connector) as http:
+            senders = [await session(http, language="ru") for _ in range(users)]
+            group = app.channels[Channel.webchat].group_commit
+            before = group.batches
+            answers = await asyncio.gather(*(post(http, s, "/help") for s in senders))
+            batches = group.batches - before
+            for sender, (status, replies) in zip(senders, answers):
+                assert status == 200 and replies
+                assert {r["recipient_id"] for r in replies} == {sender}
+            # Fewer engine batches (and commits) than requests: they were shared.
+            assert batches < users
+            # One sender's messages, sent together, are answered in order, each its own.
+            first, second = await asyncio.gather(post(http, senders[0], "/help"), post(http, senders[0], "1"))
+            assert first[0] == second[0] == 200 and first[1] and second[1]
+            assert first[1][0]["id"] < second[1][0]["id"]
+        # Every reply in an HTTP answer is journaled as delivered, batch or not.
+        async with app.db.sessions() as db_session:
+            statuses = set(await db_session.scalars(
+                select(Message.delivery_status).where(Message.direction == "out")))
+        assert statuses == {"delivered"}

@@ -18,6 +18,7 @@ import math
 
 from aiohttp import web
 
+from bot.channels.group_commit import GroupCommit
 from bot.channels.webchat_sessions import SenderIds, WebChatLimits
 from bot.delivery.journal import record_results
 from bot.engine import ConversationEngine
@@ -76,6 +77,7 @@ class WebChatChannel:
         self.default_language = default_language
         # Shared with the app: a reply written by any worker wakes the worker holding the poll.
         self.wakeups = wakeups or Wakeups("sqlite://")
+        self.group_commit = GroupCommit(engine.handle_batch, self._delivered)
 
     def routes(self) -> list[web.RouteDef]:
         return [
@@ -140,10 +142,13 @@ class WebChatChannel:
             content_type=ContentType.command if message.startswith("/") else ContentType.text,
             language_hint=language, event_id=_event_id(sender, body.get("message_id")),
         )
-        replies = await self.engine.handle(inbound)
+        # Concurrent requests share one engine batch and its commits (group commit).
+        replies = await self.group_commit.submit(inbound)
+        return web.json_response([self._render(sender, reply) for reply in replies])
+
+    async def _delivered(self, replies: list[Reply]) -> None:
         # Replies in the HTTP answer are delivered; long polling only serves later ones.
         await record_results(self.db, [SendResult(reply.message_id, None, "delivered") for reply in replies])
-        return web.json_response([self._render(sender, reply) for reply in replies])
 
     @staticmethod
     def _render(sender: str, reply: Reply) -> dict:
