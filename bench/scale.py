@@ -3,9 +3,10 @@
     TEST_DATABASE_URL=postgresql+asyncpg://postgres@127.0.0.1:5432/zb_bench python bench/scale.py \
         [--users 50,200] [--messages 4] [--broadcast 600]
 
-Every worker is a real `zhasbot run` process on loopback (tests/support/workers.py).
+Every worker is a real `zhasbot run` process on loopback (fakes/workers.py).
 Web chat: each simulated user opens a session, then sends `--messages` messages one after
-another (a closed loop, like a person waiting for each answer); user i talks to worker
+another (a closed loop, like a person waiting for each answer; `--think S` waits a random
+0..2S before each message, without it every user sends at once and the load saturates); user i talks to worker
 i mod n (a proxy spreading users). Printed: requests/s and p50/p99 latency for 1 worker on
 SQLite, 1 worker on PostgreSQL, 3 workers on PostgreSQL. Then, on PostgreSQL with 3 workers
 and the fake Bot API limited to 30 messages/s (its own process): a broadcast of
@@ -19,6 +20,7 @@ import argparse
 import asyncio
 import collections
 import os
+import random
 import shutil
 import sys
 import tempfile
@@ -38,16 +40,19 @@ MARK = "Победитель"
 
 
 async def reset_database(url: str) -> None:
-    from tests.conftest import reset_postgres
+    from sqlalchemy import text
+
     from storage.unit_of_work import Database
 
-    await reset_postgres(url)
     db = Database(url)
+    async with db.engine.begin() as connection:
+        await connection.execute(text("DROP SCHEMA public CASCADE"))
+        await connection.execute(text("CREATE SCHEMA public"))
     await db.upgrade()
     await db.dispose()
 
 
-async def chat_load(bases: list[str], users: int, messages: int) -> dict:
+async def chat_load(bases: list[str], users: int, messages: int, think: float = 0.0) -> dict:
     latencies: list[float] = []
     errors = 0
     connector = aiohttp.TCPConnector(limit=users + 10)
@@ -61,6 +66,8 @@ async def chat_load(bases: list[str], users: int, messages: int) -> dict:
         async def user(i: int, base: str, sender: str) -> None:
             nonlocal errors
             for n in range(messages):
+                if think:
+                    await asyncio.sleep(random.uniform(0, 2 * think))  # reading, then typing
                 started = time.perf_counter()
                 async with http.post(base + "/webhooks/rest/webhook",
                                      json={"sender": sender, "message": QUESTIONS[(i + n) % len(QUESTIONS)]}) as r:
@@ -76,8 +83,9 @@ async def chat_load(bases: list[str], users: int, messages: int) -> dict:
             "p99": percentile(latencies, 99) * 1000, "errors": errors}
 
 
-async def web_chat(name: str, url: str, workers: int, user_counts: list[int], messages: int, root: Path) -> dict:
-    from tests.support.workers import start_workers, stop_workers
+async def web_chat(name: str, url: str, workers: int, user_counts: list[int], messages: int, root: Path,
+                   think: float = 0.0) -> dict:
+    from fakes.workers import start_workers, stop_workers
 
     if url.startswith("postgresql"):
         await reset_database(url)
@@ -85,7 +93,7 @@ async def web_chat(name: str, url: str, workers: int, user_counts: list[int], me
     try:
         results = {}
         for users in user_counts:
-            results[users] = await chat_load([w.base_url for w in procs], users, messages)
+            results[users] = await chat_load([w.base_url for w in procs], users, messages, think)
             print(f"  {name:<14} {users:>4} users: {results[users]['rps']:7.1f} req/s  "
                   f"p50 {results[users]['p50']:6.0f} ms  p99 {results[users]['p99']:6.0f} ms  "
                   f"errors {results[users]['errors']}", flush=True)
@@ -113,7 +121,7 @@ def winners(fake: str) -> list[tuple[float, object]]:
 
 
 async def broadcast(url: str, fake: str, count: int, root: Path, *, kill: bool) -> dict:
-    from tests.support.workers import start_workers, stop_workers
+    from fakes.workers import start_workers, stop_workers
 
     await reset_database(url)
     control(fake, "/_fake/reset", {})
@@ -181,9 +189,9 @@ async def main_async(args) -> int:
         print("web chat (closed loop, each user waits for its answer):", flush=True)
         chat = {
             "1 worker SQLite": await web_chat("sqlite-1", f"sqlite+aiosqlite:///{root / 'zhasbot.db'}", 1,
-                                              user_counts, args.messages, root),
-            "1 worker PG": await web_chat("pg-1", pg, 1, user_counts, args.messages, root),
-            "3 workers PG": await web_chat("pg-3", pg, 3, user_counts, args.messages, root),
+                                              user_counts, args.messages, root, args.think),
+            "1 worker PG": await web_chat("pg-1", pg, 1, user_counts, args.messages, root, args.think),
+            "3 workers PG": await web_chat("pg-3", pg, 3, user_counts, args.messages, root, args.think),
         }
         fake_process, fake = start_fake_telegram("--rate-limit", "30")
         try:
@@ -215,6 +223,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--users", default="50,200")
     parser.add_argument("--messages", type=int, default=4, help="messages per user")
+    parser.add_argument("--think", type=float, default=0.0,
+                        help="mean seconds a user waits before each message (0: at once, a saturating load)")
     parser.add_argument("--broadcast", type=int, default=600)
     parser.add_argument("--failover-count", type=int, default=300)
     return asyncio.run(main_async(parser.parse_args(argv)))

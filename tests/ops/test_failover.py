@@ -10,7 +10,7 @@ from storage.outbox import OutboxMessage
 from storage.unit_of_work import Database
 from tests.conftest import POSTGRES_URL, reset_postgres
 from tests.notify.helpers import run_import, seed_linked, status_rows
-from tests.support.workers import start_workers, stop_workers
+from fakes.workers import start_workers, stop_workers
 
 pytestmark = pytest.mark.skipif(not POSTGRES_URL, reason="set TEST_DATABASE_URL=postgresql+asyncpg://… to run it")
 

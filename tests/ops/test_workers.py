@@ -8,7 +8,7 @@ from bot.console.accounts import Accounts
 from fakes.telegram_api import FakeTelegramAPI
 from storage.unit_of_work import Database
 from tests.conftest import POSTGRES_URL, reset_postgres
-from tests.support.workers import start_workers, stop_workers
+from fakes.workers import start_workers, stop_workers
 
 pytestmark = pytest.mark.skipif(not POSTGRES_URL, reason="set TEST_DATABASE_URL=postgresql+asyncpg://… to run it")
 

@@ -1,4 +1,7 @@
-"""Several `zhasbot run` workers as separate processes on one database (tests and bench/scale.py)."""
+"""Several `zhasbot run` workers as separate processes on one database (tests and bench/scale.py).
+
+Not a fake itself: the real bot, started the way a deployment starts it, next to the fakes
+that tests and benchmarks share."""
 from __future__ import annotations
 
 import asyncio
@@ -11,11 +14,18 @@ from pathlib import Path
 
 import aiohttp
 
-from tests.support.app import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRET_KEY = "workers-test-secret-key"  # every worker signs web-chat sender ids with the same key
 WEBHOOK_SECRET = "workers-webhook-secret"
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 @dataclass
