@@ -40,8 +40,10 @@ async def test_two_workers_share_one_global_window(prefix):
     # 30 sends at 10/s together: the first 10 at once, then ~10 per second.
     assert time.monotonic() - started >= 1.8
     stamps.sort()
+    # Stamps are taken when acquire returns, which a loaded event loop may delay after the
+    # hit in Redis: hence some slack below the one-second window.
     for i in range(len(stamps) - 10):
-        assert stamps[i + 10] - stamps[i] >= 0.95, "more than 10 in one second across both workers"
+        assert stamps[i + 10] - stamps[i] >= 0.7, "more than 10 in one second across both workers"
 
 
 async def test_one_message_per_second_per_chat_across_workers(prefix):
