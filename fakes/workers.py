@@ -16,7 +16,7 @@ import aiohttp
 
 
 ROOT = Path(__file__).resolve().parents[2]
-SECRET_KEY = "workers-test-secret-key"  # every worker signs web-chat sender ids with the same key
+SECRET_KEY = "workers-test-secret-key-of-32-chars-or-more"  # every worker signs web-chat sender ids with the same key
 WEBHOOK_SECRET = "workers-webhook-secret"
 
 
