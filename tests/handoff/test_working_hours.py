@@ -120,3 +120,16 @@ def test_shipped_config_has_sla_per_kind_and_canned_answers_in_three_languages()
     assert CENTRE.canned_answers
     for texts in CENTRE.canned_answers.values():
         assert set(texts) == {"kk", "ru", "en"}
+
+
+def test_canned_documents_answer_names_what_the_programme_asks_for():
+    # programme-facts "Who may apply": identity, registration in Almaty/Mangystau, NEET
+    # status, online form — an operator's one-click answer must not say otherwise.
+    must = {"kk": ("жеке бас", "тіркел", "NEET", "zhasproject.com"),
+            "ru": ("удостоверяющий личность", "регистрации", "NEET", "zhasproject.com"),
+            "en": ("identity", "registration", "NEET", "zhasproject.com")}
+    texts = CENTRE.canned_answers["documents"]
+    for lang, words in must.items():
+        for word in words:
+            assert word in texts[lang], (lang, word)
+        assert "идеи" not in texts[lang] and "idea" not in texts[lang] and "идея" not in texts[lang]
