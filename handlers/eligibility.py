@@ -26,6 +26,7 @@ from core.privacy import DATE_MASK
 from core.iin import IinError, IinInfo, age_band, iin_hash, parse_iin
 from eligibility.rules import DOCUMENTS, Answers, Reason, Rules, Verdict, age_on, anniversary, evaluate
 from core.season import Calendar
+from faq.normalize import fold_cyrillic
 from handlers import interrupts
 from eligibility.texts import render_text, accepting, next_steps, render_reason, render_step, verdict_header_key, window_phase
 from handlers import menu
@@ -54,6 +55,9 @@ _CANCEL_WORDS = frozenset({"отмена", "отменить", "стоп", "вы
 _DONE_WORDS = frozenset({"готово", "дальше", "далее", "дайын", "әрі қарай", "done", "next", "finish"})
 _ALL_WORDS = frozenset({"все", "всё", "все есть", "всё есть", "есть все", "есть всё", "бәрі", "бәрі бар",
                         "барлығы", "барлығы бар", "all", "all of them", "i have all", "have all"})
+# Kazakh typed on a Russian keyboard ("бари бар", "даиын") reads as the Kazakh word.
+_DONE_FOLDED = frozenset(fold_cyrillic(word) for word in _DONE_WORDS)
+_ALL_FOLDED = frozenset(fold_cyrillic(word) for word in _ALL_WORDS)
 
 _SEPARATORS = re.compile(r"[\s\-‐‑–—]+")
 _DIGIT_RUN = re.compile(r"[0-9](?:[\s\-]?[0-9])*")
@@ -463,11 +467,11 @@ def _answer_documents_button(turn: Turn, value: str) -> None:
 
 
 def _answer_documents_text(turn: Turn, text: str) -> None:
-    word = fold(text)
-    if word in _DONE_WORDS:
+    word = fold_cyrillic(fold(text))
+    if word in _DONE_FOLDED:
         _answer_documents_button(turn, "done")
         return
-    if word in _ALL_WORDS:
+    if word in _ALL_FOLDED:
         _answer_documents_button(turn, "all")
         return
     # "1, 3" on WhatsApp: the numbers of the documents the person has, all at once.

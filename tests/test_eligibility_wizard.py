@@ -637,3 +637,11 @@ async def test_the_turn_carries_the_engines_clock_in_the_programme_zone(db, serv
     await client.press("elig:citizen:yes")
     await client.send("15.03.2026")
     assert any(p.startswith("elig:region:") for p in client.buttons) is accepted
+
+
+async def test_kazakh_typed_on_a_russian_keyboard_at_the_documents_step(engine, db):
+    # Found by hand: "бари бар" (бәрі бар without Kazakh letters) was asked again.
+    client = await started(engine, "kk")
+    for text in ("иа", "15.03.2001", "актау", "жок", "жок", "жок", "бари бар", "жок"):
+        await client.send(text)
+    assert client.texts[0] == "Сіз өтінім бере аласыз!"
