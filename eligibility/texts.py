@@ -136,7 +136,8 @@ def next_steps(
     if accepting(phase):
         steps.append(Step("elig.next.apply_online", {"website": website}))
     steps.append(_window_step(rules, phase, website))
-    if rules.documents:
+    # Needs documents: the first step already names the missing ones, the rest are at hand.
+    if rules.documents and verdict.verdict != "needs_documents":
         steps.append(Step("elig.next.documents", {"documents": rules.documents}))
     steps.append(Step("elig.next.operator_help"))
     return steps

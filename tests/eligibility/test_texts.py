@@ -125,3 +125,10 @@ def test_next_steps_needs_documents(rules, translator):
 def test_next_steps_not_eligible(rules):
     verdict = evaluate(rules, answers(citizen=False))
     assert next_steps_keys(verdict, rules, date(2026, 10, 10)) == ["elig.next.faq", "elig.next.operator"]
+
+
+def test_needs_documents_names_the_documents_once(rules):
+    # Found by hand: with no document at hand the verdict listed all three twice in its steps.
+    verdict = evaluate(rules, answers(documents=frozenset()))
+    keys = next_steps_keys(verdict, rules, today=date(2026, 10, 10))
+    assert keys.count("elig.next.get_documents") == 1 and "elig.next.documents" not in keys
