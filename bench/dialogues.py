@@ -20,7 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.dialogues.runner import StoryBench, load_stories  # noqa: E402
+from fakes.dialogues import StoryBench, load_stories  # noqa: E402
 
 
 def percentile(values: list[float], q: float) -> float:

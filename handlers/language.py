@@ -76,12 +76,7 @@ async def settle(turn: Turn, *_args: object) -> None:
 
 
 async def _answer_kept(turn: Turn, text: str) -> None:
-    from handlers.router import dispatch
-
-    inbound = turn.inbound
-    inbound.text, inbound.payload = text, None
-    inbound.content_type = ContentType.command if text.startswith("/") else ContentType.text
-    await dispatch(turn)
+    turn.follow_up = text  # the router answers it once this handler returns
 
 
 def _set(turn: Turn, lang: str) -> None:

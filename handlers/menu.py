@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
+from core.messages import Button
 from core.payloads import MenuChoice, MenuItem
 from handlers.routing import Flow
 from handlers.turn import Turn
@@ -20,13 +22,15 @@ MENU_ITEMS = (
 flow = Flow("menu")
 
 
-async def show_menu(turn: Turn, *, intro_key: str = "menu.title", intro_text: str | None = None) -> None:
-    from handlers import side_questions
+# Buttons other flows put first in the menu when they apply (side_questions adds "continue"
+# for a check or a linking left half-way); registered by those flows, so the menu imports none.
+LEADING_BUTTONS: list[Callable[[Turn], Button | None]] = []
 
+
+async def show_menu(turn: Turn, *, intro_key: str = "menu.title", intro_text: str | None = None) -> None:
     buttons = [turn.button(key, MenuChoice(item=item)) for key, item in MENU_ITEMS]
-    if side_questions.resumable(turn) is not None:
-        # A check or a linking left half-way (a command, a side trip): offer to go on.
-        buttons.insert(0, side_questions.continue_button(turn))
+    leading = [button for make in LEADING_BUTTONS if (button := make(turn)) is not None]
+    buttons[:0] = leading
     turn.say(intro_text if intro_text is not None else turn.t(intro_key), buttons)
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from handlers import (csat, eligibility, faq, forget, handoff, language, media, menu, optout, season, side_questions,
                       status, survey)
+from core.messages import ContentType
 from handlers.routing import Router
 from handlers.turn import Turn
 
@@ -39,3 +40,11 @@ ROUTER = Router(
 
 async def dispatch(turn: Turn) -> None:
     await ROUTER.dispatch(turn)
+    # A flow may leave the turn a message to answer next: the question typed before a
+    # language was chosen is answered right after the choice, by whichever flow takes it.
+    if turn.follow_up is not None:
+        text, turn.follow_up = turn.follow_up, None
+        inbound = turn.inbound
+        inbound.text, inbound.payload = text, None
+        inbound.content_type = ContentType.command if text.startswith("/") else ContentType.text
+        await ROUTER.dispatch(turn)

@@ -98,6 +98,14 @@ def continue_button(turn: Turn) -> Button:
     return turn.button("flow.continue_button", FlowAction(action="continue"))
 
 
+def _continue_if_resumable(turn: Turn) -> Button | None:
+    # A check or a linking left half-way (a command, a side trip): offer to go on.
+    return continue_button(turn) if resumable(turn) is not None else None
+
+
+menu.LEADING_BUTTONS.append(_continue_if_resumable)
+
+
 @flow.text()
 async def interrupt(turn: Turn) -> None:
     pending = awaiting(turn)

@@ -53,6 +53,8 @@ class Turn:
     # conversation test can pin it.
     now: datetime = field(default_factory=utcnow)
     replies: list[Outbound] = field(default_factory=list)
+    # Text the router should answer after the current handler (see handlers.router.dispatch).
+    follow_up: str | None = None
 
     @property
     def today(self) -> date:

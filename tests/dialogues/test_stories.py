@@ -6,7 +6,7 @@ for the story format.
 import pytest
 import pytest_asyncio
 
-from tests.dialogues.runner import StoryBench, load_stories
+from fakes.dialogues import StoryBench, load_stories
 
 STORIES = load_stories()
 CASES = [(story, channel) for story in STORIES for channel in story.channels]

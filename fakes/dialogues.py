@@ -31,7 +31,8 @@ from typing import Any
 
 import yaml
 
-STORIES_DIR = Path(__file__).resolve().parent
+# The stories are test data (tests/dialogues/*.yaml); the benchmark reads the same files.
+STORIES_DIR = Path(__file__).resolve().parents[1] / "tests" / "dialogues"
 CHANNELS = ("webchat", "terminal")
 DEFAULT_TODAY = date(2026, 10, 15)
 
