@@ -9,8 +9,11 @@ never used as examples.
 
 Set 1 (faq_heldout.tsv) was written with the first content; set 2 (faq_heldout2.tsv) was
 written later, blind to the content examples, in the voice of real users (typos, slang,
-code-mixing, one-word messages). A change to the matcher or the content should hold on
-both: tuning against one set only overfits it.
+code-mixing, one-word messages); set 3 (faq_heldout3.tsv, issue 12) covers every topic
+including timeline/partners/club/appeal/past_results in every variant — kk, kk on a Russian
+keyboard (kk_folded), kk in Latin, ru, en, code-mixed (mixed) — with out-of-scope near
+misses labelled by language. A change to the matcher or the content should hold on all of
+them: tuning against one set only overfits it.
 """
 from __future__ import annotations
 
@@ -29,11 +32,16 @@ from faq.matcher import Matcher  # noqa: E402
 from faq.normalize import normalize  # noqa: E402
 
 DATA_DIR = ROOT / "bench" / "data"
-SETS = {"1": DATA_DIR / "faq_heldout.tsv", "2": DATA_DIR / "faq_heldout2.tsv"}
+SETS = {
+    "1": DATA_DIR / "faq_heldout.tsv",
+    "2": DATA_DIR / "faq_heldout2.tsv",
+    "3": DATA_DIR / "faq_heldout3.tsv",
+}
 DATA = SETS["1"]
-VARIANTS = ("ru", "kk", "kk_folded", "kk_latin", "en")
+VARIANTS = ("ru", "kk", "kk_folded", "kk_latin", "en", "mixed")
 EXPECTED_LANG = {"ru": "ru", "kk": "kk", "kk_folded": "kk", "kk_latin": "kk", "en": "en"}
-TARGET_OVERALL, TARGET_VARIANT, TARGET_DECLINE, TARGET_P99_MS = 0.90, 0.85, 0.90, 5.0
+# Issue 12: top-1 >= 95% overall and >= 90% in every variant, >= 95% of out-of-scope declined.
+TARGET_OVERALL, TARGET_VARIANT, TARGET_DECLINE, TARGET_P99_MS = 0.95, 0.90, 0.95, 5.0
 PATHOLOGICAL = ["", "😀" * 50, "1" * 500, "а" * 20000, "грант " * 4000]
 
 
@@ -52,13 +60,17 @@ def evaluate(name: str, rows, matcher: Matcher, examples: set[str], latencies: l
     leaked = [text for _, _, text in rows if normalize(text) in examples]
     hits: dict[str, list[bool]] = defaultdict(list)
     lang_hits: dict[str, list[bool]] = defaultdict(list)
+    oos_by_variant: dict[str, list[bool]] = defaultdict(list)
     misses = []
+    set_latencies: list[float] = []
     for variant, label, text in rows:
         t0 = time.perf_counter()
         result = matcher.match(text)
-        latencies.append((time.perf_counter() - t0) * 1000)
+        set_latencies.append((time.perf_counter() - t0) * 1000)
         ok = result.topic == label
         hits["oos" if label is None else variant].append(ok)
+        if label is None and variant in VARIANTS:
+            oos_by_variant[variant].append(ok)
         if label is not None and variant in EXPECTED_LANG:
             lang_hits[variant].append(result.lang == EXPECTED_LANG[variant])
         if not ok:
@@ -70,15 +82,23 @@ def evaluate(name: str, rows, matcher: Matcher, examples: set[str], latencies: l
         if not hits[variant]:
             continue
         acc = sum(hits[variant]) / len(hits[variant])
-        lang_acc = sum(lang_hits[variant]) / len(lang_hits[variant])
-        print(f"  top-1 {variant:<10} {acc:6.1%}  (n={len(hits[variant])}, language detected {lang_acc:.0%})")
+        detected = ""
+        if lang_hits[variant]:
+            detected = f", language detected {sum(lang_hits[variant]) / len(lang_hits[variant]):.0%}"
+        print(f"  top-1 {variant:<10} {acc:6.1%}  (n={len(hits[variant])}{detected})")
         if acc < TARGET_VARIANT:
             failed.append(f"set {name} {variant} < {TARGET_VARIANT:.0%}")
     in_scope = [ok for v in VARIANTS for ok in hits[v]]
     overall = sum(in_scope) / len(in_scope)
     declined = sum(hits["oos"]) / len(hits["oos"]) if hits["oos"] else 1.0
     print(f"  top-1 overall    {overall:6.1%}  (n={len(in_scope)})")
-    print(f"  out-of-scope declined {declined:6.1%}  (n={len(hits['oos'])})")
+    by_variant = ", ".join(f"{v} {sum(oos_by_variant[v]) / len(oos_by_variant[v]):.0%} (n={len(oos_by_variant[v])})"
+                           for v in VARIANTS if oos_by_variant[v])
+    print(f"  out-of-scope declined {declined:6.1%}  (n={len(hits['oos'])})" + (f": {by_variant}" if by_variant else ""))
+    set_latencies.sort()
+    print(f"  match p50 {statistics.median(set_latencies):.2f} ms, "
+          f"p99 {set_latencies[int(0.99 * (len(set_latencies) - 1))]:.2f} ms (cold, cache off)")
+    latencies.extend(set_latencies)
     if overall < TARGET_OVERALL:
         failed.append(f"set {name} overall")
     if declined < TARGET_DECLINE:
