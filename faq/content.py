@@ -8,10 +8,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Mapping
 
-from babel.dates import format_date
 from babel.numbers import format_decimal
 
 from core.config import ConfigError, load_yaml
+from faq.dates import format_day
 
 LANGS = ("kk", "ru", "en")
 KINDS = ("topic", "intent", "out_of_scope")
@@ -19,7 +19,6 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 DEFAULT_TOPICS_DIR = PACKAGE_DIR / "topics"
 DEFAULT_GROUPS_FILE = PACKAGE_DIR / "groups.yaml"
 PLACEHOLDER_RE = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
-DATE_PATTERN = "d MMMM y"  # "22 қазан 2026", "22 октября 2026", "22 October 2026"
 
 
 class ContentError(ValueError):
@@ -158,8 +157,7 @@ def render_fact(value: Any, lang: str) -> str:
             raise ContentError(f"fact has no {lang!r} text")
         return render_fact(value[lang], lang)
     if isinstance(value, (dt.date, dt.datetime)):
-        date = value.date() if isinstance(value, dt.datetime) else value
-        return format_date(date, DATE_PATTERN, locale=lang)
+        return format_day(value.date() if isinstance(value, dt.datetime) else value, lang)
     if isinstance(value, bool):
         return str(value).lower()
     if isinstance(value, int) and abs(value) >= 10000:

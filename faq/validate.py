@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator, Mapping
+from typing import Any, Iterable, Iterator, Mapping
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
@@ -22,7 +22,7 @@ CATALOGUE_IDS = (
     "about", "eligibility", "neet", "documents", "how_to_apply", "deadline", "grant_amount",
     "funding_rules", "selection", "technical_selection", "lottery", "results", "contract",
     "mentoring", "reporting", "regions", "duplicate", "fee", "contacts", "complaint",
-    "open_day", "project_ideas",
+    "open_day", "project_ideas", "timeline", "partners", "club", "appeal", "past_results",
 )
 INTENT_IDS = ("human", "check_eligibility", "my_status", "greeting", "thanks")
 MIN_EXAMPLES = 6
@@ -38,9 +38,13 @@ class Issue:
     file: str
     line: int
     message: str
+    # "error" blocks shipping; "warning" (a fact still to be confirmed) is shown and only
+    # fails `zhasbot faq validate --strict`.
+    severity: str = "error"
 
     def __str__(self) -> str:
-        return f"{self.file}:{self.line}: {self.message}"
+        prefix = "warning: " if self.severity == "warning" else ""
+        return f"{self.file}:{self.line}: {prefix}{self.message}"
 
 
 def _line(node: Node | None) -> int:
@@ -118,21 +122,18 @@ def validate(
     facts: Mapping[str, Any] | None = None,
     groups_file: str | Path | None = None,
     require_catalogue: bool = True,
+    unconfirmed: Iterable[str] = (),
 ) -> list[Issue]:
-    """All problems in the FAQ content; an empty list means it is fine to ship.
+    """All problems in the FAQ content; no errors means it is fine to ship.
 
-    `facts` defaults to config/programme.yaml's `facts` plus the season sentences
-    (core/season.py: `{season_window}`, `{season_draw}`, …). `require_catalogue` checks that
-    every topic and intent id of the public catalogue (faq-topics.md) is present.
+    `facts` are the facts answers are filled from (`faq.season.answer_facts`);
+    `unconfirmed` names the facts the programme has not confirmed: each answer using one gets
+    a warning. `require_catalogue` checks that every topic and intent id of the public
+    catalogue (faq-topics.md) is present.
     """
     if facts is None:
-        import datetime
-
-        from core.i18n import Translator
-        from core.programme import load_programme
-        from faq.content import answer_facts
-
-        facts = answer_facts(load_programme(), datetime.date.today(), Translator())
+        raise TypeError("validate() needs the facts answers are filled from (faq.season.answer_facts)")
+    unconfirmed = frozenset(unconfirmed)
     issues: list[Issue] = []
     directory = Path(directory) if directory else DEFAULT_TOPICS_DIR
     groups = _validate_groups(Path(groups_file) if groups_file else DEFAULT_GROUPS_FILE, issues)
@@ -144,7 +145,7 @@ def validate(
         issues.append(Issue(str(directory), 1, "no topic files (*.yaml)"))
     for path in files:
         for node in _topic_nodes(path, issues):
-            _validate_topic(str(path), node, facts, groups, seen, related_refs, issues)
+            _validate_topic(str(path), node, facts, groups, seen, related_refs, issues, unconfirmed)
 
     for file, line, topic_id, ref in related_refs:
         if ref not in seen:
@@ -185,7 +186,8 @@ def _validate_groups(path: Path, issues: list[Issue]) -> set[str]:
 
 
 def _validate_topic(path: str, node: MappingNode, facts: Mapping[str, Any], groups: set[str],
-                    seen: dict[str, tuple[str, int]], related_refs: list, issues: list[Issue]) -> None:
+                    seen: dict[str, tuple[str, int]], related_refs: list, issues: list[Issue],
+                    unconfirmed: frozenset[str] = frozenset()) -> None:
     id_node = _get(node, "id")[1]
     topic_id = _scalar(id_node)
     if not topic_id:
@@ -231,6 +233,8 @@ def _validate_topic(path: str, node: MappingNode, facts: Mapping[str, Any], grou
             if name not in facts:
                 issues.append(Issue(path, line, f"topic {topic_id!r}: placeholder {{{name}}} in {lang} answer has no fact in programme facts"))
                 continue
+            if name in unconfirmed:
+                issues.append(Issue(path, line, f"topic {topic_id!r}: {lang} answer uses {{{name}}}, a placeholder the programme has not confirmed (config/programme.yaml `unconfirmed:`); users see its fallback text", "warning"))
             try:
                 render_fact(facts[name], lang)
             except ContentError as exc:

@@ -22,6 +22,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     validate.add_argument("--groups", default=None, help="groups file (default: shipped)")
     validate.add_argument("--programme", default=None,
                           help="programme config (default: PROGRAMME_FILE, CONFIG_DIR or the shipped one)")
+    validate.add_argument("--strict", action="store_true",
+                          help="fail on warnings too (facts the programme has not confirmed)")
     validate.set_defaults(func=run_validate)
 
 
@@ -50,30 +52,36 @@ def run_match(args: argparse.Namespace, stdin: TextIO | None = None, stdout: Tex
 
 
 def run_validate(args: argparse.Namespace, stdout: TextIO | None = None) -> int:
-    import datetime
-
     from core.i18n import Translator
     from bot.settings import load_settings
     from core.programme import ProgrammeConfigError, load_programme
-    from faq.content import answer_facts, load_topics
+    from handoff.call_centre import CallCentreConfigError, load_call_centre
+    from faq.content import ContentError, load_topics
+    from faq.season import answer_facts, unconfirmed_facts
     from faq.validate import validate
 
     stdout = stdout or sys.stdout
     try:
-        facts = answer_facts(load_programme(args.programme or load_settings().programme_path),
-                             datetime.date.today(), Translator())
-    except ProgrammeConfigError as exc:
+        programme = load_programme(args.programme or load_settings().programme_path)
+        # Answers are checked as they would render now, with the shipped call-centre calendar.
+        facts = answer_facts(programme, call_centre=load_call_centre(), translator=Translator())
+    except (ProgrammeConfigError, CallCentreConfigError, ContentError, ValueError) as exc:
         print(exc, file=stdout)
         return 1
-    issues = validate(args.topics, facts=facts, groups_file=args.groups)
+    issues = validate(args.topics, facts=facts, groups_file=args.groups,
+                      unconfirmed=unconfirmed_facts(programme))
     for issue in issues:
         print(issue, file=stdout)
-    if issues:
-        print(f"{len(issues)} error(s)", file=stdout)
+    errors = [i for i in issues if i.severity == "error"]
+    warnings = len(issues) - len(errors)
+    if errors or (warnings and args.strict):
+        print(f"{len(errors)} error(s), {warnings} warning(s)" + (" (--strict)" if not errors else ""),
+              file=stdout)
         return 1
     topics = load_topics(args.topics)
     shown = [t for t in topics if t.answerable]
     print(f"OK: {sum(t.kind == 'topic' for t in shown)} topics, "
           f"{sum(t.kind == 'intent' for t in shown)} intents, "
-          f"{sum(len(x) for t in topics for x in t.examples.values())} examples", file=stdout)
+          f"{sum(len(x) for t in topics for x in t.examples.values())} examples"
+          + (f"; {warnings} warning(s)" if warnings else ""), file=stdout)
     return 0
