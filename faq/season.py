@@ -297,3 +297,12 @@ def unconfirmed_facts(programme: Mapping[str, Any]) -> dict[str, Any]:
     """Facts the programme has not confirmed yet: name → the value config still holds."""
     facts = programme.get("facts") or {}
     return {name: facts.get(name) for name in (programme.get("unconfirmed") or {})}
+
+
+
+def next_season_pending(programme: Mapping[str, Any], now: dt.datetime) -> bool:
+    """Out of season: this season's window is over or no season is announced, so the
+    Open Day schedule and the dates a user asks about belong to a season not yet published."""
+    from core.season import Calendar, today_in_programme_zone
+
+    return Calendar.from_programme(programme).phase(today_in_programme_zone(now)) in ("not_announced", "closed")

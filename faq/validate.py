@@ -223,6 +223,7 @@ def _validate_topic(path: str, node: MappingNode, facts: Mapping[str, Any], grou
                 issues.append(Issue(path, _line(title_node), f"topic {topic_id!r}: {lang} title is {len(text)} characters, keep it within {TITLE_SOFT_LIMIT}"))
 
     answers = _check_lang_map(path, topic_id, node, "answer", issues, required=kind == "topic")
+    warned: set[str] = set()
     for lang, answer_node in answers.items():
         text = _scalar(answer_node)
         if text is None or lang not in LANGS:
@@ -233,8 +234,9 @@ def _validate_topic(path: str, node: MappingNode, facts: Mapping[str, Any], grou
             if name not in facts:
                 issues.append(Issue(path, line, f"topic {topic_id!r}: placeholder {{{name}}} in {lang} answer has no fact in programme facts"))
                 continue
-            if name in unconfirmed:
-                issues.append(Issue(path, line, f"topic {topic_id!r}: {lang} answer uses {{{name}}}, a placeholder the programme has not confirmed (config/programme.yaml `unconfirmed:`); users see its fallback text", "warning"))
+            if name in unconfirmed and name not in warned:
+                warned.add(name)  # once per topic: the fact is the problem, not each language
+                issues.append(Issue(path, line, f"topic {topic_id!r}: answer uses {{{name}}}, a placeholder the programme has not confirmed (config/programme.yaml `unconfirmed:`); users see its fallback text", "warning"))
             try:
                 render_fact(facts[name], lang)
             except ContentError as exc:

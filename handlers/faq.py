@@ -9,18 +9,23 @@ from __future__ import annotations
 
 import logging
 
-from faq.content import ContentError, answer_facts, get_topic, render_answer, shipped_groups, shipped_topics
+from faq.content import ContentError, get_topic, render_answer, shipped_groups, shipped_topics
+from faq.season import answer_facts, next_season_pending
 
 from core.messages import Button
 from core.payloads import MenuChoice, MenuItem, Payload
 from handlers import interrupts, menu
 from handlers.routing import Flow
 from handlers.turn import Turn
+from handoff.call_centre import default_call_centre
+from storage.types import utcnow
 
 log = logging.getLogger(__name__)
 
 MAX_SUGGESTIONS = 3
 ACTION_INTENTS = ("human", "check_eligibility", "my_status")
+# Answers that say "not announced / not published yet" out of season.
+SEASON_TOPICS = frozenset({"open_day", "deadline", "timeline"})
 
 
 class FaqTopic(Payload, prefix="faq"):
@@ -39,10 +44,14 @@ def _topic_button(turn: Turn, topic_id: str) -> Button:
     return Button(get_topic(topic_id).title_for(turn.lang), FaqTopic(topic=topic_id).pack())
 
 
+def _now(turn: Turn):
+    return turn.now  # the inbound's time, by the engine's clock
+
+
 def _answer_text(turn: Turn, topic_id: str) -> str:
-    # The engine stamps the contact with the inbound's time (its clock) before dispatch.
-    today = turn.today
-    facts = answer_facts(turn.services.programme, today, turn.services.translator, (turn.lang,))
+    # Facts for this moment: the tense of the season's stages, "open now / back at …".
+    facts = answer_facts(turn.services.programme, _now(turn),
+                         turn.services.call_centre or default_call_centre(), turn.services.translator)
     return render_answer(topic_id, turn.lang, facts)
 
 
@@ -97,11 +106,17 @@ async def answer_topic(turn: Turn, topic_id: str, *, with_buttons: bool = True) 
     turn.add_topic(topic_id)
     turn.set_outcome("answered")
     buttons = [_topic_button(turn, related) for related in topic.related[:2]]
-    if topic_id == "complaint":
+    if topic_id in ("complaint", "appeal"):
         # The grievance mechanism: the answer explains it, the button files one.
         from handlers import handoff
 
         buttons.insert(0, handoff.complaint_button(turn))
+    if topic_id in SEASON_TOPICS and next_season_pending(turn.services.programme, _now(turn)):
+        # This season is over or not announced: offer to tell the user when the next one is
+        # (handlers/season.py keeps the wish), never old dates as upcoming ones.
+        from handlers.season import SeasonNotify
+
+        buttons.insert(0, turn.button("season.notify.button", SeasonNotify(action="notify")))
     buttons.append(turn.button("menu.back", BACK))
     turn.say(_answer_text(turn, topic_id), buttons)
 
@@ -157,3 +172,4 @@ async def show_group(turn: Turn, data: FaqGroup) -> None:
     buttons = [_topic_button(turn, topic.id) for topic in topics]
     buttons.append(turn.button("faq.all_groups", MenuChoice(item=MenuItem.faq)))
     turn.say_key("faq.pick_topic", buttons)
+

@@ -104,3 +104,35 @@ async def test_greeting_and_thanks(faq_engine):
     assert "menu:faq" in client.buttons
     await client.send("спасибо большое")
     assert "menu:faq" in client.buttons
+
+
+async def optin(db, user):
+    from sqlalchemy import select
+
+    from storage.models import Contact
+
+    async with db.sessions() as session:
+        contact = await session.scalar(select(Contact).where(Contact.external_id == user))
+        return contact.next_season_optin_at
+
+
+async def test_open_day_without_a_schedule_offers_to_tell_the_user(faq_engine, db):
+    user = unique_user()
+    client = BotClient(faq_engine, user_id=user)
+    await client.start("kk")
+    await client.send("ашық есік күні қашан болады")
+    assert "әлі жарияланған жоқ" in client.text and "2023 жылы кездесулер өтті" in client.text
+    assert client.buttons[0] == "season:notify"
+    await client.press("season:notify")
+    assert "Келесі конкурс жарияланғанда" in client.text
+    assert await optin(db, user) is not None
+
+
+async def test_appeal_leads_into_the_complaint_flow(faq_engine, db):
+    user = unique_user()
+    client = BotClient(faq_engine, user_id=user)
+    await client.start("ru")
+    await client.send("как обжаловать решение технического отбора")
+    topics, _ = await consultation_topics(db, user)
+    assert topics == ["appeal"]
+    assert client.buttons[0] == "complaint:start"

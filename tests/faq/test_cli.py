@@ -38,7 +38,7 @@ def test_validate_command(tmp_path):
     args = _parse(["faq", "validate"])
     out = io.StringIO()
     assert args.func(args, stdout=out) == 0
-    assert out.getvalue().startswith("OK:")
+    assert "\nOK: " in out.getvalue() or out.getvalue().startswith("OK:")
 
     broken = tmp_path / "topics"
     broken.mkdir()
@@ -47,3 +47,41 @@ def test_validate_command(tmp_path):
     out = io.StringIO()
     assert args.func(args, stdout=out) == 1
     assert f"{broken / 'x.yaml'}:2: " in out.getvalue()
+
+
+def _programme_with(tmp_path, phone_unconfirmed: bool):
+    import yaml
+
+    from core.programme import DEFAULT_PROGRAMME_FILE
+
+    data = yaml.safe_load(DEFAULT_PROGRAMME_FILE.read_text(encoding="utf-8"))
+    if not phone_unconfirmed:
+        data.pop("unconfirmed", None)
+        data["facts"]["phone"] = "+7 701 111 22 33"
+    path = tmp_path / "programme.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def test_placeholder_phone_is_a_warning_and_an_error_with_strict(tmp_path):
+    programme = _programme_with(tmp_path, phone_unconfirmed=True)
+    out = io.StringIO()
+    args = _parse(["faq", "validate", "--programme", str(programme)])
+    assert args.func(args, stdout=out) == 0
+    warnings = [line for line in out.getvalue().splitlines() if ": warning: " in line]
+    assert warnings and all("{phone}" in line for line in warnings)
+    assert any("'contacts'" in line and "feedback.yaml:" in line for line in warnings)
+    assert "warning(s)" in out.getvalue().splitlines()[-1]
+
+    out = io.StringIO()
+    args = _parse(["faq", "validate", "--strict", "--programme", str(programme)])
+    assert args.func(args, stdout=out) == 1
+    assert "0 error(s)" in out.getvalue()
+
+
+def test_confirmed_phone_passes_strict(tmp_path):
+    programme = _programme_with(tmp_path, phone_unconfirmed=False)
+    out = io.StringIO()
+    args = _parse(["faq", "validate", "--strict", "--programme", str(programme)])
+    assert args.func(args, stdout=out) == 0, out.getvalue()
+    assert out.getvalue().startswith("OK:")

@@ -3,16 +3,21 @@ import datetime as dt
 import pytest
 
 from core.programme import load_programme
-from faq.content import ContentError, answer_facts, load_groups, load_topics, render_answer, title
+from faq.content import ContentError, load_groups, load_topics, render_answer, render_fact, title
+from faq.season import answer_facts
+from handoff.call_centre import default_call_centre
 from faq.validate import CATALOGUE_IDS, INTENT_IDS
 from tests.conftest import translator
 
 IN_THE_WINDOW = dt.date(2026, 10, 15)
 
 
+NOW = dt.datetime(2026, 11, 27, 7, 0, tzinfo=dt.timezone.utc)  # a Friday, 12:00 in Almaty
+
+
 @pytest.fixture(scope="module")
 def facts():
-    return answer_facts(load_programme(), IN_THE_WINDOW, translator())
+    return answer_facts(load_programme(), NOW, default_call_centre(), translator())
 
 
 def test_every_catalogue_id_is_shipped():
@@ -20,16 +25,41 @@ def test_every_catalogue_id_is_shipped():
     assert set(CATALOGUE_IDS) | set(INTENT_IDS) <= ids
 
 
-def test_dates_render_per_language(facts):
-    assert "2026 жылғы 22 қазан" in render_answer("deadline", "kk", facts)
-    assert "22 октября 2026" in render_answer("deadline", "ru", facts)
-    assert "22 October 2026" in render_answer("deadline", "en", facts)
+def test_dates_render_the_languages_own_way():
+    during = answer_facts(load_programme(), dt.datetime.combine(IN_THE_WINDOW, dt.time(6), dt.timezone.utc),
+                          default_call_centre(), translator())
+    assert "2026 жылғы 22 қазан" in render_answer("deadline", "kk", during)
+    assert "22 октября 2026 года" in render_answer("deadline", "ru", during)
+    assert "22 October 2026" in render_answer("deadline", "en", during)
+    assert "2026 жылғы 9–22 қазан" in render_answer("timeline", "kk", during)
+    assert render_fact(dt.date(2026, 10, 22), "kk") == "2026 жылғы 22 қазан"
 
 
 def test_per_language_fact_and_scalar_fact(facts):
     ru = render_answer("contacts", "ru", facts)
-    assert "г. Актау" in ru and facts["phone"] in ru and "{" not in ru
+    assert "г. Актау" in ru and facts["website"] in ru and "{" not in ru
     assert "Ақтау қ." in render_answer("contacts", "kk", facts)
+
+
+@pytest.mark.parametrize("lang", ["kk", "ru", "en"])
+def test_unconfirmed_phone_is_never_shown(facts, lang):
+    placeholder = load_programme()["facts"]["phone"]
+    for topic in load_topics():
+        if topic.kind == "topic":
+            assert placeholder not in render_answer(topic.id, lang, facts), topic.id
+    assert "8 708 404 23 40" in render_answer("contacts", lang, facts)
+
+
+@pytest.mark.parametrize("claim", [
+    "сырттай", "заочное", "part-time", "3 жұмыс күні", "3 рабочих дней", "3 working days",
+    "instagram.com", "facebook.com", "әртүрлі жобалармен", "разными проектами", "different projects",
+    "Бумажные заявки", "not accepted at the office", "Қағаз түрінде", "маусым",
+])
+def test_unsupported_claims_are_gone(facts, claim):
+    for topic in load_topics():
+        if topic.kind == "topic":
+            for lang in ("kk", "ru", "en"):
+                assert claim not in render_answer(topic.id, lang, facts), (topic.id, lang)
 
 
 @pytest.mark.parametrize("lang", ["kk", "ru", "en"])
@@ -41,8 +71,8 @@ def test_all_answers_render_without_leftover_placeholders(facts, lang):
 
 
 def test_missing_fact_is_an_error():
-    with pytest.raises(ContentError, match="quota_almaty"):
-        render_answer("lottery", "ru", {"facebook": "facebook.com/zhasproject"})
+    with pytest.raises(ContentError, match="season_window"):
+        render_answer("deadline", "ru", {"website": "x"})
 
 
 def test_unknown_topic_and_language():

@@ -1,6 +1,10 @@
 import textwrap
 
+from core.programme import load_programme
+from faq.season import answer_facts, unconfirmed_facts
 from faq.validate import validate
+from handoff.call_centre import default_call_centre
+from tests.conftest import translator
 
 FACTS = {"phone": "+7 700 000 00 00", "open": {"kk": "а", "ru": "б", "en": "c"}}
 GOOD_TOPIC = """\
@@ -26,7 +30,18 @@ def _write(tmp_path, body):
 
 
 def test_shipped_content_is_valid():
-    assert [str(i) for i in validate()] == []
+    programme = load_programme()
+    facts = answer_facts(programme, call_centre=default_call_centre(), translator=translator())
+    issues = validate(facts=facts, unconfirmed=unconfirmed_facts(programme))
+    assert [str(i) for i in issues if i.severity == "error"] == []
+
+
+def test_unconfirmed_fact_is_one_warning_per_topic(tmp_path):
+    topics, groups = _write(tmp_path, "topics:\n" + GOOD_TOPIC.format(id="one"))
+    issues = validate(topics, facts=FACTS, groups_file=groups, require_catalogue=False,
+                      unconfirmed={"phone"})
+    assert [(i.severity, i.line) for i in issues] == [("warning", 6)]
+    assert "{phone}" in str(issues[0]) and ": warning: " in str(issues[0])
 
 
 def test_good_temp_content_is_valid(tmp_path):
