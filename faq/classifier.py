@@ -1,0 +1,237 @@
+"""A supervised topic classifier over character and word n-grams, next to the matcher.
+
+scikit-learn trains it on the topics' examples: TF-IDF of character n-grams (2–5, within
+words) and of word uni- and bigrams of the folded, stemmed question, then a linear SVM.
+Measured on the held-out sets (bench/faq_accuracy.py) it ranks topics better than the
+nearest-example matcher, while the matcher is better at declining what is out of scope, so
+`faq.matcher.Matcher` combines the two.
+
+scikit-learn and SciPy cost ~100 MB of memory and seconds of import, more than the whole bot,
+so the bot never imports them: training runs once per content version in a child process
+(`python -m faq.classifier train IN OUT`), which writes the weights to a cache file keyed by
+a hash of the training data. The bot loads that file and scores with numpy alone, computing
+exactly the features scikit-learn computes (checked by tests/faq/test_classifier.py).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import math
+import os
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+import snowballstemmer
+
+log = logging.getLogger(__name__)
+
+CHAR_NGRAMS = (2, 5)
+WORD_NGRAMS = (1, 2)
+CHAR_MIN_DF = 2  # n-grams seen in one example only are mostly typos of that example
+SVM_C = 0.5
+# Bump when features or training change: the cache key includes it.
+MODEL_VERSION = "3"
+TRAIN_TIMEOUT_S = 300
+
+_RUSSIAN = snowballstemmer.stemmer("russian")
+_ENGLISH = snowballstemmer.stemmer("english")
+
+
+@lru_cache(maxsize=50_000)
+def stem(token: str) -> str:
+    """Russian (and folded Kazakh) word endings or English ones, by script."""
+    if token.isdigit():
+        return token
+    return _ENGLISH.stemWord(token) if token.isascii() else _RUSSIAN.stemWord(token)
+
+
+def prepare(tokens: Sequence[str]) -> str:
+    """The classifier's input: normalised tokens (faq.normalize), stemmed, space-separated."""
+    return " ".join(stem(t) for t in tokens)
+
+
+def _char_ngrams(text: str) -> list[str]:
+    # scikit-learn's "char_wb" analyzer: each word padded with one space on both sides.
+    low, high = CHAR_NGRAMS
+    grams: list[str] = []
+    for word in text.split():
+        padded = f" {word} "
+        length = len(padded)
+        for n in range(low, high + 1):
+            if length < n:
+                break
+            grams.extend(padded[i:i + n] for i in range(length - n + 1))
+    return grams
+
+
+def _word_ngrams(text: str) -> list[str]:
+    words = text.split()
+    low, high = WORD_NGRAMS
+    grams: list[str] = []
+    for n in range(low, high + 1):
+        grams.extend(" ".join(words[i:i + n]) for i in range(len(words) - n + 1))
+    return grams
+
+
+class _Block:
+    """One TF-IDF vectoriser's vocabulary and idf, applied the way scikit-learn does:
+    sublinear tf (1 + log tf), times idf, then L2-normalised within the block."""
+
+    def __init__(self, vocabulary: Sequence[str], idf: np.ndarray, offset: int) -> None:
+        self.index = {term: i for i, term in enumerate(vocabulary)}
+        self.idf = idf
+        self.offset = offset
+
+    def features(self, grams: list[str]) -> tuple[list[int], list[float]]:
+        counts: dict[int, int] = {}
+        for gram in grams:
+            i = self.index.get(gram)
+            if i is not None:
+                counts[i] = counts.get(i, 0) + 1
+        if not counts:
+            return [], []
+        cols = list(counts)
+        values = [(1.0 + math.log(counts[c])) * float(self.idf[c]) for c in cols]
+        norm = math.sqrt(sum(v * v for v in values)) or 1.0
+        return [self.offset + c for c in cols], [v / norm for v in values]
+
+
+def _blob(items: Sequence[str]) -> np.ndarray:
+    # N-grams never contain a newline: the normaliser splits on every non-word character.
+    return np.frombuffer("\n".join(items).encode("utf-8"), dtype=np.uint8)
+
+
+def _unblob(data: np.ndarray) -> list[str]:
+    return data.tobytes().decode("utf-8").split("\n")
+
+
+@dataclass
+class LinearModel:
+    classes: list[str]
+    char_vocabulary: list[str]
+    char_idf: np.ndarray
+    word_vocabulary: list[str]
+    word_idf: np.ndarray
+    coef: np.ndarray  # (n_features, n_classes), float32
+    intercept: np.ndarray  # (n_classes,)
+
+    def __post_init__(self) -> None:
+        self._char = _Block(self.char_vocabulary, self.char_idf, 0)
+        self._word = _Block(self.word_vocabulary, self.word_idf, len(self.char_vocabulary))
+
+    def decision(self, prepared: str) -> np.ndarray:
+        """One score per class (scikit-learn's decision_function) for a prepared text."""
+        cols_c, vals_c = self._char.features(_char_ngrams(prepared))
+        cols_w, vals_w = self._word.features(_word_ngrams(prepared))
+        cols = cols_c + cols_w
+        if not cols:
+            return self.intercept.astype(np.float64)
+        weights = np.asarray(vals_c + vals_w, dtype=np.float32)
+        return (weights @ self.coef[cols]).astype(np.float64) + self.intercept
+
+    def save(self, path: Path) -> None:
+        # npz without pickles: loading a cache file never runs code.
+        tmp = path.with_suffix(".tmp.npz")
+        # Vocabularies as one UTF-8 blob each: a fixed-width unicode array would be
+        # several times larger in memory while loading (the bot's peak RSS counts).
+        np.savez(
+            tmp, classes=_blob(self.classes), char_vocabulary=_blob(self.char_vocabulary),
+            char_idf=self.char_idf, word_vocabulary=_blob(self.word_vocabulary),
+            word_idf=self.word_idf, coef=self.coef, intercept=self.intercept,
+        )
+        os.replace(tmp, path)
+
+    @classmethod
+    def load(cls, path: Path) -> "LinearModel":
+        with np.load(path, allow_pickle=False) as data:
+            return cls(
+                classes=_unblob(data["classes"]), char_vocabulary=_unblob(data["char_vocabulary"]),
+                char_idf=data["char_idf"], word_vocabulary=_unblob(data["word_vocabulary"]),
+                word_idf=data["word_idf"], coef=data["coef"], intercept=data["intercept"],
+            )
+
+
+def train(texts: Sequence[str], labels: Sequence[str]) -> LinearModel:
+    """Fit with scikit-learn (imported here only: see the module doc)."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.svm import LinearSVC
+    from scipy.sparse import hstack
+
+    char = TfidfVectorizer(analyzer="char_wb", ngram_range=CHAR_NGRAMS, sublinear_tf=True,
+                           min_df=CHAR_MIN_DF, lowercase=False)
+    word = TfidfVectorizer(analyzer="word", ngram_range=WORD_NGRAMS, sublinear_tf=True,
+                           token_pattern=r"\S+", lowercase=False)
+    matrix = hstack([char.fit_transform(texts), word.fit_transform(texts)]).tocsr()
+    svm = LinearSVC(C=SVM_C, class_weight="balanced", random_state=0).fit(matrix, list(labels))
+
+    def ordered(vectorizer: TfidfVectorizer) -> list[str]:
+        vocabulary = vectorizer.vocabulary_
+        return sorted(vocabulary, key=vocabulary.__getitem__)
+
+    return LinearModel(
+        classes=[str(c) for c in svm.classes_],
+        char_vocabulary=ordered(char), char_idf=char.idf_.astype(np.float32),
+        word_vocabulary=ordered(word), word_idf=word.idf_.astype(np.float32),
+        coef=np.ascontiguousarray(svm.coef_.T, dtype=np.float32),
+        intercept=svm.intercept_.astype(np.float64),
+    )
+
+
+def training_key(texts: Sequence[str], labels: Sequence[str]) -> str:
+    digest = hashlib.sha256(f"v{MODEL_VERSION} C={SVM_C} {CHAR_NGRAMS} {WORD_NGRAMS} {CHAR_MIN_DF}".encode())
+    for text, label in zip(texts, labels):
+        digest.update(f"{label}\t{text}\n".encode())
+    return digest.hexdigest()[:20]
+
+
+def default_cache_dir() -> Path:
+    configured = os.environ.get("ZHASBOT_CACHE_DIR")
+    if configured:
+        return Path(configured)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "zhasbot"
+
+
+def load_or_train(texts: Sequence[str], labels: Sequence[str],
+                  cache_dir: Path | None = None) -> LinearModel:
+    """The model for this training data: from the cache, or trained in a child process."""
+    cache_dir = Path(cache_dir) if cache_dir else default_cache_dir()
+    path = cache_dir / f"faq-classifier-{training_key(texts, labels)}.npz"
+    if path.exists():
+        try:
+            return LinearModel.load(path)
+        except (OSError, ValueError, KeyError) as exc:
+            log.warning("FAQ classifier cache %s unreadable (%s): training again", path, exc)
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile("w", suffix=".json", dir=cache_dir, delete=False,
+                                     encoding="utf-8") as handle:
+        json.dump({"texts": list(texts), "labels": list(labels)}, handle, ensure_ascii=False)
+    try:
+        subprocess.run([sys.executable, "-m", "faq.classifier", "train", handle.name, str(path)],
+                       check=True, timeout=TRAIN_TIMEOUT_S, capture_output=True, text=True,
+                       cwd=Path(__file__).resolve().parents[1])
+    except subprocess.CalledProcessError as exc:
+        raise RuntimeError(f"FAQ classifier training failed: {exc.stderr.strip()[-2000:]}") from exc
+    finally:
+        Path(handle.name).unlink(missing_ok=True)
+    return LinearModel.load(path)
+
+
+def _main(argv: list[str]) -> int:
+    if len(argv) != 3 or argv[0] != "train":
+        print("usage: python -m faq.classifier train TRAINING.json MODEL.npz", file=sys.stderr)
+        return 2
+    data = json.loads(Path(argv[1]).read_text(encoding="utf-8"))
+    train(data["texts"], data["labels"]).save(Path(argv[2]))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(_main(sys.argv[1:]))
