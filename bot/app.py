@@ -38,13 +38,13 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-def load_faq():
+def load_faq(topics_dir=None):
     """The FAQ matcher if the FAQ package is present."""
     try:
         from faq.matcher import Matcher
     except ImportError:
         return None
-    return Matcher.from_directory()
+    return Matcher.from_directory(topics_dir)
 
 
 @dataclass
@@ -75,7 +75,7 @@ class ZhasBot:
         translator = Translator(default_language=settings.default_language)
         services = Services(
             translator=translator, programme=config.programme, rules=config.rules,
-            default_language=settings.default_language, faq=load_faq() if with_faq else None,
+            default_language=settings.default_language, faq=load_faq(settings.faq_topics_dir) if with_faq else None,
             secret_key=secret_key(settings),
             call_centre=config.call_centre, surveys=config.surveys, zone=settings.zone,
             link_limits=LinkLimits(per_number=settings.status_link_failures_per_number,
@@ -168,12 +168,14 @@ class ZhasBot:
     def web_app(self) -> web.Application:
         from bot.console import console_routes
 
+        from bot.console.faq_misses import faq_misses_routes
         from bot.console.reports import reports_routes
 
         from bot.web.ops import ops_routes
 
         return build_web_app([channel.routes() for channel in self.channels.values()]
-                             + [console_routes(self), reports_routes(self), ops_routes(self)],
+                             + [console_routes(self), reports_routes(self), faq_misses_routes(self),
+                                ops_routes(self)],
                              trusted_proxies=self.settings.proxy_networks)
 
     async def start(self) -> None:
@@ -219,6 +221,9 @@ class ZhasBot:
             self.notifications.sender.wake()
 
     async def stop(self) -> None:
+        relearning = getattr(self, "faq_relearning", None)
+        if relearning is not None and not relearning.done():
+            await relearning  # a matcher rebuilt from edited topics (console): let it finish
         if self.feedback is not None:
             await self.feedback.stop()
         if self.notifications is not None:

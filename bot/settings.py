@@ -71,6 +71,8 @@ class Settings(BaseSettings):
     call_centre_file: Path | None = None
     report_file: Path | None = None  # the report's plan values (report.yaml)
     surveys_file: Path | None = None  # stage surveys (surveys.yaml)
+    # FAQ topics (faq/topics by default); the console's "add to examples" edits these files.
+    faq_topics_dir: Path | None = None
     # Notifications and reminders (notify/, bot/delivery/): the outbox sender's limits and the scheduler.
     notifications_enabled: bool = True
     telegram_notify_rate: float = Field(30.0, gt=0, le=1000)

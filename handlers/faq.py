@@ -26,6 +26,7 @@ MAX_SUGGESTIONS = 3
 ACTION_INTENTS = ("human", "check_eligibility", "my_status")
 # Answers that say "not announced / not published yet" out of season.
 SEASON_TOPICS = frozenset({"open_day", "deadline", "timeline"})
+DISOWN_INTENT = "not_helpful"  # "не то", "not what I asked": the last answer missed
 
 
 class FaqTopic(Payload, prefix="faq"):
@@ -34,6 +35,12 @@ class FaqTopic(Payload, prefix="faq"):
 
 class FaqGroup(Payload, prefix="faqgroup"):
     group: str
+
+
+class FaqMiss(Payload, prefix="faqmiss"):
+    """`faqmiss:<topic>`: the 👎 under a typed question's answer — "not what I asked"."""
+
+    topic: str
 
 
 flow = Flow("faq")
@@ -69,6 +76,8 @@ async def answer_free_text(turn: Turn) -> None:
         return
     result = matcher.match(text)
     if result.topic is None:
+        _record_miss(turn, "declined", turn.inbound.text, result.lang,
+                     result.alternatives[0][0] if result.alternatives else None, result.score)
         await not_understood(turn, [topic for topic, _score in result.alternatives])
         return
     turn.update_state(faq_misses=None)
@@ -78,12 +87,47 @@ async def answer_free_text(turn: Turn) -> None:
 
         await eligibility.answer_age_question(turn, text)
         return
+    if get_topic(result.topic).kind == "topic":
+        # Kept so that "не то" / "not helpful" right after can be tied to this question.
+        turn.update_state(last_faq={"text": turn.inbound.text[:500], "topic": result.topic,
+                                    "lang": result.lang, "score": result.score})
     await answer_topic(turn, result.topic)
 
 
 @flow.button(FaqTopic)
 async def on_topic(turn: Turn, data: FaqTopic) -> None:
     await answer_topic(turn, data.topic)
+
+
+def _record_miss(turn: Turn, kind: str, text: str, lang: str | None, topic: str | None,
+                 score: float | None) -> None:
+    """Keep a question the FAQ did not answer well for the editors (faq.misses)."""
+    if not text or not text.strip():
+        return
+    turn.uow.faq_misses.record(
+        contact_id=turn.contact.id, consultation_id=turn.consultation.id,
+        channel=str(getattr(turn.inbound.channel, "value", turn.inbound.channel)),
+        language=lang or turn.lang, kind=kind, text=text.strip()[:1000], topic=topic, score=score,
+        created_at=_now(turn),
+    )
+
+
+async def disown_answer(turn: Turn, topic_id: str | None = None) -> None:
+    """The user says the last answer was not what they asked ("не то", the 👎 button)."""
+    last = turn.state.get("last_faq") or {}
+    if last and (topic_id is None or last.get("topic") == topic_id):
+        _record_miss(turn, "disowned", str(last.get("text", "")), last.get("lang"),
+                     last.get("topic"), last.get("score"))
+        turn.update_state(last_faq=None)
+    turn.set_outcome("not_helpful")
+    buttons = [turn.button("menu.operator", MenuChoice(item=MenuItem.operator)),
+               turn.button("menu.faq", MenuChoice(item=MenuItem.faq)), turn.button("menu.back", BACK)]
+    turn.say_key("faq.disowned", buttons)
+
+
+@flow.button(FaqMiss)
+async def on_unhelpful(turn: Turn, data: FaqMiss) -> None:
+    await disown_answer(turn, data.topic)
 
 
 async def answer_topic(turn: Turn, topic_id: str, *, with_buttons: bool = True) -> None:
@@ -103,6 +147,8 @@ async def answer_topic(turn: Turn, topic_id: str, *, with_buttons: bool = True) 
     if topic.kind == "intent":
         await _act_on_intent(turn, topic_id)
         return
+    if (turn.state.get("last_faq") or {}).get("topic") != topic_id:
+        turn.update_state(last_faq=None)  # chosen from a menu: no typed question to disown
     turn.add_topic(topic_id)
     turn.set_outcome("answered")
     buttons = [_topic_button(turn, related) for related in topic.related[:2]]
@@ -117,6 +163,8 @@ async def answer_topic(turn: Turn, topic_id: str, *, with_buttons: bool = True) 
         from handlers.season import SeasonNotify
 
         buttons.insert(0, turn.button("season.notify.button", SeasonNotify(action="notify")))
+    if (turn.state.get("last_faq") or {}).get("topic") == topic_id:
+        buttons.append(turn.button("faq.unhelpful_button", FaqMiss(topic=topic_id)))
     buttons.append(turn.button("menu.back", BACK))
     turn.say(_answer_text(turn, topic_id), buttons)
 
@@ -134,6 +182,8 @@ async def _act_on_intent(turn: Turn, intent: str) -> None:
         from handlers import status
 
         await status.start(turn)
+    elif intent == DISOWN_INTENT:
+        await disown_answer(turn)
     else:  # greeting, thanks: a short answer, then the way on
         turn.add_topic(intent)
         await menu.show_menu(turn, intro_text=_answer_text(turn, intent))

@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from storage.database import checkpoint_forever, create_engine, make_sessionmaker, upgrade_schema
 from storage.applications import Applications
 from storage.calls import Calls
+from storage.faq_misses import FaqMisses
 from storage.feedback import CsatRequests, Surveys
 from storage.link_failures import LinkFailures
 from storage.repositories import Consultations, Contacts, Journal
@@ -47,6 +48,10 @@ class UnitOfWork:
     @property
     def surveys(self) -> Surveys:
         return Surveys(self.session)
+
+    @property
+    def faq_misses(self) -> FaqMisses:
+        return FaqMisses(self.session)
 
     @property
     def csat_requests(self) -> CsatRequests:

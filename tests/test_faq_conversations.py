@@ -136,3 +136,56 @@ async def test_appeal_leads_into_the_complaint_flow(faq_engine, db):
     topics, _ = await consultation_topics(db, user)
     assert topics == ["appeal"]
     assert client.buttons[0] == "complaint:start"
+
+
+async def faq_misses(db):
+    from sqlalchemy import select
+
+    from storage.faq_misses import FaqMiss
+
+    async with db.sessions() as session:
+        return list(await session.scalars(select(FaqMiss).order_by(FaqMiss.id)))
+
+
+async def test_declined_question_is_kept_with_its_language(faq_engine, db):
+    user = unique_user()
+    client = BotClient(faq_engine, user_id=user)
+    await client.start("ru")
+    await client.send("ипотека для молодых семей какие условия")
+    await client.send("бүгін ауа райы қандай болады")
+    rows = [m for m in await faq_misses(db) if m.text in ("ипотека для молодых семей какие условия",
+                                                          "бүгін ауа райы қандай болады")]
+    assert [(m.kind, m.language, m.channel) for m in rows] == [("declined", "ru", "webchat"),
+                                                              ("declined", "kk", "webchat")]
+    assert rows[0].contact_id is not None and rows[0].consultation_id is not None
+
+
+@pytest.mark.parametrize("disown", ["не то", "button"])
+async def test_disowned_answer_keeps_the_question(faq_engine, db, disown):
+    user = unique_user()
+    client = BotClient(faq_engine, user_id=user)
+    await client.start("ru")
+    question = f"скажите номер колл центра {user[-4:]}"
+    await client.send(question)
+    topics, _ = await consultation_topics(db, user)
+    assert topics == ["contacts"]
+    assert "faqmiss:contacts" in client.buttons
+    if disown == "button":
+        await client.press("faqmiss:contacts")
+    else:
+        await client.send(disown)
+    assert "оператору" in client.text and "menu:operator" in client.buttons
+    rows = [m for m in await faq_misses(db) if m.text == question]
+    assert [(m.kind, m.topic, m.language) for m in rows] == [("disowned", "contacts", "ru")]
+    # Saying it again records nothing more: the question was already kept.
+    await client.send("не то")
+    assert len([m for m in await faq_misses(db) if m.text == question]) == 1
+
+
+async def test_menu_answers_have_no_disown_button(faq_engine, db):
+    client = BotClient(faq_engine, user_id=unique_user())
+    await client.start("en")
+    await client.press("menu:faq")
+    await client.press("faqgroup:programme")
+    await client.press("faq:fee")
+    assert not any(b.startswith("faqmiss:") for b in client.buttons)

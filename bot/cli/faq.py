@@ -1,14 +1,16 @@
-"""`zhasbot faq …` subcommands: match questions from stdin, validate the content."""
+"""`zhasbot faq …` subcommands: match questions from stdin, validate the content, and list
+what people asked that the FAQ could not answer (`misses`)."""
 from __future__ import annotations
 
 import argparse
 import json
 import sys
+from datetime import date, datetime, time, timedelta
 from typing import TextIO
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    """Add the `faq` command (subcommands `match`, `validate`) to the main CLI."""
+    """Add the `faq` command (subcommands `match`, `validate`, `misses`) to the main CLI."""
     faq = subparsers.add_parser("faq", help="FAQ matching and content checks")
     commands = faq.add_subparsers(dest="faq_command", required=True)
 
@@ -25,6 +27,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     validate.add_argument("--strict", action="store_true",
                           help="fail on warnings too (facts the programme has not confirmed)")
     validate.set_defaults(func=run_validate)
+    register_misses(commands)
 
 
 def run_match(args: argparse.Namespace, stdin: TextIO | None = None, stdout: TextIO | None = None) -> int:
@@ -84,4 +87,47 @@ def run_validate(args: argparse.Namespace, stdout: TextIO | None = None) -> int:
           f"{sum(t.kind == 'intent' for t in shown)} intents, "
           f"{sum(len(x) for t in topics for x in t.examples.values())} examples"
           + (f"; {warnings} warning(s)" if warnings else ""), file=stdout)
+    return 0
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
+
+
+def register_misses(commands: argparse._SubParsersAction) -> None:
+    misses = commands.add_parser(
+        "misses", help="questions the bot declined or users disowned, grouped by similarity")
+    misses.add_argument("--from", dest="date_from", type=_date, required=True, help="first day (YYYY-MM-DD)")
+    misses.add_argument("--to", dest="date_to", type=_date, required=True, help="last day, inclusive")
+    misses.add_argument("--format", choices=["md", "csv"], default="md")
+    misses.add_argument("--limit", type=int, default=None, help="only the N most asked groups")
+    misses.set_defaults(func=run_misses)
+
+
+def day_bounds(first: date, last: date, zone) -> tuple[datetime, datetime]:
+    """[first 00:00, the day after last 00:00) in the programme's zone."""
+    return (datetime.combine(first, time(0), zone),
+            datetime.combine(last + timedelta(days=1), time(0), zone))
+
+
+def run_misses(args: argparse.Namespace, stdout: TextIO | None = None) -> int:
+    from bot.cli.support import with_database
+    from faq.misses import missed_groups, render_csv, render_markdown
+
+    stdout = stdout or sys.stdout
+    if args.date_to < args.date_from:
+        print("zhasbot: --to is before --from", file=sys.stderr)
+        return 2
+
+    async def work(db, settings):
+        start, end = day_bounds(args.date_from, args.date_to, settings.zone)
+        async with db.unit_of_work() as uow:
+            return await missed_groups(uow, start, end)
+
+    groups = with_database(work)
+    render = render_csv if args.format == "csv" else render_markdown
+    stdout.write(render(groups, args.limit))
     return 0
