@@ -117,9 +117,8 @@ async def optin(db, user):
 
 
 async def test_open_day_without_a_schedule_offers_to_tell_the_user(faq_engine, db):
-    user = unique_user()
-    client = BotClient(faq_engine, user_id=user)
-    await client.start("kk")
+    user = new_user()
+    client = await started(faq_engine, "kk", user_id=user)
     await client.send("ашық есік күні қашан болады")
     assert "әлі жарияланған жоқ" in client.text and "2023 жылы кездесулер өтті" in client.text
     assert client.buttons[0] == "season:notify"
@@ -129,9 +128,8 @@ async def test_open_day_without_a_schedule_offers_to_tell_the_user(faq_engine, d
 
 
 async def test_appeal_leads_into_the_complaint_flow(faq_engine, db):
-    user = unique_user()
-    client = BotClient(faq_engine, user_id=user)
-    await client.start("ru")
+    user = new_user()
+    client = await started(faq_engine, "ru", user_id=user)
     await client.send("как обжаловать решение технического отбора")
     topics, _ = await consultation_topics(db, user)
     assert topics == ["appeal"]
@@ -148,9 +146,8 @@ async def faq_misses(db):
 
 
 async def test_declined_question_is_kept_with_its_language(faq_engine, db):
-    user = unique_user()
-    client = BotClient(faq_engine, user_id=user)
-    await client.start("ru")
+    user = new_user()
+    client = await started(faq_engine, "ru", user_id=user)
     await client.send("ипотека для молодых семей какие условия")
     await client.send("бүгін ауа райы қандай болады")
     rows = [m for m in await faq_misses(db) if m.text in ("ипотека для молодых семей какие условия",
@@ -162,9 +159,8 @@ async def test_declined_question_is_kept_with_its_language(faq_engine, db):
 
 @pytest.mark.parametrize("disown", ["не то", "button"])
 async def test_disowned_answer_keeps_the_question(faq_engine, db, disown):
-    user = unique_user()
-    client = BotClient(faq_engine, user_id=user)
-    await client.start("ru")
+    user = new_user()
+    client = await started(faq_engine, "ru", user_id=user)
     question = f"скажите номер колл центра {user[-4:]}"
     await client.send(question)
     topics, _ = await consultation_topics(db, user)
@@ -183,8 +179,7 @@ async def test_disowned_answer_keeps_the_question(faq_engine, db, disown):
 
 
 async def test_menu_answers_have_no_disown_button(faq_engine, db):
-    client = BotClient(faq_engine, user_id=unique_user())
-    await client.start("en")
+    client = await started(faq_engine, "en")
     await client.press("menu:faq")
     await client.press("faqgroup:programme")
     await client.press("faq:fee")

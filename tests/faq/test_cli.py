@@ -52,9 +52,9 @@ def test_validate_command(tmp_path):
 def _programme_with(tmp_path, phone_unconfirmed: bool):
     import yaml
 
-    from core.programme import DEFAULT_PROGRAMME_FILE
+    from core.programme import default_programme_file
 
-    data = yaml.safe_load(DEFAULT_PROGRAMME_FILE.read_text(encoding="utf-8"))
+    data = yaml.safe_load(default_programme_file().read_text(encoding="utf-8"))
     if not phone_unconfirmed:
         data.pop("unconfirmed", None)
         data["facts"]["phone"] = "+7 701 111 22 33"

@@ -71,7 +71,8 @@ def test_declined_result_still_offers_likely_topics():
     offered = [topic for topic, _score in result.alternatives]
     assert 1 <= len(offered) <= 3
     assert offered[0] == "grant_amount"
-    assert set(offered) <= {"grant_amount", "funding_rules", "fee", "project_ideas", "about", "selection"}
+    assert set(offered) <= {"grant_amount", "funding_rules", "fee", "project_ideas", "about", "selection",
+                            "past_results"}
     scores = [score for _topic, score in result.alternatives]
     assert scores == sorted(scores, reverse=True) and result.score == scores[0]
 
