@@ -18,7 +18,6 @@ from handlers import interrupts, menu
 from handlers.routing import Flow
 from handlers.turn import Turn
 from handoff.call_centre import default_call_centre
-from storage.types import utcnow
 
 log = logging.getLogger(__name__)
 
