@@ -97,6 +97,14 @@ def group_misses(misses: Iterable[Miss], similar: int = SIMILAR) -> list[MissGro
     return sorted(groups, key=lambda g: (-g.count, order[id(g)]))
 
 
+def day_bounds(first, last, zone):
+    """[first 00:00, the day after last 00:00) in `zone`: the misses of whole local days."""
+    from datetime import datetime, time, timedelta
+
+    return (datetime.combine(first, time(0), zone),
+            datetime.combine(last + timedelta(days=1), time(0), zone))
+
+
 async def missed_groups(uow, start, end, *, similar: int = SIMILAR) -> list[MissGroup]:
     """Groups of the misses recorded in [start, end) not yet added to a topic."""
     return group_misses(await uow.faq_misses.between(start, end), similar)

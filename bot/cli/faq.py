@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from datetime import date, datetime, time, timedelta
+from datetime import date
 from typing import TextIO
 
 
@@ -107,15 +107,9 @@ def register_misses(commands: argparse._SubParsersAction) -> None:
     misses.set_defaults(func=run_misses)
 
 
-def day_bounds(first: date, last: date, zone) -> tuple[datetime, datetime]:
-    """[first 00:00, the day after last 00:00) in the programme's zone."""
-    return (datetime.combine(first, time(0), zone),
-            datetime.combine(last + timedelta(days=1), time(0), zone))
-
-
 def run_misses(args: argparse.Namespace, stdout: TextIO | None = None) -> int:
     from bot.cli.support import with_database
-    from faq.misses import missed_groups, render_csv, render_markdown
+    from faq.misses import day_bounds, missed_groups, render_csv, render_markdown
 
     stdout = stdout or sys.stdout
     if args.date_to < args.date_from:

@@ -14,12 +14,11 @@ from datetime import date, timedelta
 
 from aiohttp import web
 
-from bot.cli.faq import day_bounds
 from bot.console.routes import FORM, OPERATOR, Console
 from core.privacy import mask_text
 from faq.content import DEFAULT_TOPICS_DIR, LANGS
 from faq.editing import EditError, add_example, topic_choices
-from faq.misses import missed_groups
+from faq.misses import day_bounds, missed_groups
 from faq.season import answer_facts, unconfirmed_facts
 from storage.tickets import Audit
 from storage.types import utcnow
