@@ -112,8 +112,8 @@ def run_misses(args: argparse.Namespace, stdout: TextIO | None = None) -> int:
     from faq.misses import day_bounds, missed_groups, render_csv, render_markdown
 
     stdout = stdout or sys.stdout
-    if args.date_to < args.date_from:
-        print("zhasbot: --to is before --from", file=sys.stderr)
+    if args.date_to < args.date_from or not (2000 <= args.date_from.year and args.date_to.year <= 2100):
+        print("zhasbot: --from must not be after --to, both in 2000–2100", file=sys.stderr)
         return 2
 
     async def work(db, settings):

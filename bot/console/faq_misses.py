@@ -34,6 +34,9 @@ def _dates(source) -> tuple[date, date] | None:
         end = date.fromisoformat(str(source.get("to") or today.isoformat()))
     except ValueError:
         return None
+    # Whole local days are turned into UTC bounds: years at the ends of the calendar overflow.
+    if not (2000 <= start.year and end.year <= 2100):
+        return None
     return (start, end) if start <= end and end - start <= timedelta(days=3660) else None
 
 
