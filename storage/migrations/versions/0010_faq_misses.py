@@ -1,7 +1,7 @@
 """faq_misses: questions the FAQ declined or users disowned, for editors
 
-Revision ID: 0008_faq_misses
-Revises: 0007_security
+Revision ID: 0010_faq_misses
+Revises: 0009_withdrawn_tickets
 Create Date: 2026-11-29
 """
 from __future__ import annotations
@@ -11,8 +11,8 @@ from alembic import op
 
 import storage.types
 
-revision = "0008_faq_misses"
-down_revision = "0007_security"
+revision = "0010_faq_misses"
+down_revision = "0009_withdrawn_tickets"
 branch_labels = None
 depends_on = None
 
