@@ -8,8 +8,9 @@ from typing import Any, Callable
 
 from bot.settings import SettingsError
 from core.i18n import MissingTranslation, Translator
-from core.season import today_in_programme_zone
-from faq.content import ContentError, answer_facts, render_answer, render_fact
+from faq.content import ContentError, render_answer, render_fact
+from faq.season import answer_facts
+from handoff.call_centre import default_call_centre
 from notify.texts import status_text
 from storage.applications import Application
 from storage.types import utcnow
@@ -21,17 +22,20 @@ DEFAULT_PROMPTS_DIR = Path("data") / "voice-prompts"
 
 
 def build_prompts(settings, translator: Translator, programme: dict[str, Any],
-                  clock: Callable[[], datetime] = utcnow) -> Prompts:
-    facts = programme.get("facts") or {}
+                  clock: Callable[[], datetime] = utcnow, call_centre=None) -> Prompts:
+    call_centre = call_centre or default_call_centre()
+
+    def facts_now() -> dict[str, Any]:
+        # As the bot answers: the season's facts, today's window/draw/results sentences and
+        # the call centre's hours ("open now / back at …") for this moment.
+        return answer_facts(programme, clock(), call_centre, translator)
 
     def info_text(topic: str, lang: str) -> str:
-        # As the bot answers: the season's facts plus today's window/draw/results sentences.
-        today = today_in_programme_zone(clock())
-        return render_answer(topic, lang, answer_facts(programme, today, translator, (lang,)))
+        return render_answer(topic, lang, facts_now())
 
     return Prompts(
         load_voice_config(settings.voice_path), translator, info_text=info_text,
-        facts_text=lambda name, lang: render_fact(facts[name], lang),
+        facts_text=lambda name, lang: render_fact(facts_now()[name], lang),
         recordings=settings.voice_prompts_dir or DEFAULT_PROMPTS_DIR,
     )
 
@@ -47,7 +51,7 @@ def build_voice_line(settings, db, services) -> VoiceLine:
     translator = services.translator
     try:
         clock = Clock()
-        prompts = build_prompts(settings, translator, services.programme, clock)
+        prompts = build_prompts(settings, translator, services.programme, clock, services.call_centre)
         line = build_line(settings)
         # Every prompt rendered once at start-up: an unknown FAQ topic or a missing text stops the
         # bot here, with its name, rather than in the middle of someone's call.

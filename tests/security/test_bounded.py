@@ -49,7 +49,7 @@ async def test_webchat_long_poll_state_is_freed(tmp_path):
                     assert response.status == 200
         gc.collect()
         webchat = app.channels[Channel.webchat]
-        assert len(webchat._waiters) == 0  # noqa: SLF001
+        assert len(webchat.wakeups._watches) == 0  # noqa: SLF001 — no watch outlives its poll
 
 
 async def test_wal_is_truncated_and_files_are_private(tmp_path):

@@ -5,13 +5,15 @@ from datetime import date
 import pytest
 
 from core.programme import load_programme
-from faq.content import answer_facts, render_answer
+from faq.content import render_answer
+from faq.season import answer_facts
+from handoff.call_centre import default_call_centre
 from tests.conftest import translator
 from fakes.twilio_sign import signed_post_params
 from storage.applications import Application
 from storage.calls import Call
 from storage.tickets import Ticket
-from tests.voice.conftest import (CALLER, INDEPENDENCE_DAY, LINE, MONDAY_NIGHT, Twilio, callback_tickets,
+from tests.voice.conftest import (CALLER, INDEPENDENCE_DAY, LINE, MONDAY_MORNING, MONDAY_NIGHT, Twilio, callback_tickets,
                                   phone_consultations, phone_contact, rows, said, the_call)
 from voice.prompts import speakable
 
@@ -46,7 +48,8 @@ async def test_language_choice_then_information_read_from_the_faq_with_season_fa
     assert "Как подать заявку и сроки — нажмите 1" in said(menu)
     assert "Связаться с оператором — нажмите 0" in said(menu)
     info = await call.press(menu, "1")
-    facts = answer_facts(load_programme(), date(2026, 11, 30), translator())  # as the bot answers that day
+    # As the bot answers at that moment (season sentences and the call centre's hours).
+    facts = answer_facts(load_programme(), MONDAY_MORNING, default_call_centre(), translator())
     expected = speakable(render_answer("how_to_apply", "ru", facts))
     assert expected in said(info)
     assert "22 октября 2026" in said(info)  # the deadline, from config/programme.yaml
@@ -132,7 +135,7 @@ async def test_outside_hours_voicemail_opens_a_callback_ticket_confirmed_by_sms(
     menu = await call.press(await call.ring(), "2")
     closed = await call.press(menu, "0")
     assert closed.find("Dial") is None
-    assert "Сейчас колл-центр не работает. Мы работаем по рабочим дням с 9:00 до 18:00." in said(closed)
+    assert "Сейчас колл-центр не работает. Мы работаем по рабочим дням (понедельник–пятница) с 9:00 до 18:00" in said(closed)
     assert "вы соглашаетесь, что запись сохранят только для ответа" in said(closed)  # consent before recording
     record = closed.find("Record")
     assert record.get("action") == bot.public + "/webhooks/twilio/voice/voicemail"
