@@ -40,6 +40,7 @@ from zoneinfo import ZoneInfo
 start = time.perf_counter()
 url, job, out = sys.argv[1], sys.argv[2], Path(sys.argv[3])
 from storage.unit_of_work import Database
+from core.clock import default_zone
 zone = default_zone()
 async def main():
     db = Database(url)
