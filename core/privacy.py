@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from datetime import date
+from functools import lru_cache
 
 __all__ = ["mask_personal", "mask_iins", "mask_birth_dates", "mask_phone", "mask_phones", "mask_name",
            "mask_text", "DATE_MASK"]
@@ -62,6 +63,9 @@ _WRITTEN = [
 
 # Phone numbers: +7 701 234 56 78, 8 (701) 234-56-78, whatsapp:+77012345678, 77012345678.
 _PHONE = re.compile(r"(?<![0-9])(\+?[0-9][0-9\-\s().]{8,16}[0-9])(?![0-9])")
+
+
+_ANY_DIGIT = re.compile(r"\d")  # any Unicode decimal digit, as _ascii_digits converts
 
 
 def _ascii_digits(text: str) -> str:
@@ -176,11 +180,29 @@ def mask_name(name: str | None) -> str:
 def mask_personal(text: str | None, *, phones: bool = False, today: date | None = None) -> str:
     """IINs and possible birth dates masked (and phone numbers with `phones=True`)."""
     text = text or ""
+    if len(text) <= _CACHED_TEXT_MAX:
+        # Every bot answer is journaled through here and the same few hundred answers repeat
+        # all day: remembering them keeps masking off the per-message cost.
+        return _mask_personal_cached(text, phones, today or date.today())
+    return _mask_personal(text, phones, today or date.today())
+
+
+_CACHED_TEXT_MAX = 4096
+
+
+@lru_cache(maxsize=2048)
+def _mask_personal_cached(text: str, phones: bool, today: date) -> str:
+    return _mask_personal(text, phones, today)
+
+
+def _mask_personal(text: str, phones: bool, today: date) -> str:
+    if not _ANY_DIGIT.search(text):
+        return text  # IINs, dates and phone numbers all need digits
     digits_text = _ascii_digits(text)
     iins = _iin_spans(text, digits_text)
     masked = _replace_spans(text, iins)
     # Dates are looked for after the IINs are gone (an IIN's digits are no date).
-    masked = _replace_spans(masked, _date_spans(_ascii_digits(masked), today or date.today()))
+    masked = _replace_spans(masked, _date_spans(_ascii_digits(masked), today))
     return mask_phones(masked) if phones else masked
 
 

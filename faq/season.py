@@ -293,6 +293,29 @@ def answer_facts(
     return facts
 
 
+_RECENT_FACTS: dict[tuple, tuple] = {}
+_RECENT_FACTS_MAX = 8
+
+
+def answer_facts_now(programme: Mapping[str, Any], now: dt.datetime, call_centre: CallCentreView | None,
+                     translator: Any) -> Mapping[str, Any]:
+    """`answer_facts()` for `now`'s minute, remembered: every FAQ answer needs the facts, and
+    building them (dates in three languages, the call centre's calendar) costs more than the
+    rest of the answer. Nothing in them changes within a minute: dates change by the day and
+    the call centre opens and closes on whole minutes. Read-only: callers share the mapping."""
+    minute = now.replace(second=0, microsecond=0)
+    key = (id(programme), id(call_centre), id(translator), minute)
+    hit = _RECENT_FACTS.get(key)
+    # The objects are kept with the facts: an id is only unique while its object lives.
+    if hit is not None and hit[0] is programme and hit[1] is call_centre and hit[2] is translator:
+        return hit[3]
+    facts = answer_facts(programme, minute, call_centre, translator)
+    if len(_RECENT_FACTS) >= _RECENT_FACTS_MAX:
+        _RECENT_FACTS.pop(next(iter(_RECENT_FACTS)))
+    _RECENT_FACTS[key] = (programme, call_centre, translator, facts)
+    return facts
+
+
 def unconfirmed_facts(programme: Mapping[str, Any]) -> dict[str, Any]:
     """Facts the programme has not confirmed yet: name → the value config still holds."""
     facts = programme.get("facts") or {}

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 
 from faq.content import ContentError, get_topic, render_answer, shipped_groups, shipped_topics
-from faq.season import answer_facts, next_season_pending
+from faq.season import answer_facts_now, next_season_pending
 
 from core.messages import Button
 from core.payloads import MenuChoice, MenuItem, Payload
@@ -56,8 +56,8 @@ def _now(turn: Turn):
 
 def _answer_text(turn: Turn, topic_id: str) -> str:
     # Facts for this moment: the tense of the season's stages, "open now / back at …".
-    facts = answer_facts(turn.services.programme, _now(turn),
-                         turn.services.call_centre or default_call_centre(), turn.services.translator)
+    facts = answer_facts_now(turn.services.programme, _now(turn),
+                             turn.services.call_centre or default_call_centre(), turn.services.translator)
     return render_answer(topic_id, turn.lang, facts)
 
 

@@ -1,6 +1,6 @@
 import logging
 
-from core.privacy import mask_iins, mask_name, mask_phone, mask_text
+from core.privacy import mask_iins, mask_name, mask_personal, mask_phone, mask_text
 from bot.logs import MaskPersonalData
 
 
@@ -25,3 +25,14 @@ def test_log_records_are_masked(caplog):
     with caplog.at_level(logging.INFO, logger="test.privacy"):
         logger.info("user %s sent %s", "+77012345678", "990315300123")
     assert "77012345678" not in caplog.text and "990315300123" not in caplog.text
+
+
+def test_repeated_texts_are_masked_the_same_every_time():
+    text = "Мой ИИН 010203456789, родилась 03.02.2001, тел +7 701 234 56 78"
+    first = mask_personal(text, phones=True)
+    assert "456789" not in first and "03.02.2001" not in first and "234 56 78" not in first
+    assert mask_personal(text, phones=True) == first  # served from the cache
+    assert mask_personal(text) != first  # phones kept without phones=True: another entry
+    assert mask_personal("Сәлем! Құжаттар тізімі: жеке куәлік") == "Сәлем! Құжаттар тізімі: жеке куәлік"
+    arabic_indic = "ИИН ٠١٠٢٠٣٤٥٦٧٨٩"
+    assert mask_personal(arabic_indic) != arabic_indic

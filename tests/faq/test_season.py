@@ -6,7 +6,7 @@ import pytest
 from core.programme import load_programme
 from faq.content import render_answer
 from faq.dates import format_range
-from faq.season import answer_facts, next_season_pending, tense
+from faq.season import answer_facts, answer_facts_now, next_season_pending, tense
 from handoff.call_centre import default_call_centre
 from tests.conftest import translator
 
@@ -97,3 +97,21 @@ def test_complaint_time_comes_from_the_sla():
     sla = int(default_call_centre().sla_hours["complaint"])
     assert f"в течение {sla} рабочих часов" in render_answer("complaint", "ru", facts)
     assert f"{sla} жұмыс сағаты ішінде" in render_answer("appeal", "kk", facts)
+
+
+def test_facts_remembered_for_the_minute_change_with_it():
+    """answer_facts_now() serves each FAQ answer of a minute from one computation, and the
+    call centre's "open now / closed" still flips on the closing minute."""
+    programme, call_centre, tr = load_programme(), default_call_centre(), translator()
+    zone = call_centre.hours.zone
+    closes = call_centre.hours.closes
+    before = dt.datetime(2026, 11, 25, closes.hour - 1, 59, 59, tzinfo=zone)  # a Wednesday
+    at_close = before + dt.timedelta(seconds=1)
+    first = answer_facts_now(programme, before, call_centre, tr)
+    assert answer_facts_now(programme, before - dt.timedelta(seconds=30), call_centre, tr) is first
+    assert dict(first) == answer_facts(programme, before, call_centre, tr)
+    after = answer_facts_now(programme, at_close, call_centre, tr)
+    assert after["call_centre_now"] != first["call_centre_now"]
+    assert dict(after) == answer_facts(programme, at_close, call_centre, tr)
+    # Another programme object (a reloaded config) is never served the old facts.
+    assert answer_facts_now(load_programme(), before, call_centre, tr) is not first
