@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 import math
+from array import array
 from collections import OrderedDict, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -125,6 +126,35 @@ class _Doc:
     text: str
 
 
+class _Postings:
+    """Feature → [(item, weight)], packed into flat arrays.
+
+    The index has ~150,000 postings; as Python tuples they took ~20 MB of every bot
+    process, as arrays ~2 MB. Reading them back yields the same floats in the same order,
+    so scores do not change."""
+
+    def __init__(self, rows: dict[str, int], row_of: array, items: array, weights: array) -> None:
+        """`rows` numbers the features; postings come as three parallel arrays (the feature's
+        row, the item, the weight), in any order of rows and in item order within a row."""
+        order = np.argsort(np.frombuffer(row_of, dtype=np.int32), kind="stable")
+        counts = np.bincount(np.frombuffer(row_of, dtype=np.int32), minlength=len(rows))
+        self._row = rows
+        self._offsets = array("l", np.concatenate(([0], np.cumsum(counts))).astype(np.int64).tobytes())
+        self._items = array("i", np.frombuffer(items, dtype=np.int32)[order].tobytes())
+        self._weights = array("d", np.frombuffer(weights, dtype=np.float64)[order].tobytes())
+
+    def get(self, feature: str) -> "zip[tuple[int, float]] | tuple[()]":
+        row = self._row.get(feature)
+        if row is None:
+            return ()
+        start, end = self._offsets[row], self._offsets[row + 1]
+        return zip(self._items[start:end], self._weights[start:end])
+
+    def count(self, feature: str) -> int:
+        row = self._row.get(feature)
+        return 0 if row is None else self._offsets[row + 1] - self._offsets[row]
+
+
 class Matcher:
     """Built once at start-up from the topics; `match` is then cheap and never raises."""
 
@@ -181,29 +211,43 @@ class Matcher:
                     texts.append(topic.title[lang])
                 docs.extend(_Doc(topic.id, text) for text in texts)
         self._doc_tokens = {d.text: self._tokens(d.text) for d in docs}
-        doc_features = [_features(self._doc_tokens[d.text]) for d in docs]
+        # Two passes over the examples' features (document frequencies, then weights), each
+        # computed again rather than all kept at once: every bot process builds this index,
+        # and holding them all tripled its peak memory.
         df: dict[str, int] = defaultdict(int)
-        for feats in doc_features:
-            for f in feats:
+        for doc in docs:
+            for f in _features(self._doc_tokens[doc.text]):
                 df[f] += 1
         n_docs = len(docs)
         self._idf = {f: math.log((1 + n_docs) / (1 + c)) + 1.0 for f, c in df.items()}
         self._unknown_idf = math.log(1 + n_docs) + 1.0
-        self._postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
+        rows: dict[str, int] = {}
+        row_of, items, weights = array("i"), array("i"), array("d")
         centroids: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
-        for i, feats in enumerate(doc_features):
-            vec = {f: _tf(c) * self._idf[f] for f, c in feats.items()}
+        for i, doc in enumerate(docs):
+            vec = {f: _tf(c) * self._idf[f] for f, c in _features(self._doc_tokens[doc.text]).items()}
             norm = math.sqrt(sum(v * v for v in vec.values())) or 1.0
+            centroid = centroids[doc.topic]
             for f, v in vec.items():
-                self._postings[f].append((i, v / norm))
-                centroids[docs[i].topic][f] += v / norm
+                row_of.append(rows.setdefault(f, len(rows)))
+                items.append(i)
+                weights.append(v / norm)
+                centroid[f] += v / norm
+        self._postings = _Postings(rows, row_of, items, weights)
+        del row_of, items, weights
         # Topic centroids smooth the nearest-neighbour score: one lucky short example
         # should not outweigh a topic whose examples agree with the question overall.
-        self._centroid_postings: dict[str, list[tuple[str, float]]] = defaultdict(list)
-        for topic, vec in centroids.items():
+        self._centroid_topics = list(centroids)
+        rows = {}
+        row_of, items, weights = array("i"), array("i"), array("d")
+        for index, vec in enumerate(centroids.values()):
             norm = math.sqrt(sum(v * v for v in vec.values())) or 1.0
             for f, v in vec.items():
-                self._centroid_postings[f].append((topic, v / norm))
+                row_of.append(rows.setdefault(f, len(rows)))
+                items.append(index)
+                weights.append(v / norm)
+        self._centroid_postings = _Postings(rows, row_of, items, weights)
+        del centroids, row_of, items, weights
         self._doc_topic = [d.topic for d in docs]
         self._max_postings = max(MIN_COMMON_POSTINGS, int(COMMON_FEATURE_SHARE * n_docs))
         self._vocab_words = sorted(
@@ -375,10 +419,9 @@ class Matcher:
         norm = math.sqrt(sum(v * v for v in vec.values())) or 1.0
         doc_scores: dict[int, float] = defaultdict(float)
         for f, v in vec.items():
-            postings = self._postings.get(f)
-            if postings and len(postings) <= self._max_postings:
+            if 0 < self._postings.count(f) <= self._max_postings:
                 weight = v / norm
-                for doc, dv in postings:
+                for doc, dv in self._postings.get(f):
                     doc_scores[doc] += weight * dv
         topic_scores: dict[str, float] = {}
         for doc, score in doc_scores.items():
@@ -388,8 +431,8 @@ class Matcher:
         if CENTROID_WEIGHT:
             centroid_scores: dict[str, float] = defaultdict(float)
             for f, v in vec.items():
-                for topic, cv in self._centroid_postings.get(f, ()):
-                    centroid_scores[topic] += v / norm * cv
+                for index, cv in self._centroid_postings.get(f):
+                    centroid_scores[self._centroid_topics[index]] += v / norm * cv
             nearest = dict(topic_scores)
             topic_scores = {
                 t: (1 - CENTROID_WEIGHT) * s + CENTROID_WEIGHT * centroid_scores.get(t, 0.0)
