@@ -7,17 +7,14 @@ of an application queues a notification to its linked contacts (notify.enqueue).
 """
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
-import re
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
 
 from core.i18n import Translator
 from core.programme import SeasonCalendar
+from core.regions import region_code
+from core.spreadsheet import FileProblem, RowError, columns, fold as _fold, read_rows
 from notify.enqueue import enqueue_status_changes
 from notify.phones import normalise_phone
 from storage.applications import STATUSES, Application, Applications, normalise_number
@@ -38,14 +35,6 @@ HEADERS = {
     "status": ("status", "статус", "мәртебе", "мәртебесі", "күйі", "статусы"),
     "reason": ("reason", "comment", "причина", "комментарий", "причина отказа", "себеп", "себебі", "бас тарту себебі"),
 }
-_HEADER_TO_FIELD = {alias: name for name, aliases in HEADERS.items() for alias in aliases}
-
-REGIONS = {
-    "almaty": ("almaty", "алматы", "г алматы", "город алматы", "алматы қаласы", "алматы қ"),
-    "mangystau": ("mangystau", "mangistau", "мангистау", "мангистауская область", "мангистауская обл",
-                  "маңғыстау", "маңғыстау облысы", "актау", "ақтау"),
-}
-_REGION_ALIASES = {alias: code for code, aliases in REGIONS.items() for alias in aliases}
 
 STATUS_ALIASES = {
     "received": ("received", "принята", "получена", "қабылданды"),
@@ -61,27 +50,6 @@ STATUS_ALIASES = {
     "completed": ("completed", "завершена", "аяқталды"),
 }
 _STATUS_TO_CODE = {alias: code for code, aliases in STATUS_ALIASES.items() for alias in aliases}
-
-# cp1251 is accepted only when every non-ASCII character decodes to Russian Cyrillic or common
-# punctuation: mojibake from another code page fails that test.
-_CP1251_OK = re.compile(r"[А-Яа-яЁёІі№«»–—…’“”\u00a0]")
-
-
-def _fold(text: Any) -> str:
-    return " ".join(re.sub(r"[_\-.:,;()/\\]+", " ", str(text or "")).casefold().split())
-
-
-@dataclass
-class RowError:
-    line: int
-    reason: str
-    field: str | None = None
-    value: str | None = None
-
-    def __str__(self) -> str:
-        where = f"line {self.line}" if self.line else "file"
-        shown = f" ({self.value!r})" if self.value not in (None, "") else ""
-        return f"{where}: {self.reason}{shown}"
 
 
 @dataclass
@@ -124,81 +92,6 @@ class ImportReport:
         ]
 
 
-class FileProblem(Exception):
-    def __init__(self, error: RowError):
-        super().__init__(str(error))
-        self.error = error
-
-
-# --- reading ----------------------------------------------------------------------------
-def decode_csv(data: bytes) -> tuple[str, str]:
-    """(text, encoding): UTF-8 with or without BOM, or cp1251 when clearly Russian text."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        encoding = "utf-8-sig"
-    else:
-        encoding = "utf-8"
-    try:
-        return data.decode(encoding), encoding
-    except UnicodeDecodeError as exc:
-        utf8_error = exc
-    try:
-        text = data.decode("cp1251")
-    except UnicodeDecodeError:
-        text = None
-    if text is not None and encoding == "utf-8":
-        non_ascii = [ch for ch in text if ord(ch) > 127]
-        # Mojibake of another code page mixes Latin and Cyrillic inside one word ("Renйe").
-        mixed = any(re.search(r"[A-Za-z]", word) and re.search(r"[А-Яа-яЁёІі]", word)
-                    for word in re.findall(r"\w+", text))
-        if non_ascii and not mixed and all(_CP1251_OK.match(ch) for ch in non_ascii) and \
-                sum(1 for ch in non_ascii if ch.isalpha()) >= 3:
-            return text, "cp1251"
-    line = data.count(b"\n", 0, utf8_error.start) + 1
-    raise FileProblem(RowError(line, "wrong encoding: the file is not UTF-8 (save it as \"CSV UTF-8\" "
-                                     "or as XLSX) and is not clearly Windows-1251 either"))
-
-
-def _csv_rows(text: str) -> Iterable[tuple[int, list[str]]]:
-    first = next((line for line in text.splitlines() if line.strip()), "")
-    delimiter = max((";", ",", "\t"), key=first.count) if first else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    for row in reader:
-        yield reader.line_num, row
-
-
-def _cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).strip()
-
-
-def _xlsx_rows(data: bytes) -> Iterable[tuple[int, list[str]]]:
-    from openpyxl import load_workbook
-
-    try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-        raise FileProblem(RowError(0, f"not a readable XLSX file ({type(exc).__name__})")) from None
-    try:
-        sheet = workbook.worksheets[0]
-        for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
-            yield number, [_cell(value) for value in row]
-    finally:
-        workbook.close()
-
-
-def read_rows(data: bytes, filename: str) -> tuple[list[tuple[int, list[str]]], str | None]:
-    suffix = Path(filename).suffix.lower()
-    if suffix == ".xlsx" or (suffix != ".csv" and data[:2] == b"PK"):
-        return list(_xlsx_rows(data)), None
-    if suffix in (".xls", ".ods"):
-        raise FileProblem(RowError(0, "unsupported format: save the sheet as XLSX or CSV"))
-    text, encoding = decode_csv(data)
-    return [(line, [cell.strip() for cell in row]) for line, row in _csv_rows(text)], encoding
-
-
 # --- validating -------------------------------------------------------------------------
 @dataclass
 class ParsedRow:
@@ -212,16 +105,7 @@ class ParsedRow:
 
 
 def _columns(header: list[str], line: int) -> dict[str, int]:
-    columns: dict[str, int] = {}
-    for index, title in enumerate(header):
-        name = _HEADER_TO_FIELD.get(_fold(title))
-        if name and name not in columns:
-            columns[name] = index
-    missing = [name for name in REQUIRED if name not in columns]
-    if missing:
-        raise FileProblem(RowError(line, "missing column(s): " + ", ".join(missing)
-                                   + " — expected headers like: application number, name, phone, region, status, reason"))
-    return columns
+    return columns(header, line, HEADERS, REQUIRED, "application number, name, phone, region, status, reason")
 
 
 def status_code(text: str) -> str | None:
@@ -251,8 +135,8 @@ def validate(rows: list[tuple[int, list[str]]]) -> tuple[list[ParsedRow], list[R
         if values.get("status") and status is None:
             row_errors.append(RowError(line, "unknown status (expected one of: " + ", ".join(STATUSES) + ")",
                                        "status", values["status"]))
-        region = _REGION_ALIASES.get(_fold(values.get("region")))
-        if values.get("region") and region is None:
+        region = region_code(values.get("region"))
+        if values.get("region") and region in (None, "unknown"):
             row_errors.append(RowError(line, "unknown region (expected Almaty or Mangystau)", "region", values["region"]))
         reason = values.get("reason") or None
         if status == "tech_rejected" and not reason:
