@@ -13,6 +13,7 @@ from aiohttp import web
 from core.i18n import Translator
 from core.messages import Channel
 from core.privacy import mask_personal
+from core.regions import programme_regions
 from bot.configuration import Configuration, load_configuration
 from bot.console.accounts import Accounts
 from bot.console.throttle import LoginThrottle
@@ -99,7 +100,8 @@ class ZhasBot:
         if app.voice is not None:
             app.voice.messenger = app.messenger  # callback confirmations: the one delivery path
         app.handoff = HandoffService(db, app.messenger, translator, services.call_centre,
-                                     default_language=settings.default_language)
+                                     default_language=settings.default_language,
+                                     regions=programme_regions(config.programme))
         app.accounts = Accounts(db, throttle=LoginThrottle.from_settings(settings),
                                 token_lifetime=timedelta(days=settings.api_token_days))
         if settings.notifications_enabled:

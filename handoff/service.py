@@ -10,17 +10,19 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Awaitable, Callable
+from typing import Awaitable, Callable, Sequence
+from zoneinfo import ZoneInfo
 
 from core.delivery import DeliveryRefused, Messenger, whatsapp_window_open
-from core.i18n import LANGUAGES, Translator
+from core.i18n import Translator
 from core.messages import Button, Channel
 from core.payloads import HandoffAction, MenuChoice, MenuItem
 from core.privacy import mask_personal, mask_phone
+from handoff import phone_log
 from handoff.call_centre import CallCentre
 from handoff.lifecycle import HandoffError, TicketLifecycle
 from handoff.working_hours import sla_state
-from storage.models import Consultation, ConsultationTopic, Contact, Message
+from storage.models import Consultation, Contact, Message
 from storage.tickets import ACTIVE_STATUSES, Audit, Operator, Operators, Ticket
 from storage.types import utcnow
 from storage.unit_of_work import Database
@@ -86,8 +88,10 @@ class TicketDetails(TicketRecord):
 
 class HandoffService:
     def __init__(self, db: Database, messenger: Messenger, translator: Translator, call_centre: CallCentre,
-                 *, default_language: str = "kk", clock: Callable[[], datetime] = utcnow):
+                 *, default_language: str = "kk", clock: Callable[[], datetime] = utcnow,
+                 regions: Sequence[str] = ()):
         self.db = db
+        self.regions = tuple(regions)  # the season's regions (programme.yaml), for logged calls
         self.messenger = messenger
         self.translator = translator
         self.call_centre = call_centre
@@ -95,6 +99,11 @@ class HandoffService:
         self.clock = clock
         self.lifecycle = TicketLifecycle(call_centre)
         self._resolved_hooks: list[ResolvedHook] = []
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The programme's time zone (settings TIMEZONE, carried by the call-centre calendar)."""
+        return self.call_centre.hours.zone
 
     # --- hooks -------------------------------------------------------------------------
     def on_ticket_resolved(self, hook: ResolvedHook) -> ResolvedHook:
@@ -277,40 +286,25 @@ class HandoffService:
 
     # --- phone calls -------------------------------------------------------------------
     async def log_call(self, operator: Operator, *, phone: str, language: str | None, topics: list[str],
-                       notes: str, duration_seconds: int | None, outcome: str | None) -> int:
-        """Journal a phone consultation: a `phone` contact, a closed consultation, one call message."""
-        digits = "".join(ch for ch in phone or "" if ch.isdigit())
-        if not 10 <= len(digits) <= 15:
-            raise HandoffError("invalid", "the phone number must have 10 to 15 digits")
-        phone = "+" + ("7" + digits[1:] if len(digits) == 11 and digits.startswith("8") else digits)
-        if language is not None and language not in LANGUAGES:
-            raise HandoffError("invalid", "language must be kk, ru or en")
-        if duration_seconds is not None and not 0 <= duration_seconds <= 24 * 3600:
-            raise HandoffError("invalid", "duration must be between 0 and 86400 seconds")
-        topics = [t.strip()[:64] for t in topics if t and t.strip()][:20]
+                       notes: str, duration_seconds: int | None, outcome: str | None,
+                       occurred_at: datetime | None = None, region: str | None = None,
+                       age_band: str | None = None) -> int:
+        """Journal a phone consultation: a `phone` contact, a closed consultation, one call message.
+
+        `occurred_at`: when the call began (None: it has just ended); `region`: a season region
+        or unknown; `age_band`: what the caller told, in the grant operator's bands. A bad value
+        raises CallInputError (an `invalid` HandoffError naming the field).
+        """
         now = self.clock()
-        started = now - timedelta(seconds=duration_seconds or 0)
+        call = phone_log.checked(phone_log.PhoneCall(
+            phone=phone, occurred_at=occurred_at, region=region, age_band=age_band, language=language,
+            topics=topics, notes=notes, duration_seconds=duration_seconds, outcome=outcome),
+            regions=self.regions, zone=self.zone, now=now)
         async with self.db.unit_of_work() as uow:
-            contact = await uow.contacts.get_or_create(Channel.phone.value, phone)
-            contact.phone = phone
-            if language and not contact.language:
-                contact.language = language
-            consultation = Consultation(
-                contact_id=contact.id, channel=Channel.phone.value, language=language, opened_at=started,
-                last_activity_at=now, closed_at=now, human_involved=True, outcome=(outcome or "answered")[:64],
-                notes=mask_personal((notes or "").strip()[:4000]) or None, duration_seconds=duration_seconds,
-                topics=[ConsultationTopic(topic=t, position=i) for i, t in enumerate(dict.fromkeys(topics))],
-            )
-            uow.session.add(consultation)
-            await uow.flush()
-            summary = "; ".join(part for part in (
-                f"phone call {duration_seconds // 60} min {duration_seconds % 60} s" if duration_seconds is not None else "phone call",
-                ("topics: " + ", ".join(topics)) if topics else "", mask_personal((notes or "").strip()[:500])) if part)
-            uow.journal.record(contact_id=contact.id, consultation_id=consultation.id, channel=Channel.phone.value,
-                               direction="in", content_type="call", text=summary,
-                               author=f"operator:{operator.name}", created_at=started)
+            consultation = await phone_log.journal_call(uow, call, author=f"operator:{operator.name}", now=now)
             Audit(uow.session).record(actor=operator.name, operator_id=operator.id, action="call_logged",
                                       target=f"consultation:{consultation.id}",
-                                      details={"phone": mask_phone(phone), "duration_seconds": duration_seconds},
+                                      details={"phone": mask_phone(call.phone), "duration_seconds": duration_seconds,
+                                               "occurred_at": consultation.opened_at.isoformat()},
                                       at=now)
             return consultation.id

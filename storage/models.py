@@ -76,6 +76,9 @@ class Consultation(Base):
     # answered | not_understood | handed_off | eligibility:<verdict> | media | … (last wins)
     outcome: Mapped[str | None] = mapped_column(String(64))
     region: Mapped[str | None] = mapped_column(String(32))
+    # A phone call's opened_at is when the call took place (it may be logged days later);
+    # age_band is what the caller told the operator, in the grant operator's bands.
+    age_band: Mapped[str | None] = mapped_column(String(16))
     notes: Mapped[str | None] = mapped_column(Text)
     duration_seconds: Mapped[int | None] = mapped_column(Integer)
     # The last eligibility check in this consultation: eligible | not_eligible |

@@ -2,7 +2,7 @@
 
 Only durations for the ticket percentiles leave the database row by row (one float each,
 already ordered); everything else is counted by the database. A period is [start, end) in
-UTC; consultations count by opened_at, tickets by opened_at, polls by when they were queued,
+UTC; consultations count by opened_at (a phone call's is when it took place), tickets by opened_at, polls by when they were queued,
 notifications by when they were queued.
 """
 from __future__ import annotations
@@ -129,15 +129,18 @@ async def consultations(session: AsyncSession, period: Period) -> dict[str, Any]
 
 async def demographics(session: AsyncSession, period: Period) -> dict[str, Any]:
     """Sex and age band of the unique people who consulted in the period, in the grant
-    operator's bands, from what their eligibility check learned (never the IIN itself).
+    operator's bands, from what their eligibility check learned (never the IIN itself) or,
+    for a caller with no check, the band they told the operator on a call in the period.
 
     One person on two channels counts once when both checks gave the same keyed IIN hash.
     """
-    seen = select(Consultation.contact_id).where(Consultation.opened_at >= period.start,
-                                                 Consultation.opened_at < period.end)
+    c = Consultation
+    seen = (select(c.contact_id, func.max(c.age_band).label("told"))
+            .where(c.opened_at >= period.start, c.opened_at < period.end).group_by(c.contact_id).subquery())
     person = func.coalesce(Contact.iin_hash, cast(Contact.id, String)).label("person")
-    people = (select(person, func.max(Contact.age_band).label("band"), func.max(Contact.sex).label("sex"))
-              .where(Contact.id.in_(seen)).group_by(person).subquery())
+    band = func.coalesce(func.max(Contact.age_band), func.max(seen.c.told)).label("band")
+    people = (select(person, band, func.max(Contact.sex).label("sex"))
+              .join(seen, seen.c.contact_id == Contact.id).group_by(person).subquery())
     bands = dict.fromkeys((*OPERATOR_AGE_BANDS, "unknown"), 0)
     for band, count in await session.execute(select(people.c.band, func.count()).group_by(people.c.band)):
         bands[band if band in bands else "unknown"] += int(count)

@@ -13,6 +13,7 @@ from aiohttp import web
 from bot.console.accounts import Accounts
 from bot.web.inputs import BadInput, read_json
 from bot.console.views import ConsoleViews
+from handoff import phone_log
 from handoff.lifecycle import HandoffError
 from handoff.service import HandoffService
 from storage.tickets import ACTIVE_STATUSES, TicketStatus
@@ -115,16 +116,18 @@ class Api:
         body = request[BODY]
         topics = body.get("topics") or []
         duration = body.get("duration_seconds")
+        texts = ("phone", "occurred_at", "region", "age_band", "language", "notes", "outcome")
         if not isinstance(body.get("phone"), str) or not isinstance(topics, list) \
                 or not all(isinstance(t, str) for t in topics) \
+                or any(body.get(key) is not None and not isinstance(body[key], str) for key in texts) \
                 or (duration is not None and (not isinstance(duration, int) or isinstance(duration, bool))):
-            return _error(400, "expected {phone: str, language?: str, topics?: [str], notes?: str, "
-                               "duration_seconds?: int, outcome?: str}")
-        language = body.get("language")
+            return _error(400, "expected {phone: str, occurred_at?: str, region?: str, age_band?: str, "
+                               "language?: str, topics?: [str], notes?: str, duration_seconds?: int, outcome?: str}")
+        occurred_at = phone_log.occurred_at(body.get("occurred_at"), zone=self.handoff.zone, now=self.handoff.clock())
         consultation_id = await self.handoff.log_call(
-            request[OPERATOR], phone=body["phone"], language=language if isinstance(language, str) else None,
-            topics=topics, notes=str(body.get("notes") or ""), duration_seconds=duration,
-            outcome=str(body["outcome"]) if body.get("outcome") else None)
+            request[OPERATOR], phone=body["phone"], language=body.get("language"), topics=topics,
+            notes=body.get("notes") or "", duration_seconds=duration, outcome=body.get("outcome") or None,
+            occurred_at=occurred_at, region=body.get("region"), age_band=body.get("age_band"))
         return web.json_response({"consultation_id": consultation_id}, status=201)
 
     @authorised(role="manager")

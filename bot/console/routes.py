@@ -25,8 +25,10 @@ from bot.web.inputs import BadInput, read_form
 from core.text import storable
 from core.i18n import LANGUAGES, Translator
 from bot.console.views import ConsoleViews
+from handoff import phone_log
 from handoff.lifecycle import HandoffError
 from handoff.service import HandoffService
+from storage.reporting import OPERATOR_AGE_BANDS
 from storage.tickets import ACTIVE_STATUSES, TicketStatus
 
 if TYPE_CHECKING:
@@ -311,9 +313,12 @@ class Console:
 
     # --- phone calls -------------------------------------------------------------------
     async def _calls_context(self) -> dict[str, Any]:
+        # The call form: the season's regions and the grant operator's age bands to choose from.
+        form = {"regions": self.handoff.regions, "age_bands": OPERATOR_AGE_BANDS,
+                "today": self.handoff.clock().astimezone(self.handoff.zone).date().isoformat()}
         if self.desk is None:
-            return {"line_on": False, "calls": [], "callbacks": []}
-        return {"line_on": True, "calls": await self.desk.today(), "callbacks": await self.desk.callbacks()}
+            return {"line_on": False, "calls": [], "callbacks": [], **form}
+        return {"line_on": True, "calls": await self.desk.today(), "callbacks": await self.desk.callbacks(), **form}
 
     @page()
     async def call_page(self, request: web.Request) -> web.Response:
@@ -375,20 +380,28 @@ class Console:
     @page()
     async def log_call(self, request: web.Request) -> web.StreamResponse:
         form = request[FORM]
-        values = {key: str(form.get(key, "")) for key in ("phone", "language", "topics", "notes",
-                                                          "minutes", "outcome")}
+        values = {key: str(form.get(key, "")) for key in ("phone", "language", "topics", "notes", "minutes",
+                                                          "outcome", "date", "time", "region", "age_band")}
         try:
             minutes = float(values["minutes"].replace(",", ".")) if values["minutes"].strip() else None
             if minutes is not None and not 0 <= minutes <= 24 * 60:  # also refuses inf and nan
                 raise ValueError("minutes out of range")
+            occurred_at = phone_log.occurred_at(values["date"], values["time"], zone=self.handoff.zone,
+                                                now=self.handoff.clock())
             consultation_id = await self.handoff.log_call(
                 request[OPERATOR], phone=values["phone"], language=values["language"] or None,
                 topics=values["topics"].replace(";", ",").split(","), notes=values["notes"],
                 duration_seconds=round(minutes * 60) if minutes is not None else None,
-                outcome=values["outcome"] or None)
+                outcome=values["outcome"] or None, occurred_at=occurred_at, region=values["region"],
+                age_band=values["age_band"])
         except (HandoffError, ValueError) as error:
-            reason = (error.reason if isinstance(error, HandoffError)
-                      else self.translator.t(self.lang(request), "console.error.minutes"))
+            lang = self.lang(request)
+            if isinstance(error, phone_log.CallInputError):
+                reason = self.translator.t(lang, f"console.call.error.{error.why}")
+            elif isinstance(error, HandoffError):
+                reason = error.reason
+            else:
+                reason = self.translator.t(lang, "console.error.minutes")
             return self.render(request, "call.html", status=400, error=reason, values=values, logged=None,
                                notice=None, detail="", **await self._calls_context())
         raise self.redirect(f"/console/calls?logged={consultation_id}")

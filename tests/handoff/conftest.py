@@ -15,6 +15,7 @@ from bot.delivery.messenger import Messenger
 from bot.delivery.window import MessageWindow
 from bot.engine import ConversationEngine
 from core.messages import Channel, Reply, SendOutcome
+from core.regions import programme_regions
 from handoff.service import HandoffService
 from handlers.turn import Services
 from tests.conftest import make_services, translator
@@ -77,7 +78,8 @@ async def env(db):
     channels = {channel: RecordingChannel(channel) for channel in (Channel.webchat, Channel.whatsapp, Channel.telegram)}
     messenger = Messenger(db, Deliverer(db, channels), MessageWindow(default_language="kk"),
                           default_language="kk", clock=clock)
-    handoff = HandoffService(db, messenger, translator(), services.call_centre, default_language="kk", clock=clock)
+    handoff = HandoffService(db, messenger, translator(), services.call_centre, default_language="kk", clock=clock,
+                             regions=programme_regions(services.programme))
     accounts = Accounts(db, clock=clock)
     env = HandoffEnv(db, clock, engine, services, messenger, handoff, accounts, channels)
     for name, role in (("aida", "operator"), ("bolat", "operator"), ("zhanna", "manager")):

@@ -4,7 +4,7 @@ import pytest
 from sqlalchemy import select
 
 from core.messages import Channel
-from storage.models import Consultation
+from storage.models import Consultation, Message
 from storage.tickets import AuditEntry
 from tests.conftest import sqlite_url
 from tests.handoff.conftest import PASSWORD
@@ -118,3 +118,46 @@ async def test_phone_consultation_over_the_api(app):
                        json={"phone": "+7 702 123 45 67", "duration_seconds": "long"}))[0] == 400
     assert (await call(app, "POST", "/api/consultations", token=app.tokens["bolat"],
                        json={"phone": "123"}))[0] == 400
+
+
+async def test_phone_consultation_when_where_and_age(app):
+    """occurred_at defaults to now, takes a past local time (the programme's zone), refuses
+    the future; region is a season region or unknown; the age band one of the grant operator's."""
+    from datetime import datetime, timedelta, timezone
+
+    token = app.tokens["bolat"]
+    before = datetime.now(timezone.utc)
+    status, now_body = await call(app, "POST", "/api/consultations", token=token, json={
+        "phone": "+7 702 123 45 67", "duration_seconds": 60})
+    assert status == 201
+    status, past_body = await call(app, "POST", "/api/consultations", token=token, json={
+        "phone": "8 702 123 45 67", "occurred_at": "2025-03-10T14:30", "region": "mangystau",
+        "age_band": "17–22", "duration_seconds": 300, "topics": ["deadline"]})
+    assert status == 201
+    status, typed_body = await call(app, "POST", "/api/consultations", token=token, json={
+        "phone": "+77021234568", "occurred_at": "11.03.2025 09:05", "region": "unknown", "age_band": "unknown"})
+    assert status == 201
+    async with app.db.sessions() as session:
+        now_call = await session.get(Consultation, now_body["consultation_id"])
+        past = await session.get(Consultation, past_body["consultation_id"])
+        typed = await session.get(Consultation, typed_body["consultation_id"])
+        [message] = list(await session.scalars(select(Message).where(Message.consultation_id == past.id)))
+    assert before - timedelta(seconds=61) <= now_call.opened_at <= datetime.now(timezone.utc)
+    assert now_call.region is None and now_call.age_band is None
+    # 14:30 in Asia/Almaty (UTC+5) is 09:30 UTC; the call ends five minutes later.
+    assert past.opened_at == datetime(2025, 3, 10, 9, 30, tzinfo=timezone.utc)
+    assert past.closed_at == datetime(2025, 3, 10, 9, 35, tzinfo=timezone.utc)
+    assert (past.region, past.age_band, past.contact_id) == ("mangystau", "17-22", now_call.contact_id)
+    assert message.created_at == past.opened_at
+    assert typed.opened_at == datetime(2025, 3, 11, 4, 5, tzinfo=timezone.utc)
+    assert (typed.region, typed.age_band) == (None, None)
+
+    tomorrow = (datetime.now(timezone.utc) + timedelta(days=1)).isoformat()
+    for body, words in (({"occurred_at": tomorrow}, "future"), ({"occurred_at": "31.02.2025 10:00"}, "date"),
+                        ({"occurred_at": "2025-03-10"}, "time"), ({"region": "shymkent"}, "region"),
+                        ({"age_band": "18-24"}, "age_band"), ({"occurred_at": 1741600000}, "expected")):
+        status, error = await call(app, "POST", "/api/consultations", token=token,
+                                   json={"phone": "+7 702 123 45 67", **body})
+        assert status == 400 and words in error["error"], (body, error)
+    async with app.db.sessions() as session:
+        assert len(list(await session.scalars(select(Consultation)))) == 3

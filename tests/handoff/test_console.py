@@ -175,6 +175,34 @@ async def test_phone_call_logged_from_the_console(app, console):
     assert ("aida", "call_logged") in await actions(app)
 
 
+async def test_past_phone_call_with_region_and_age_band_from_the_console(app, console):
+    from datetime import datetime, timezone
+
+    from sqlalchemy import select
+
+    from storage.models import Consultation
+
+    await console.login("aida", PASSWORD)
+    _, page = await console.get("/console/calls")
+    assert 'name="date"' in page and 'name="region"' in page and "Мангистауская область" in page
+    assert "17–22 лет" in page
+    status, body, _ = await console.post("/console/calls", {
+        "phone": "+7 701 000 11 22", "language": "ru", "date": "27.10.2025", "time": "15:40", "region": "almaty",
+        "age_band": "23-27", "minutes": "2", "outcome": "answered"})
+    assert status == 200
+    future = {"phone": "+7 701 000 11 22", "language": "ru", "date": "2099-01-01", "time": "10:00",
+              "region": "almaty", "age_band": "23-27"}
+    status, body, _ = await console.post("/console/calls", future)
+    assert status == 400 and "не может быть в будущем" in body  # the operator's language, not the API's English
+    assert 'value="2099-01-01"' in body  # what was typed stays in the form
+    status, body, _ = await console.post("/console/calls", {**future, "date": "2025-10-27", "time": ""})
+    assert status == 400 and "и время звонка" in body
+    async with app.db.sessions() as session:
+        [call] = list(await session.scalars(select(Consultation)))
+    assert call.opened_at == datetime(2025, 10, 27, 10, 40, tzinfo=timezone.utc)
+    assert (call.region, call.age_band, call.duration_seconds) == ("almaty", "23-27", 120)
+
+
 async def test_manager_page_export_and_roles(app, console):
     await open_ticket(app)
     await console.login("aida", PASSWORD)

@@ -18,11 +18,13 @@ JSON_FIELDS = {
     "/webhooks/telegram": ["update_id", "message"],
     "/api/tickets/{id}/messages": ["text"],
     "/api/tickets/{id}/resolve": ["resolution"],
-    "/api/consultations": ["phone", "language", "topics", "notes", "duration_seconds", "outcome"],
+    "/api/consultations": ["phone", "language", "topics", "notes", "duration_seconds", "outcome", "occurred_at",
+                           "region", "age_band"],
 }
 FORM_FIELDS = {
     "/console/login": ["name", "password", "next"],
-    "/console/calls": ["phone", "language", "topics", "notes", "minutes", "outcome"],
+    "/console/calls": ["phone", "language", "topics", "notes", "minutes", "outcome", "date", "time", "region",
+                       "age_band"],
     "/console/tickets/{id}/reply": ["text"],
     "/console/tickets/{id}/resolve": ["resolution"],
     "/console/manage/operators": ["name", "role", "password"],
