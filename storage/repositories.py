@@ -144,6 +144,25 @@ class Consultations:
             )
         return ids
 
+    async def phone_calls_at(self, calls: Iterable[tuple[str, datetime]]) -> set[tuple[str, datetime]]:
+        """Which of these (phone contact, start) pairs the journal already holds as phone
+        consultations: what a re-imported call log must not add again."""
+        wanted = set(calls)
+        found: set[tuple[str, datetime]] = set()
+        phones = sorted({phone for phone, _ in wanted})
+        if not wanted:
+            return found
+        earliest, latest = min(at for _, at in wanted), max(at for _, at in wanted)
+        for start in range(0, len(phones), 500):
+            rows = await self.session.execute(
+                select(Contact.external_id, Consultation.opened_at)
+                .join(Contact, Contact.id == Consultation.contact_id)
+                .where(Contact.channel == "phone", Consultation.channel == "phone",
+                       Contact.external_id.in_(phones[start:start + 500]),
+                       Consultation.opened_at >= earliest, Consultation.opened_at <= latest))
+            found.update(pair for pair in map(tuple, rows) if pair in wanted)
+        return found
+
 
 class Journal:
     def __init__(self, session: AsyncSession):
