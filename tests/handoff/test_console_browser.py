@@ -68,3 +68,44 @@ async def test_operator_claims_and_replies_in_the_browser(tmp_path):
         async with app.db.sessions() as session:
             ticket = await session.get(Ticket, 1)
         assert ticket.status == "assigned" and ticket.first_reply_at is not None
+
+
+async def test_operator_logs_last_weeks_call_in_the_browser(tmp_path):
+    """The call form as an operator uses it: a date and a time from the pickers, the region
+    and the age band from the lists (labels, not codes); the call lands on its own day."""
+    from datetime import datetime, timezone
+
+    from sqlalchemy import select
+
+    from storage.models import Consultation
+
+    async with running_bot(sqlite_url(tmp_path)) as app:
+        await app.accounts.add("aida", "operator", PASSWORD)
+        async with playwright_api.async_playwright() as pw:
+            browser = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+            try:
+                page = await browser.new_page()
+                page.set_default_timeout(10_000)
+                await page.goto(app.base_url + "/console/login")
+                await page.fill("input[name=name]", "aida")
+                await page.fill("input[name=password]", PASSWORD)
+                await page.click("button[type=submit]")
+                await page.wait_for_url("**/console")
+                await page.goto(app.base_url + "/console/calls")
+                form = page.locator("form[action='/console/calls']")
+                assert await form.locator("input[name=date]").get_attribute("max")  # no date after today
+                await form.locator("input[name=phone]").fill("8 701 555 12 34")
+                await form.locator("input[name=date]").fill("2025-10-27")
+                await form.locator("input[name=time]").fill("15:40")
+                await form.locator("select[name=region]").select_option(label="Мангистауская область")
+                await form.locator("select[name=age_band]").select_option(label="17–22 лет")
+                await form.locator("input[name=minutes]").fill("3")
+                await form.locator("button[type=submit]").click()
+                await page.wait_for_url("**/console/calls?logged=*")
+                await page.locator(".notice.ok").wait_for()
+            finally:
+                await browser.close()
+        async with app.db.sessions() as session:
+            [call] = list(await session.scalars(select(Consultation)))
+    assert call.opened_at == datetime(2025, 10, 27, 10, 40, tzinfo=timezone.utc)  # 15:40 in Almaty
+    assert (call.region, call.age_band, call.duration_seconds) == ("mangystau", "17-22", 180)
