@@ -81,7 +81,12 @@ async def serve_full(api: str, workdir: str, users: int) -> None:
     from storage.models import Contact
 
     setup_logging("WARNING")
-    settings = load_settings(_env_file=None, database_url=f"sqlite+aiosqlite:///{workdir}/bench.db",
+    database_url = f"sqlite+aiosqlite:///{workdir}/bench.db"
+    # Migrated beforehand, as a deployment's `zhasbot db upgrade` does: the bot finds its
+    # schema current, as a restarted worker does, and never loads Alembic.
+    subprocess.run([str(Path(sys.executable).with_name("zhasbot")), "db", "upgrade"], check=True,
+                   env={**os.environ, "DATABASE_URL": database_url}, stdout=subprocess.DEVNULL)
+    settings = load_settings(_env_file=None, database_url=database_url,
                              http_port=0, telegram_bot_token=TOKEN, telegram_api_server=api)
     app = ZhasBot.build(settings)
     await app.db.upgrade()

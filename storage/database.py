@@ -4,13 +4,17 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import re
+from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from sqlalchemy import event
+from sqlalchemy import event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 WAL_SIZE_LIMIT = 8 * 1024 * 1024
@@ -84,7 +88,9 @@ def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
 
 
-def alembic_config() -> Config:
+def alembic_config() -> "Config":
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     return config
@@ -92,6 +98,8 @@ def alembic_config() -> Config:
 
 async def upgrade_schema(engine: AsyncEngine, revision: str = "head") -> None:
     """Apply pending migrations on the app's own engine (Alembic's connection-sharing recipe)."""
+    from alembic import command
+
     config = alembic_config()
 
     def _upgrade(sync_connection) -> None:
@@ -102,10 +110,42 @@ async def upgrade_schema(engine: AsyncEngine, revision: str = "head") -> None:
         await connection.run_sync(_upgrade)
 
 
-async def current_revision(engine: AsyncEngine) -> str | None:
-    from alembic.runtime.migration import MigrationContext
+async def upgrade_if_needed(engine: AsyncEngine) -> bool:
+    """Migrate to the newest revision unless the schema is there already (True: it migrated).
 
+    Alembic (with Mako and Pygments) costs ~11 MB of memory in every process that imports
+    it, and a restart of a worker finds the schema current: it is imported only to migrate."""
+    if await current_revision(engine) == head_revision():
+        return False
+    await upgrade_schema(engine)
+    return True
+
+
+_REVISION_LINE = re.compile(r"""^(down_revision|revision)\b[^=]*=\s*(?:["']([^"']+)["']|None)""", re.MULTILINE)
+
+
+@lru_cache(maxsize=1)
+def head_revision() -> str | None:
+    """The newest migration, read from the migration files as Alembic's ScriptDirectory
+    would (a test checks they agree) without importing Alembic."""
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for path in (MIGRATIONS_DIR / "versions").glob("*.py"):
+        for name, value in _REVISION_LINE.findall(path.read_text(encoding="utf-8")):
+            if value:
+                (revisions if name == "revision" else parents).add(value)
+    heads = revisions - parents
+    if len(heads) > 1:
+        raise RuntimeError(f"migrations have several heads: {sorted(heads)}")
+    return heads.pop() if heads else None
+
+
+async def current_revision(engine: AsyncEngine) -> str | None:
+    """The revision the database is at (Alembic's alembic_version table), None when new."""
     async with engine.connect() as connection:
-        return await connection.run_sync(
-            lambda sync: MigrationContext.configure(sync).get_current_revision()
-        )
+        def read(sync) -> str | None:
+            if not inspect(sync).has_table("alembic_version"):
+                return None
+            return sync.execute(text("SELECT version_num FROM alembic_version")).scalar()
+
+        return await connection.run_sync(read)

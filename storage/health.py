@@ -5,18 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from alembic.script import ScriptDirectory
 from sqlalchemy import func, select, text
 
-from storage.database import alembic_config, current_revision
+from storage.database import current_revision, head_revision
 from storage.models import Message
 from storage.outbox import OutboxMessage
 from storage.tickets import ACTIVE_STATUSES, Ticket
 from storage.unit_of_work import Database
-
-
-def head_revision() -> str | None:
-    return ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 
 async def database_reachable(db: Database) -> bool:

@@ -5,7 +5,7 @@ import asyncio
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from storage.database import checkpoint_forever, create_engine, make_sessionmaker, upgrade_schema
+from storage.database import checkpoint_forever, create_engine, make_sessionmaker, upgrade_if_needed
 from storage.applications import Applications
 from storage.calls import Calls
 from storage.faq_misses import FaqMisses
@@ -112,8 +112,9 @@ class Database:
     def unit_of_work(self) -> "_UnitOfWorkContext":
         return _UnitOfWorkContext(self.sessions, self.write_lock)
 
-    async def upgrade(self) -> None:
-        await upgrade_schema(self.engine)
+    async def upgrade(self) -> bool:
+        """Bring the schema up to date (True: it migrated)."""
+        return await upgrade_if_needed(self.engine)
 
     def start_checkpoints(self) -> asyncio.Task | None:
         if not (self.background_checkpoints and self.dialect == "sqlite"):

@@ -85,3 +85,40 @@ async def test_metrics_token_is_asked_for_when_set(tmp_path):
                 assert response.status == 401
             async with http.get("/metrics", headers={"Authorization": "Bearer scrape-secret-123"}) as response:
                 assert response.status == 200
+
+
+def test_head_revision_read_from_the_files_is_alembics():
+    from alembic.script import ScriptDirectory
+
+    from storage.database import alembic_config, head_revision
+
+    assert head_revision() == ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+async def test_a_current_schema_is_not_migrated_again_and_alembic_stays_unloaded(tmp_path):
+    import subprocess
+    import sys
+    import textwrap
+
+    from storage.unit_of_work import Database
+
+    url = f"sqlite+aiosqlite:///{tmp_path}/bot.db"
+    db = Database(url)
+    try:
+        assert await db.upgrade() is True  # new: migrated
+        assert await db.upgrade() is False  # current: nothing to do
+    finally:
+        await db.dispose()
+    # A restarted worker finds the schema current and never imports Alembic.
+    script = textwrap.dedent(f"""
+        import asyncio, sys
+        from storage.unit_of_work import Database
+        async def main():
+            db = Database({url!r})
+            assert await db.upgrade() is False
+            await db.dispose()
+        asyncio.run(main())
+        print(sorted(m for m in sys.modules if m.split('.')[0] in ('alembic', 'mako')))
+    """)
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
