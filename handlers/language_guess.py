@@ -36,9 +36,10 @@ _FILLER = frozenset(_fold(word) for word in _FILLER_WORDS.split())
 
 def typed_choice(text: str) -> str | None:
     """The language a short message names and asks for, else None."""
-    words = [_fold(w) for w in raw_tokens(text or "")]
-    if not words or len(words) > 4:
-        return None
+    tokens = raw_tokens(text or "")
+    if not tokens or len(tokens) > 4:
+        return None  # asked of every message: most are longer, and folding costs more
+    words = [_fold(w) for w in tokens]
     named = {TYPED_NAMES[w] for w in words if w in TYPED_NAMES}
     rest = [w for w in words if w not in TYPED_NAMES and w not in _FILLER]
     if len(named) == 1 and not rest:
