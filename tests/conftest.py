@@ -36,16 +36,21 @@ async def reset_postgres(url: str) -> None:
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-async def db(request, tmp_path):
-    """The journal database, migrated: SQLite always, PostgreSQL when TEST_DATABASE_URL is set."""
+async def database_url(request, tmp_path):
+    """An empty journal database's URL: SQLite always, PostgreSQL too when TEST_DATABASE_URL is set
+    (row locks, JSON, booleans)."""
     if request.param == "postgresql":
         if not POSTGRES_URL:
             pytest.skip("PostgreSQL path: set TEST_DATABASE_URL=postgresql+asyncpg://… to run it")
         await reset_postgres(POSTGRES_URL)
-        url = POSTGRES_URL
-    else:
-        url = sqlite_url(tmp_path)
-    database = Database(url)
+        return POSTGRES_URL
+    return sqlite_url(tmp_path)
+
+
+@pytest.fixture
+async def db(database_url):
+    """The journal database, migrated."""
+    database = Database(database_url)
     await database.upgrade()
     yield database
     await database.dispose()

@@ -1,22 +1,11 @@
 """/healthz, /readyz and /metrics over real HTTP on loopback."""
 import aiohttp
-import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import text
 
 from core.messages import Channel, Inbound
-from tests.conftest import POSTGRES_URL, reset_postgres, sqlite_url
+from tests.conftest import sqlite_url
 from tests.support.app import running_bot
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-async def database_url(request, tmp_path):
-    if request.param == "postgresql":
-        if not POSTGRES_URL:
-            pytest.skip("PostgreSQL path: set TEST_DATABASE_URL=postgresql+asyncpg://… to run it")
-        await reset_postgres(POSTGRES_URL)
-        return POSTGRES_URL
-    return sqlite_url(tmp_path)
 
 
 def samples(body: str) -> dict[tuple[str, tuple], float]:

@@ -8,7 +8,6 @@ import pytest
 
 from fakes.telegram_api import FakeTelegramAPI
 from fakes.twilio_api import FakeTwilioAPI
-from tests.conftest import POSTGRES_URL, reset_postgres, sqlite_url
 from tests.handoff.console_client import ConsoleClient
 from tests.support.app import running_bot
 
@@ -25,16 +24,6 @@ class Target:
     twilio: FakeTwilioAPI
     telegram: FakeTelegramAPI
     sender: str = ""  # a signed web chat sender, set by tests that need one
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-async def database_url(request, tmp_path):
-    if request.param == "postgresql":
-        if not POSTGRES_URL:
-            pytest.skip("PostgreSQL path: set TEST_DATABASE_URL=postgresql+asyncpg://… to run it")
-        await reset_postgres(POSTGRES_URL)
-        return POSTGRES_URL
-    return sqlite_url(tmp_path)
 
 
 @pytest.fixture

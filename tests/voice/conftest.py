@@ -15,7 +15,6 @@ from fakes.twilio_sign import signed_post_params
 from storage.calls import Call
 from storage.models import Consultation, Contact
 from storage.tickets import Ticket
-from tests.conftest import POSTGRES_URL, reset_postgres, sqlite_url
 from tests.support.app import free_port, running_bot
 
 ALMATY = ZoneInfo("Asia/Almaty")
@@ -54,17 +53,6 @@ def voice_settings(fake, port: int, **overrides):
 def line_settings(request):
     """Overrides of the line's settings for one test (parametrize it with indirect=True)."""
     return getattr(request, "param", {})
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-async def database_url(request, tmp_path):
-    """SQLite always; PostgreSQL too when TEST_DATABASE_URL is set (row locks, JSON, booleans)."""
-    if request.param == "postgresql":
-        if not POSTGRES_URL:
-            pytest.skip("PostgreSQL path: set TEST_DATABASE_URL=postgresql+asyncpg://… to run it")
-        await reset_postgres(POSTGRES_URL)
-        return POSTGRES_URL
-    return sqlite_url(tmp_path)
 
 
 @pytest.fixture
