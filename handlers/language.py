@@ -11,7 +11,7 @@ from __future__ import annotations
 from core.i18n import LANGUAGES
 from core.messages import Button, ContentType
 from core.payloads import MenuChoice, MenuItem, Payload
-from handlers.language_guess import confident_language, typed_choice
+from handlers.language_guess import confident_language, likely_language, typed_choice
 from handlers.routing import Flow, SkipHandler
 from handlers.turn import Turn
 
@@ -60,7 +60,10 @@ async def settle(turn: Turn, *_args: object) -> None:
     inbound = turn.inbound
     known = inbound.language_hint if inbound.language_hint in LANGUAGES else None
     if known is None and inbound.content_type == ContentType.text:
-        known = confident_language(inbound.text)
+        # Once asked, the next typed message settles it by a best guess: a person who
+        # writes on instead of choosing wants an answer, not the picker again.
+        guess = likely_language if turn.state.get("language_asked") else confident_language
+        known = guess(inbound.text)
         if known is not None:
             _set(turn, known)
             turn.say_key("language.detected")
@@ -72,6 +75,7 @@ async def settle(turn: Turn, *_args: object) -> None:
             and inbound.text.strip().lower() != "/start":
         # Answered right after the choice; the engine journaled it already.
         turn.update_state(kept_question=inbound.text[:MAX_KEPT_QUESTION])
+    turn.update_state(language_asked=True)
     await ask_language(turn)
 
 

@@ -70,3 +70,29 @@ def confident_language(text: str) -> str | None:
     ranked = sorted(scores.items(), key=lambda pair: pair[1], reverse=True)
     (best, top), (_, second) = ranked[0], ranked[1]
     return best if top >= 1.5 and top >= 2 * second else None
+
+
+def likely_language(text: str) -> str | None:
+    """A best guess when the words do not say it clearly: asked only after the language
+    picker was shown and the person wrote on instead of choosing (asking again and again
+    loses their questions). Kazakh when a word looks Kazakh, else Russian for Cyrillic and
+    English for Latin; None without letters."""
+    confident = confident_language(text)
+    if confident is not None:
+        return confident
+    scripts = {"cyr": 0, "lat": 0}
+    for word in raw_tokens(text or ""):
+        script = script_of(word)
+        if script in ("cyr", "mixed"):
+            folded = _fold(word)
+            if _KK_LETTERS.search(word) or folded in KK_MARKERS or _KK_PARTICLE.sub("", folded) in KK_MARKERS:
+                return "kk"
+            scripts["cyr"] += 1
+        elif script == "lat":
+            if looks_kazakh_latin(word):
+                return "kk"
+            scripts["lat"] += 1
+    if not any(scripts.values()):
+        return None
+    return "ru" if scripts["cyr"] >= scripts["lat"] else "en"
+

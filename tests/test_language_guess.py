@@ -1,7 +1,7 @@
 """Reading a language from what a young person types."""
 import pytest
 
-from handlers.language_guess import confident_language, typed_choice
+from handlers.language_guess import confident_language, likely_language, typed_choice
 
 
 @pytest.mark.parametrize(("text", "lang"), [
@@ -31,3 +31,12 @@ def test_a_clear_first_message_tells_its_language(text, lang):
 @pytest.mark.parametrize("text", ["ok", "👍", "17", "grant", "ZP-0042"])
 def test_an_unclear_message_tells_nothing(text):
     assert confident_language(text) is None
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("скок денег дают", "ru"), ("грант канша акша", "kk"), ("салем", "kk"), ("grant qansha", "kk"),
+    ("how much money", "en"), ("money pls", "en"), ("1000000?", None), ("🙂", None),
+    ("құжаттар", "kk"),
+])
+def test_likely_language_is_a_best_guess_after_the_picker(text, expected):
+    assert likely_language(text) == expected
