@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from functools import lru_cache
 
 __all__ = ["parse_birth_date", "parse_region", "parse_studying", "parse_yes_no"]
 
@@ -20,6 +21,15 @@ def _clean(text: str | None) -> str:
 
 def _words(text: str) -> list[str]:
     return _WORD.findall(text)
+
+
+_KK_KEYBOARD = str.maketrans("әғқңөұүһі", "агкноуухи")
+
+
+def _fold(text: str) -> str:
+    """Kazakh letters as typed on a Russian keyboard: "манғыстау", "маңгыстау" and
+    "мангыстау" are one word to the person typing, so they are one word here too."""
+    return text.translate(_KK_KEYBOARD)
 
 
 # ---------------------------------------------------------------- yes / no
@@ -42,8 +52,12 @@ _UNSURE = {"знаю", "know", "білмеймін", "билмеймин", "ув
            "может", "мүмкін", "наверное", "шығар", "или", "немесе", "or", "idea"}
 
 
+_YES, _NO, _YES_LEAD, _NO_LEAD, _UNSURE = (
+    {_fold(word) for word in words} for words in (_YES, _NO, _YES_LEAD, _NO_LEAD, _UNSURE))
+
+
 def parse_yes_no(text: str | None) -> bool | None:
-    cleaned = _clean(text).strip(" .!,;)")
+    cleaned = _fold(_clean(text)).strip(" .!,;)")
     if cleaned in _YES:
         return True
     if cleaned in _NO:
@@ -164,7 +178,13 @@ _OTHER = (
 
 
 def _has(words: list[str], stems: tuple[str, ...]) -> bool:
-    return any(word.startswith(stem) for word in words for stem in stems)
+    folded = _folded(stems)
+    return any(_fold(word).startswith(stem) for word in words for stem in folded)
+
+
+@lru_cache(maxsize=None)
+def _folded(stems: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(_fold(stem) for stem in stems))
 
 
 def parse_region(text: str | None) -> str | None:
@@ -210,7 +230,7 @@ def parse_studying(text: str | None) -> str | None:
     part = _has(words, _PART_TIME) or "очно заочн" in " ".join(words)
     full = not part and _has(words, _FULL_TIME)
     # A bare "2" is a numbered option on WhatsApp, not a "no".
-    not_studying = any(phrase in cleaned for phrase in _NOT_STUDYING) or (
+    not_studying = any(phrase in _fold(cleaned) for phrase in _folded(_NOT_STUDYING)) or (
         not cleaned.isdigit() and parse_yes_no(cleaned) is False
     )
     found = [name for name, hit in (("no", not_studying), ("part-time", part),

@@ -119,3 +119,21 @@ def test_studying(text, expected):
 @pytest.mark.parametrize("text", ["", None, "студент", "учусь", "2", "не учусь очно"])
 def test_studying_unsure(text):
     assert parse_studying(text) is None
+
+
+@pytest.mark.parametrize("text, expected", [
+    # Kazakh letters typed, half-typed or not at all (a Russian keyboard): one word to a person.
+    ("манғыстау", "mangystau"), ("маңгыстау облысы", "mangystau"), ("мангыстауда", "mangystau"),
+    ("ақтаудан", "mangystau"), ("жанаозен", "mangystau"), ("жаңаөзенде тұрамын", "mangystau"),
+    ("түркістан", "other"), ("туркистан", "other"),
+])
+def test_region_typed_with_or_without_kazakh_letters(text, expected):
+    assert parse_region(text) == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("арине", True), ("әрине", True), ("Арине, азаматпын", True), ("жок", False), ("жоқ", False),
+    ("билмеймин", None), ("білмеймін", None),
+])
+def test_yes_no_typed_on_a_russian_keyboard(text, expected):
+    assert parse_yes_no(text) is expected
