@@ -1,8 +1,7 @@
 """Phone calls through Twilio Voice: signed webhooks in, TwiML out, SMS and call-backs through REST.
 
-Every webhook is checked with twilio's `RequestValidator` against the public URL Twilio
-called (PUBLIC_BASE_URL + path + query), as for WhatsApp. The answers are TwiML built with
-twilio's own `VoiceResponse`; what to say and do is decided by `voice.service.VoiceLine`.
+Every webhook's signature is checked as WhatsApp's are (bot.channels.twilio_common). The answers
+are TwiML built with twilio's own `VoiceResponse`; what to say and do is decided by `voice.service.VoiceLine`.
 As a delivery channel (`Channel.phone`), a message to a caller goes out as an SMS from the
 line's number — the one delivery path (Messenger) sends callback confirmations through it.
 """
@@ -15,13 +14,13 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 from aiohttp import web
+from multidict import MultiDict
 from twilio.base.exceptions import TwilioRestException
-from twilio.http.async_http_client import AsyncTwilioHttpClient
-from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 from twilio.twiml.voice_response import VoiceResponse
 
 from bot.channels.base import numbered_options
+from bot.channels.twilio_common import TwilioAccount
 from core.i18n import Translator
 from core.messages import Channel, Reply, SendOutcome
 from voice.prompts import Utterance
@@ -45,61 +44,53 @@ def _int(value, default: int = 0) -> int:
         return default
 
 
+def _about_a_call(handler):
+    """`handler(request, form, call_sid)` for a signed webhook; a 400 without a CallSid."""
+    async def checked(request: web.Request, form: MultiDict[str]) -> web.Response:
+        sid = form.get("CallSid", "")
+        if not sid:
+            return web.Response(status=400, text="missing CallSid")
+        return await handler(request, form, sid)
+    return checked
+
+
 class VoiceChannel:
     channel = Channel.phone
 
     def __init__(self, *, account_sid: str, auth_token: str, line: VoiceLine, translator: Translator,
                  public_url, api_base: str | None = None):
-        self.account_sid = account_sid
-        self._auth_token = auth_token
+        self.twilio = TwilioAccount(account_sid=account_sid, auth_token=auth_token, public_url=public_url,
+                                    api_base=api_base)
         self.line = line
         self.translator = translator
         self.public_url = public_url  # callable: path → the URL Twilio calls
-        self.api_base = api_base
-        self.validator = RequestValidator(auth_token)
         self.client: Client | None = None
-        self._http: AsyncTwilioHttpClient | None = None
 
     @property
     def number(self) -> str:
         return self.line.line.number
 
     async def start(self) -> None:
-        self._http = AsyncTwilioHttpClient()
-        self.client = Client(self.account_sid, self._auth_token, http_client=self._http)
-        if self.api_base:
-            self.client.edge = self.client.region = None
-            self.client.api.base_url = self.api_base.rstrip("/")
+        self.client = await self.twilio.start()
 
     async def stop(self) -> None:
         await self.line.drain()
-        if self._http is not None:
-            await self._http.close()
+        await self.twilio.close()
 
     def routes(self) -> list[web.RouteDef]:
-        routes = [web.post(BASE_PATH, self.incoming), web.post(STATUS_PATH, self.status),
-                  web.get(AUDIO_PATH + "/{name}", self.audio)]
-        handlers = {"language": self.language, "menu": self.menu, "dial": self.dial, "whisper": self.whisper,
-                    "voicemail": self.voicemail, "transcription": self.transcription}
-        routes += [web.post(f"{BASE_PATH}/{action}", handlers[action]) for action in ACTIONS]
+        signed = self.twilio.signed
+        routes = [web.post(BASE_PATH, signed(_about_a_call(self.incoming))),
+                  web.post(STATUS_PATH, signed(self.status)), web.get(AUDIO_PATH + "/{name}", self.audio)]
+        handlers = {"language": _about_a_call(self.language), "menu": _about_a_call(self.menu),
+                    "dial": _about_a_call(self.dial), "whisper": self.whisper,
+                    "voicemail": _about_a_call(self.voicemail), "transcription": self.transcription}
+        routes += [web.post(f"{BASE_PATH}/{action}", signed(handlers[action])) for action in ACTIONS]
         return routes
 
     # --- plumbing ----------------------------------------------------------------------
     def url(self, action: str, query: dict[str, str] | None = None) -> str:
         path = f"{BASE_PATH}/{action}" + (f"?{urlencode(query)}" if query else "")
         return self.public_url(path)
-
-    async def _signed_form(self, request: web.Request):
-        """(form, None) if Twilio's signature over it holds, else (None, the error response)."""
-        try:
-            form = await request.post()
-        except (ValueError, UnicodeDecodeError):
-            return None, web.Response(status=400, text="malformed form body")
-        signature = request.headers.get("X-Twilio-Signature", "")
-        url = self.public_url(request.path + (f"?{request.query_string}" if request.query_string else ""))
-        if not signature or not self.validator.validate(url, form, signature):
-            return None, web.Response(status=403, text="invalid Twilio signature")
-        return form, None
 
     def _utter(self, parent, utterance: Utterance) -> None:
         if utterance.audio:
@@ -145,81 +136,42 @@ class VoiceChannel:
         return web.Response(text=str(response), content_type="application/xml")
 
     # --- webhooks ----------------------------------------------------------------------
-    async def incoming(self, request: web.Request) -> web.Response:
-        form, error = await self._signed_form(request)
-        if error is not None:
-            return error
-        sid = form.get("CallSid", "")
-        if not sid:
-            return web.Response(status=400, text="missing CallSid")
+    async def incoming(self, request: web.Request, form: MultiDict[str], sid: str) -> web.Response:
         return self.twiml(await self.line.incoming(sid, form.get("From", "")), sid)
 
-    async def language(self, request: web.Request) -> web.Response:
-        form, error = await self._signed_form(request)
-        if error is not None:
-            return error
-        sid = form.get("CallSid", "")
-        if not sid:
-            return web.Response(status=400, text="missing CallSid")
+    async def language(self, request: web.Request, form: MultiDict[str], sid: str) -> web.Response:
         steps = await self.line.choose_language(sid, form.get("Digits", ""), _int(request.query.get("attempt")))
         return self.twiml(steps, sid)
 
-    async def menu(self, request: web.Request) -> web.Response:
-        form, error = await self._signed_form(request)
-        if error is not None:
-            return error
-        sid = form.get("CallSid", "")
-        if not sid:
-            return web.Response(status=400, text="missing CallSid")
+    async def menu(self, request: web.Request, form: MultiDict[str], sid: str) -> web.Response:
         return self.twiml(await self.line.menu(sid, form.get("Digits", ""), _int(request.query.get("attempt"))), sid)
 
-    async def dial(self, request: web.Request) -> web.Response:
-        form, error = await self._signed_form(request)
-        if error is not None:
-            return error
-        sid = form.get("CallSid", "")
-        if not sid:
-            return web.Response(status=400, text="missing CallSid")
+    async def dial(self, request: web.Request, form: MultiDict[str], sid: str) -> web.Response:
         seconds = _int(form.get("DialCallDuration"), -1)
         steps = await self.line.dial_result(sid, form.get("DialCallStatus", "") or "failed",
                                             seconds if seconds >= 0 else None, _int(request.query.get("attempt")))
         return self.twiml(steps, sid)
 
-    async def whisper(self, request: web.Request) -> web.Response:
-        form, error = await self._signed_form(request)
-        if error is not None:
-            return error
+    async def whisper(self, request: web.Request, form: MultiDict[str]) -> web.Response:
         parent = request.query.get("parent") or form.get("ParentCallSid", "")
         if not parent:
             return web.Response(status=400, text="missing the parent call")
         lang, _caller = await self.line.operator_answered(parent, form.get("To", ""))
         return self.twiml(self.line.whisper(lang))
 
-    async def voicemail(self, request: web.Request) -> web.Response:
-        form, error = await self._signed_form(request)
-        if error is not None:
-            return error
-        sid = form.get("CallSid", "")
-        if not sid:
-            return web.Response(status=400, text="missing CallSid")
+    async def voicemail(self, request: web.Request, form: MultiDict[str], sid: str) -> web.Response:
         seconds = _int(form.get("RecordingDuration"), -1)
         steps = await self.line.voicemail(sid, recording_url=form.get("RecordingUrl", ""),
                                           recording_sid=form.get("RecordingSid"),
                                           seconds=seconds if seconds >= 0 else None)
         return self.twiml(steps, sid)
 
-    async def transcription(self, request: web.Request) -> web.Response:
-        form, error = await self._signed_form(request)
-        if error is not None:
-            return error
+    async def transcription(self, request: web.Request, form: MultiDict[str]) -> web.Response:
         await self.line.transcription(form.get("CallSid", ""), form.get("TranscriptionText", ""),
                                       form.get("TranscriptionStatus", ""))
         return web.Response(status=204)
 
-    async def status(self, request: web.Request) -> web.Response:
-        form, error = await self._signed_form(request)
-        if error is not None:
-            return error
+    async def status(self, request: web.Request, form: MultiDict[str]) -> web.Response:
         sid, status = form.get("CallSid", ""), (form.get("CallStatus") or "").lower()
         if not sid or not status:
             return web.Response(status=400, text="missing CallSid or CallStatus")

@@ -1,8 +1,6 @@
 """WhatsApp through Twilio: signed webhooks in, one attempt at one message out
-(`send_once`, Twilio's async REST client; bot/delivery decides the rest).
-
-Every webhook is checked with twilio's `RequestValidator` against the public URL Twilio
-called (PUBLIC_BASE_URL + path), since behind a proxy the request's own URL differs.
+(`send_once`, Twilio's async REST client; bot/delivery decides the rest). The account's
+client and the webhooks' signature check are bot.channels.twilio_common's.
 """
 from __future__ import annotations
 
@@ -11,15 +9,14 @@ import json
 import logging
 
 from aiohttp import web
+from multidict import MultiDict
 from twilio.base.exceptions import TwilioRestException
-from twilio.http.async_http_client import AsyncTwilioHttpClient
-from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
 from bot.channels.base import numbered_options, split_text
+from bot.channels.twilio_common import TwilioAccount
 from bot.delivery.deliverer import Deliverer
 from bot.engine import ConversationEngine
-from bot.web.inputs import BadInput, read_form
 from core.i18n import Translator
 from core.messages import Channel, ContentType, Inbound, Reply, SendOutcome
 
@@ -63,53 +60,29 @@ class WhatsAppChannel:
     def __init__(self, *, account_sid: str, auth_token: str, whatsapp_from: str,
                  engine: ConversationEngine, delivery: Deliverer, translator: Translator, public_url,
                  api_base: str | None = None):
-        self.account_sid = account_sid
-        self._auth_token = auth_token
+        self.twilio = TwilioAccount(account_sid=account_sid, auth_token=auth_token, public_url=public_url,
+                                    api_base=api_base)
         self.whatsapp_from = whatsapp_from if whatsapp_from.startswith("whatsapp:") else f"whatsapp:{whatsapp_from}"
         self.engine = engine
         self.delivery = delivery
         self.translator = translator
         self.public_url = public_url  # callable: path -> the URL Twilio calls
-        self.api_base = api_base
-        self.validator = RequestValidator(auth_token)
         self.client: Client | None = None
-        self._http: AsyncTwilioHttpClient | None = None
         self._deliveries: set[asyncio.Task] = set()
 
     async def start(self) -> None:
-        # twilio's async HTTP client binds to the running loop, so it is made here.
-        self._http = AsyncTwilioHttpClient()
-        self.client = Client(self.account_sid, self._auth_token, http_client=self._http)
-        if self.api_base:
-            # An edge or region would rewrite the host of the override (twilio's get_hostname).
-            self.client.edge = self.client.region = None
-            self.client.api.base_url = self.api_base.rstrip("/")
+        self.client = await self.twilio.start()
 
     async def stop(self) -> None:
         if self._deliveries:  # status callbacks still being matched
             await asyncio.gather(*self._deliveries, return_exceptions=True)
-        if self._http is not None:
-            await self._http.close()
+        await self.twilio.close()
 
     def routes(self) -> list[web.RouteDef]:
-        return [web.post(INBOUND_PATH, self.receive), web.post(STATUS_PATH, self.status)]
+        signed = self.twilio.signed
+        return [web.post(INBOUND_PATH, signed(self.receive)), web.post(STATUS_PATH, signed(self.status))]
 
-    async def _signed_form(self, request: web.Request, path: str):
-        """The form if Twilio's signature over it holds, else None."""
-        try:
-            form = await read_form(request)
-        except BadInput:
-            return None, web.Response(status=400, text="malformed form body")
-        signature = request.headers.get("X-Twilio-Signature", "")
-        url = self.public_url(path + (f"?{request.query_string}" if request.query_string else ""))
-        if not signature or not self.validator.validate(url, form, signature):
-            return None, web.Response(status=403, text="invalid Twilio signature")
-        return form, None
-
-    async def receive(self, request: web.Request) -> web.Response:
-        form, error = await self._signed_form(request, INBOUND_PATH)
-        if error is not None:
-            return error
+    async def receive(self, request: web.Request, form: MultiDict[str]) -> web.Response:
         sender = form.get("From", "")
         if not sender:
             return web.Response(status=400, text="missing From")
@@ -131,10 +104,7 @@ class WhatsAppChannel:
         self.delivery.deliver_later(replies)
         return web.Response(text=EMPTY_TWIML, content_type="text/xml")
 
-    async def status(self, request: web.Request) -> web.Response:
-        form, error = await self._signed_form(request, STATUS_PATH)
-        if error is not None:
-            return error
+    async def status(self, request: web.Request, form: MultiDict[str]) -> web.Response:
         sid, status = form.get("MessageSid", ""), (form.get("MessageStatus") or "").lower()
         if not sid or status not in DELIVERY_STATUSES:
             return web.Response(status=400, text="missing MessageSid or unknown MessageStatus")
