@@ -12,6 +12,7 @@ import os
 import sys
 
 from bot.cli import contacts, db, eligibility, faq, feedback, journal, notify, operators, serve, voice
+from bot.cli.support import CommandFailed
 from bot.settings import SettingsError
 from core.config import ConfigError
 
@@ -37,6 +38,9 @@ def main(argv: list[str] | None = None) -> int:
         return int(args.func(args) or 0)
     except (SettingsError, ConfigError) as exc:  # a bad setting or config file: one line naming it
         print(f"zhasbot: {exc}", file=sys.stderr)
+        return 2
+    except CommandFailed as exc:
+        print(exc, file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

@@ -2,9 +2,8 @@
 from __future__ import annotations
 
 import argparse
-import sys
 
-from bot.cli.support import with_database
+from bot.cli.support import failing_on, with_database
 
 
 def cmd_upgrade(args: argparse.Namespace) -> int:
@@ -21,11 +20,8 @@ def cmd_backup(args: argparse.Namespace) -> int:
     from storage.backup import BackupError, backup_sqlite
 
     settings = load_settings()
-    try:
+    with failing_on(BackupError, prefix="zhasbot"):
         pages = backup_sqlite(settings.database_url, args.file)
-    except BackupError as exc:
-        print(f"zhasbot: {exc}", file=sys.stderr)
-        return 2
     print(f"backup written to {args.file} ({pages} pages)")
     return 0
 
@@ -40,11 +36,8 @@ def cmd_restore(args: argparse.Namespace) -> int:
         if answer.strip().lower() != "yes":
             print("nothing changed")
             return 1
-    try:
+    with failing_on(BackupError, prefix="zhasbot"):
         restore_sqlite(args.file, settings.database_url)
-    except BackupError as exc:
-        print(f"zhasbot: {exc}", file=sys.stderr)
-        return 2
     print(f"database restored from {args.file}")
     return 0
 

@@ -9,7 +9,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from bot.cli.support import parse_date as _date
+from bot.cli.support import failing_on, parse_date as _date
 
 
 def _run(work):
@@ -111,11 +111,8 @@ def cmd_surveys_send(args: argparse.Namespace) -> int:
                             default_language=settings.default_language)
         return await feedback.send_survey(survey)
 
-    try:
+    with failing_on(SurveyConfigError):
         sent = _run(work)
-    except SurveyConfigError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
     print(f"survey {sent.survey_id}: audience {sent.audience}, queued {sent.queued}, "
           f"already sent before {sent.already} (the running bot's outbox sender delivers them)")
     return 0
@@ -125,12 +122,9 @@ def cmd_surveys_list(args: argparse.Namespace) -> int:
     from bot.settings import load_settings
     from feedback.surveys import SurveyConfigError, load_surveys
 
-    try:
+    with failing_on(SurveyConfigError):
         settings = load_settings()
         catalogue = load_surveys(Path(args.config) if args.config else settings.surveys_path, settings.zone)
-    except SurveyConfigError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
     for survey in catalogue.surveys.values():
         audience = ", ".join(filter(None, ["statuses: " + "/".join(survey.statuses) if survey.statuses else "",
                                            "eligibility checked" if survey.eligibility_checked else ""]))

@@ -6,6 +6,9 @@ import getpass
 import sys
 
 
+from bot.cli.support import failing_on
+
+
 def _run(coroutine_factory):
     from bot.cli.support import with_database
 
@@ -22,11 +25,8 @@ def cmd_add(args: argparse.Namespace) -> int:
         if password != getpass.getpass("again: "):
             print("error: the passwords differ", file=sys.stderr)
             return 2
-    try:
+    with failing_on(AccountError):
         _run(lambda db: Accounts(db).add(args.name, args.role, password))
-    except AccountError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
     print(f"operator {args.name} ({args.role}) added")
     return 0
 
@@ -46,11 +46,8 @@ def cmd_token(args: argparse.Namespace) -> int:
     from bot.console.accounts import AccountError
 
     lifetime = timedelta(days=args.days) if args.days else None
-    try:
+    with failing_on(AccountError):
         token = with_database(lambda db, settings: _accounts(db, settings).issue_token(args.name, lifetime=lifetime))
-    except AccountError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
     # Shown once: only its hash is stored. The previous token stops working.
     print(token)
     return 0
@@ -86,11 +83,8 @@ def cmd_revoke(args: argparse.Namespace) -> int:
     from bot.console.accounts import AccountError, Accounts
 
     token, sessions = not args.sessions_only, not args.token_only
-    try:
+    with failing_on(AccountError):
         ended = _run(lambda db: Accounts(db).revoke(args.name, token=token, sessions=sessions))
-    except AccountError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
     print(f"{args.name}: {ended} ended")
     return 0
 

@@ -3,10 +3,27 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+from contextlib import contextmanager
 from datetime import date
-from typing import Awaitable, Callable, TypeVar
+from typing import Awaitable, Callable, Iterator, TypeVar
 
 T = TypeVar("T")
+
+
+class CommandFailed(Exception):
+    """A failure the person at the terminal can fix: `main()` prints it as one line on stderr
+    and exits with status 2."""
+
+
+@contextmanager
+def failing_on(*errors: type[Exception], prefix: str = "error") -> Iterator[None]:
+    """The command's own errors (`errors`), raised in the block, end it as CommandFailed:
+    `prefix: the error` on stderr, exit status 2. The error classes are the caller's, imported
+    inside its command, so that a group module stays light."""
+    try:
+        yield
+    except errors as exc:
+        raise CommandFailed(f"{prefix}: {exc}") from exc
 
 
 def parse_date(text: str) -> date:
