@@ -2,7 +2,8 @@
 
 Shared by the applications import (notify.importer) and the call-log import
 (handoff.call_import): the file becomes numbered rows of text cells, and every problem is a
-`RowError` with its line, so an import can list all of them and change nothing.
+`RowError` with its line, so an import can list all of them and change nothing
+(`read_valid`); each import's report is an `ImportReport` with its own counts.
 """
 from __future__ import annotations
 
@@ -10,10 +11,13 @@ import csv
 import io
 import re
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping, Sequence, TypeVar
+
+T = TypeVar("T")
+Rows = list[tuple[int, list[str]]]
 
 # cp1251 is accepted only when every non-ASCII character decodes to Russian Cyrillic or common
 # punctuation: mojibake from another code page fails that test.
@@ -42,6 +46,53 @@ class FileProblem(Exception):
     def __init__(self, error: RowError):
         super().__init__(str(error))
         self.error = error
+
+
+@dataclass
+class ImportReport:
+    """What an import did (or, with dry_run or errors, would have done); each import adds its counts."""
+
+    filename: str
+    dry_run: bool
+    rows: int = 0
+    encoding: str | None = None
+    errors: list[RowError] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def summary(self, noun: str, counts: list[str]) -> list[str]:
+        """Every error, or else the file's line (how many `noun`) followed by `counts`."""
+        if self.errors:
+            head = [f"{self.filename}: {len(self.errors)} error(s) — nothing was imported"]
+            return head + [f"  {error}" for error in self.errors]
+        return [f"{self.filename}: {self.rows} {noun} ({self.encoding or 'xlsx'})"
+                + (" — dry run, nothing changed" if self.dry_run else "")] + counts
+
+
+def file_data(path_or_bytes: str | Path | bytes, filename: str | None) -> tuple[bytes, str | None]:
+    """The file's bytes and name: a path's own name unless `filename` is given."""
+    if isinstance(path_or_bytes, (str, Path)):
+        path = Path(path_or_bytes)
+        return path.read_bytes(), filename or path.name
+    return bytes(path_or_bytes), filename
+
+
+def read_valid(data: bytes, report: ImportReport,
+               validate: Callable[[Rows], tuple[Sequence[T], list[RowError]]]) -> Sequence[T] | None:
+    """The file's rows as `validate` reads them, or None when the file or any row is bad: all
+    or nothing, `report.errors` then lists every problem. Fills in `report`'s encoding and
+    row count (good rows and lines with errors)."""
+    try:
+        rows, report.encoding = read_rows(data, report.filename)
+        parsed, errors = validate(rows)
+    except FileProblem as problem:
+        report.errors.append(problem.error)
+        return None
+    report.rows = len(parsed) + len({e.line for e in errors if e.line})
+    report.errors = errors
+    return None if errors else parsed
 
 
 def decode_csv(data: bytes) -> tuple[str, str]:
@@ -107,7 +158,7 @@ def _xlsx_rows(data: bytes) -> Iterable[tuple[int, list[str]]]:
         workbook.close()
 
 
-def read_rows(data: bytes, filename: str) -> tuple[list[tuple[int, list[str]]], str | None]:
+def read_rows(data: bytes, filename: str) -> tuple[Rows, str | None]:
     """The file's rows as (line, cells) and the CSV's encoding (None for XLSX)."""
     suffix = Path(filename).suffix.lower()
     if suffix == ".xlsx" or (suffix != ".csv" and data[:2] == b"PK"):

@@ -11,15 +11,14 @@ Each call counts in the period it took place in (handoff.phone_log).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Sequence
 from zoneinfo import ZoneInfo
 
-from core.i18n import LANGUAGES
 from core.privacy import mask_phone
-from core.spreadsheet import FileProblem, RowError, columns, fold, read_rows
+from core.spreadsheet import ImportReport, RowError, columns, file_data, fold, read_valid
 from handoff import phone_log
 from handoff.phone_log import CallInputError, PhoneCall
 from storage.tickets import Audit
@@ -65,32 +64,16 @@ _DURATION_UNITS = {"s": 1, "sec": 1, "с": 1, "сек": 1, "m": 60, "min": 60, "
 
 
 @dataclass
-class CallImportReport:
-    """What an import did (or, with dry_run or errors, would have done)."""
-
-    filename: str
-    dry_run: bool
-    rows: int = 0
+class CallImportReport(ImportReport):
     created: int = 0
     already_journalled: int = 0
-    encoding: str | None = None
-    errors: list[RowError] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
 
     def lines(self) -> list[str]:
-        if self.errors:
-            head = [f"{self.filename}: {len(self.errors)} error(s) — nothing was imported"]
-            return head + [f"  {error}" for error in self.errors]
         verb = "would be" if self.dry_run else "were"
-        return [
-            f"{self.filename}: {self.rows} calls ({self.encoding or 'xlsx'})"
-            + (" — dry run, nothing changed" if self.dry_run else ""),
+        return self.summary("calls", [
             f"  phone consultations {verb} journalled: {self.created}",
             f"  already in the journal (skipped): {self.already_journalled}",
-        ]
+        ])
 
 
 def duration_seconds(text: str) -> int | None:
@@ -203,22 +186,11 @@ async def import_calls(db: Database, path_or_bytes: str | Path | bytes, filename
     `dry_run` checks and counts without writing. `zone`: the programme's time zone, in which
     the log's dates and times are read; `regions`: the season's regions.
     """
-    if isinstance(path_or_bytes, (str, Path)):
-        path = Path(path_or_bytes)
-        data = path.read_bytes()
-        filename = filename or path.name
-    else:
-        data = bytes(path_or_bytes)
+    data, filename = file_data(path_or_bytes, filename)
     report = CallImportReport(filename=filename or "calls.csv", dry_run=dry_run)
     now = now or utcnow()
-    try:
-        rows, report.encoding = read_rows(data, report.filename)
-        calls, report.errors = validate(rows, regions=regions, zone=zone, now=now)
-    except FileProblem as problem:
-        report.errors.append(problem.error)
-        return report
-    report.rows = len(calls) + len({e.line for e in report.errors if e.line})
-    if report.errors:
+    calls = read_valid(data, report, lambda rows: validate(rows, regions=regions, zone=zone, now=now))
+    if calls is None:
         return report
     async with db.unit_of_work() as uow:
         known = await uow.consultations.phone_calls_at((call.phone, call.occurred_at) for _, call in calls)

@@ -8,13 +8,13 @@ of an application queues a notification to its linked contacts (notify.enqueue).
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from core.i18n import Translator
 from core.programme import SeasonCalendar
 from core.regions import region_code
-from core.spreadsheet import FileProblem, RowError, columns, fold as _fold, read_rows
+from core.spreadsheet import ImportReport as _Report, RowError, columns, file_data, fold as _fold, read_valid
 from notify.enqueue import enqueue_status_changes
 from notify.phones import normalise_phone
 from storage.applications import STATUSES, Application, Applications, normalise_number
@@ -53,43 +53,27 @@ _STATUS_TO_CODE = {alias: code for code, aliases in STATUS_ALIASES.items() for a
 
 
 @dataclass
-class ImportReport:
-    """What an import did (or, with dry_run or errors, would have done)."""
-
-    filename: str
-    dry_run: bool
-    rows: int = 0
+class ImportReport(_Report):
     created: int = 0
     status_changed: int = 0
     details_changed: int = 0
     unchanged: int = 0
     notifications_queued: int = 0
     batch_id: str | None = None
-    encoding: str | None = None
-    errors: list[RowError] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
 
     @property
     def applied(self) -> bool:
         return self.ok and not self.dry_run
 
     def lines(self) -> list[str]:
-        if self.errors:
-            head = [f"{self.filename}: {len(self.errors)} error(s) — nothing was imported"]
-            return head + [f"  {error}" for error in self.errors]
         verb = "would be" if self.dry_run else "were"
-        return [
-            f"{self.filename}: {self.rows} rows ({self.encoding or 'xlsx'})"
-            + (" — dry run, nothing changed" if self.dry_run else ""),
+        return self.summary("rows", [
             f"  new applications {verb} created: {self.created}",
             f"  status changes: {self.status_changed}",
             f"  other details changed: {self.details_changed}",
             f"  unchanged: {self.unchanged}",
             f"  notifications queued: {self.notifications_queued}" + (f" (batch {self.batch_id})" if self.batch_id else ""),
-        ]
+        ])
 
 
 # --- validating -------------------------------------------------------------------------
@@ -168,23 +152,10 @@ async def import_applications(db: Database, path_or_bytes: str | Path | bytes, f
     `dry_run` validates and counts what would change without writing. A new or changed status
     of a linked application queues a notification (batch id in `report.batch_id`).
     """
-    if isinstance(path_or_bytes, (str, Path)):
-        path = Path(path_or_bytes)
-        data = path.read_bytes()
-        filename = filename or path.name
-    else:
-        data = bytes(path_or_bytes)
-    filename = filename or "upload.csv"
-    report = ImportReport(filename=filename, dry_run=dry_run)
-    try:
-        rows, report.encoding = read_rows(data, filename)
-        parsed, errors = validate(rows)
-    except FileProblem as problem:
-        report.errors.append(problem.error)
-        return report
-    report.rows = len(parsed) + len({e.line for e in errors if e.line})
-    report.errors = errors
-    if errors:
+    data, filename = file_data(path_or_bytes, filename)
+    report = ImportReport(filename=filename or "upload.csv", dry_run=dry_run)
+    parsed = read_valid(data, report, validate)
+    if parsed is None:
         return report
 
     now = utcnow()
