@@ -40,15 +40,20 @@ def today_in_programme_zone(now: dt.datetime | None = None) -> dt.date:
     return moment.astimezone(PROGRAMME_ZONE).date()
 
 
-def _date(value: Any, name: str) -> dt.date | None:
+def as_date(value: Any) -> dt.date | None:
+    """A date from YAML (a date, a datetime or an ISO string); None for nothing. ValueError if not a date."""
     if value is None or value == "":
         return None
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, dt.date):
         return value
+    return dt.date.fromisoformat(str(value))
+
+
+def _date(value: Any, name: str) -> dt.date | None:
     try:
-        return dt.date.fromisoformat(str(value))
+        return as_date(value)
     except ValueError:
         raise ValueError(f"calendar.{name}: {value!r} is not a date (YYYY-MM-DD)") from None
 

@@ -23,6 +23,7 @@ from typing import Any, Iterable, Mapping, Protocol
 import yaml
 from babel.dates import format_date
 
+from core.season import as_date as _as_date
 from faq.content import LANGS, PACKAGE_DIR, ContentError, fill_placeholders
 from faq.dates import format_day, format_day_month, format_range
 
@@ -71,16 +72,6 @@ def _text(texts: Mapping[str, Any], *path: str) -> Mapping[str, str]:
     if not isinstance(node, Mapping) or any(lang not in node for lang in LANGS):
         raise ContentError(f"season texts: {'.'.join(path)} needs kk, ru and en")
     return node
-
-
-def _as_date(value: Any) -> dt.date | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    return dt.date.fromisoformat(str(value))
 
 
 def _period(value: Any) -> tuple[dt.date, dt.date] | None:
