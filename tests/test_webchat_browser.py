@@ -1,22 +1,13 @@
 """The chat page in headless Chromium: a session kept in localStorage, nothing sent by itself,
 the conversation restored on reload, and every message shown exactly once."""
-import os
-import shutil
-
-import pytest
 from sqlalchemy import select
 
 from storage.models import Contact, Message
 from tests.conftest import sqlite_url
 from tests.support.app import running_bot
+from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, needs_chromium, playwright_api
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
-
-playwright_api = pytest.importorskip("playwright.async_api", reason="pip install playwright (no browser download needed)")
-pytestmark = pytest.mark.skipif(not (os.path.exists(CHROMIUM) and shutil.which(CHROMIUM)),
-                                reason=f"no system Chromium at {CHROMIUM} (apt-get install chromium)")
+pytestmark = needs_chromium
 
 
 async def inbound_texts(app) -> list[str]:

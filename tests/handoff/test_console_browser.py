@@ -1,23 +1,14 @@
 """End to end in headless Chromium: a Telegram user asks for an operator, an operator logs in,
 claims the ticket, sees the message arrive live, replies, and Telegram receives the reply."""
-import os
-import shutil
-
-import pytest
 
 from storage.tickets import Ticket
 from tests.conftest import sqlite_url
 from fakes.telegram_api import FakeTelegramAPI
 from tests.handoff.conftest import PASSWORD
 from tests.support.app import running_bot
+from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, needs_chromium, playwright_api
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
-
-playwright_api = pytest.importorskip("playwright.async_api", reason="pip install playwright (no browser download needed)")
-pytestmark = pytest.mark.skipif(not (os.path.exists(CHROMIUM) and shutil.which(CHROMIUM)),
-                                reason=f"no system Chromium at {CHROMIUM} (apt-get install chromium)")
+pytestmark = needs_chromium
 
 
 async def test_operator_claims_and_replies_in_the_browser(tmp_path):
