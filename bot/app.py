@@ -110,6 +110,11 @@ class ZhasBot:
             app.notifications = Notifications(settings, db, app.channels, translator, window,
                                               reminders=config.reminders)
             app.notifications.sender.on_outcome = app.metrics.observe_send
+            telegram = app.channels.get(Channel.telegram)
+            if telegram is not None and telegram.mode == "polling":
+                # getUpdates has one consumer: the leader polls, and a new leader takes over.
+                telegram.leader_polls = True
+                app.notifications.add_duty(telegram.start_polling, telegram.stop_polling)
         from feedback.service import Feedback
 
         app.feedback = Feedback(db, translator, surveys=services.surveys, templates=window.templates,

@@ -176,6 +176,10 @@ class TelegramChannel:
         self.dispatcher.include_router(build_router())
         self._poller: asyncio.Task | None = None
         self._stopping = asyncio.Event()
+        self._poll_stop = asyncio.Event()
+        # Several workers: getUpdates allows one consumer, so polling is a leader duty
+        # (bot/delivery/service.py starts and stops it); one process polls from start.
+        self.leader_polls = False
 
     # --- lifecycle --------------------------------------------------------------------
     async def start(self) -> None:
@@ -186,13 +190,27 @@ class TelegramChannel:
         else:
             # Polling and a webhook exclude each other on Telegram's side.
             await self.bot.delete_webhook(drop_pending_updates=False)
-            self._poller = asyncio.create_task(self.poll_forever(), name="telegram-polling")
+            if not self.leader_polls:
+                await self.start_polling()
+
+    async def start_polling(self) -> None:
+        if self.mode != "polling" or (self._poller is not None and not self._poller.done()):
+            return
+        self._poll_stop.clear()
+        self._poller = asyncio.create_task(self.poll_forever(), name="telegram-polling")
+        log.info("telegram: polling getUpdates")
+
+    async def stop_polling(self) -> None:
+        """Stop between batches: a batch being stored finishes; one fetched but not stored is
+        not confirmed, so Telegram gives it to the next poller (the new leader)."""
+        self._poll_stop.set()
+        if self._poller is not None:
+            await asyncio.gather(self._poller, return_exceptions=True)
+            self._poller = None
 
     async def stop(self) -> None:
         self._stopping.set()
-        if self._poller:
-            self._poller.cancel()
-            await asyncio.gather(self._poller, return_exceptions=True)
+        await self.stop_polling()
         await self.bot.session.close()
 
     async def register_commands(self) -> None:
@@ -226,11 +244,19 @@ class TelegramChannel:
         offset: int | None = None
         delay = 1.0
         request_timeout = int((self.bot.session.timeout or 60) + POLL_TIMEOUT)
-        while not self._stopping.is_set():
+        while not (self._stopping.is_set() or self._poll_stop.is_set()):
             try:
-                updates = await self.bot.get_updates(
+                fetch = asyncio.ensure_future(self.bot.get_updates(
                     offset=offset, timeout=POLL_TIMEOUT, allowed_updates=ALLOWED_UPDATES,
-                    request_timeout=request_timeout)
+                    request_timeout=request_timeout))
+                stop = asyncio.ensure_future(self._poll_stop.wait())
+                await asyncio.wait((fetch, stop), return_when=asyncio.FIRST_COMPLETED)
+                stop.cancel()
+                if not fetch.done():
+                    fetch.cancel()
+                    await asyncio.gather(fetch, return_exceptions=True)
+                    return
+                updates = fetch.result()
                 if updates:
                     await self._handle(updates)
                     # Committed: only now may Telegram forget these updates.

@@ -76,6 +76,9 @@ class Pacer:
     def pause(self, seconds: float) -> None:
         self._paused_until = max(self._paused_until, self.clock() + seconds)
 
+    def pause_left(self) -> float:
+        return max(0.0, self._paused_until - self.clock())
+
     @property
     def paused(self) -> bool:
         return self._paused_until > self.clock()

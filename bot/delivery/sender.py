@@ -4,7 +4,7 @@ One loop per channel picks due `queued` rows. For each row, in this order:
 
 1. claim: `queued → sending` (compare-and-set, so two senders never take one row) together
    with its journal row (author "system:notify"), in **one commit of its own, just before the
-   request**;
+   request** (only the wait for the next pacing slot, about 1/rate s, comes between);
 2. one HTTP request (the channel's `send_once`);
 3. record the outcome (`sent`, or back to `queued` with a next attempt time, or a final state)
    in a commit right after the answer.
@@ -31,6 +31,8 @@ configured account rate. 5xx and network errors are retried with exponential bac
 from __future__ import annotations
 
 import asyncio
+import collections
+import contextlib
 import logging
 import os
 import uuid
@@ -55,6 +57,8 @@ from storage.types import utcnow
 from storage.unit_of_work import Database, UnitOfWork
 
 log = logging.getLogger(__name__)
+
+CLAIMS_AHEAD = 2  # rows claimed (committed `sending`) while the one before waits for its slot
 
 
 @dataclass
@@ -133,11 +137,12 @@ class OutboxSender:
         self._loops: list[asyncio.Task] = []
         self._slots = asyncio.Semaphore(self.config.max_in_flight)
         self._wake = asyncio.Event()
-        # The sender's own transactions take turns: on SQLite two writers of one process would
-        # otherwise meet the file lock and sleep in its busy handler, spoiling the pacing.
-        # On SQLite that is the database's process-wide write lock, shared with the
-        # conversation engine, so a broadcast never makes a user's reply wait in SQLite.
-        self._write = self.db.write_lock if self.db.dialect == "sqlite" else asyncio.Lock()
+        # On SQLite the sender's transactions take turns with every other writer of the
+        # process (the database's write lock, shared with the conversation engine): two
+        # writers would otherwise meet the file lock and sleep in its busy handler, spoiling
+        # the pacing, and a broadcast never makes a user's reply wait in SQLite. PostgreSQL
+        # needs no turns: outcomes are recorded concurrently, off the claim-and-pace path.
+        self._write = self.db.write_lock if self.db.dialect == "sqlite" else contextlib.nullcontext()
         self._stopping = asyncio.Event()
 
     # --- lifecycle ------------------------------------------------------------------------
@@ -233,47 +238,74 @@ class OutboxSender:
         dispatched = 0
         soonest = self.config.poll_interval
         pacer = self.pacers.get(channel)
-        for row in rows:
-            if self._stopping.is_set():
-                break
-            wait = self.spacing.ready_in(row.contact_id)
-            shared = self.shared_limits if channel == Channel.telegram else None
-            if wait <= 0 and shared is not None and row.contact_id in contacts:
-                wait = await shared.take_chat(contacts[row.contact_id].external_id)
-            if wait > 0:
-                soonest = min(soonest, wait)
-                continue
-            await self._slots.acquire()
-            self._held.add(row.id)
-            ticket = None
-            try:
-                if pacer is not None:
-                    ticket = await pacer.acquire()
-                if shared is not None:
-                    await shared.acquire()
-                # Paced first, claimed second: a row is `sending` only from just before its
-                # request, so a crash leaves as few ambiguous rows as possible.
-                reply = await self._claim(row, channel, contacts.get(row.contact_id),
-                                          consultations.get(row.contact_id))
-            except asyncio.CancelledError:
-                if ticket is not None:
-                    pacer.cancel(ticket)
+        shared = self.shared_limits if channel == Channel.telegram else None
+        # Claims run a few rows ahead of the pacing: each is a commit of its own, and one
+        # after another they cannot keep up with 30 a second on a loaded database.
+        ahead: collections.deque[tuple[OutboxMessage, asyncio.Task]] = collections.deque()
+        try:
+            for row in rows:
+                if self._stopping.is_set():
+                    break
+                wait = self.spacing.ready_in(row.contact_id)
+                if wait <= 0 and shared is not None and row.contact_id in contacts:
+                    wait = await shared.take_chat(contacts[row.contact_id].external_id)
+                if wait > 0:
+                    soonest = min(soonest, wait)
+                    continue
+                pause = pacer.pause_left() if pacer is not None else 0.0
+                if pause > 0:
+                    # After a 429: claim nothing until the pause is over, so that no row
+                    # waits `sending` (ambiguous if we die) through it.
+                    await asyncio.sleep(pause)
+                await self._slots.acquire()
+                self._held.add(row.id)
+                self.spacing.mark(row.contact_id)  # a second row for this chat waits from now
+                ahead.append((row, asyncio.create_task(
+                    self._claim(row, channel, contacts.get(row.contact_id), consultations.get(row.contact_id)),
+                    name="outbox-claim")))
+                if len(ahead) > CLAIMS_AHEAD:
+                    dispatched += await self._dispatch(*ahead.popleft(), channel, pacer, shared)
+            while ahead:
+                dispatched += await self._dispatch(*ahead.popleft(), channel, pacer, shared)
+        finally:
+            for row, claim in ahead:  # cancelled: claims already made are settled at the next start
                 self._done(row.id)
-                raise
-            except Exception:
-                log.exception("outbox row %s could not be claimed", row.id)
-                reply = None
-            if reply is None:
-                if ticket is not None:
-                    pacer.cancel(ticket)
-                self._done(row.id)
-                continue
-            self.spacing.mark(row.contact_id)
-            task = asyncio.create_task(self._deliver(row, channel, reply, ticket))
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
-            dispatched += 1
         return dispatched, soonest
+
+    async def _dispatch(self, row: OutboxMessage, claim: asyncio.Task, channel: Channel,
+                        pacer: Pacer | None, shared) -> int:
+        """Pace one claimed row and start its request; 1 if it was started."""
+        try:
+            # Claimed first, paced second. A pacing slot is held from its grant until the
+            # answer (see Pacer), so a claim inside it — a commit, slow on a loaded database —
+            # would lower the rate; out here it does not, and a row waits `sending` for only
+            # about CLAIMS_AHEAD + 1 slots (each 1/rate s) before its request.
+            reply = await claim
+        except asyncio.CancelledError:
+            self._done(row.id)
+            raise
+        except Exception:
+            log.exception("outbox row %s could not be claimed", row.id)
+            reply = None
+        if reply is None:
+            self._done(row.id)
+            return 0
+        ticket = None
+        try:
+            if pacer is not None:
+                ticket = await pacer.acquire()
+            if shared is not None:
+                await shared.acquire()  # never raises: an unreachable store means local pacing
+        except asyncio.CancelledError:
+            if ticket is not None:
+                pacer.cancel(ticket)
+            self._done(row.id)  # claimed, never sent: the next start settles it as ambiguous
+            raise
+        self.spacing.mark(row.contact_id)
+        task = asyncio.create_task(self._deliver(row, channel, reply, ticket))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return 1
 
     def _done(self, row_id: int) -> None:
         self._held.discard(row_id)

@@ -1,17 +1,18 @@
-"""The notifications runtime started by ZhasBot.start: leader election, the outbox sender and
-the reminder scheduler (both only in the leader process)."""
+"""The notifications runtime started by ZhasBot.start: leader election, the outbox sender,
+the reminder scheduler and Telegram polling (all only in the leader process)."""
 from __future__ import annotations
 
 import asyncio
 import logging
 from pathlib import Path
+from typing import Awaitable, Callable
 
 from sqlalchemy.engine import make_url
 
 from core.i18n import Translator
 from core.messages import Channel
 from bot.delivery.leader import Leadership, leader_present
-from bot.delivery.shared_limits import SharedTelegramLimits
+from bot.delivery.shared_limits import DatabaseTelegramLimits, SharedTelegramLimits
 from bot.delivery.sender import OutboxSender, SenderConfig
 from bot.delivery.window import MessageWindow
 from storage.unit_of_work import Database
@@ -33,13 +34,16 @@ def sent_log_path(settings) -> Path | None:
     return Path("data") / "outbox-sent.log"
 
 
-def shared_limits(settings) -> SharedTelegramLimits | None:
-    """Telegram's limits in Redis when REDIS_URL is set (several workers), else none."""
-    if not settings.redis_url:
-        return None
-    return SharedTelegramLimits(settings.redis_url, rate=settings.telegram_notify_rate,
-                                per_chat_interval=settings.notify_per_chat_interval,
-                                prefix=settings.redis_key_prefix)
+def shared_limits(settings, db: Database) -> SharedTelegramLimits | DatabaseTelegramLimits | None:
+    """Telegram's limits for several workers: in Redis when REDIS_URL is set, else in
+    PostgreSQL; none on SQLite (one process counts alone)."""
+    if settings.redis_url:
+        return SharedTelegramLimits(settings.redis_url, rate=settings.telegram_notify_rate,
+                                    per_chat_interval=settings.notify_per_chat_interval,
+                                    prefix=settings.redis_key_prefix)
+    if db.dialect == "postgresql":
+        return DatabaseTelegramLimits(db.engine)
+    return None
 
 
 class Notifications:
@@ -57,7 +61,7 @@ class Notifications:
                                        backoff_base=settings.outbox_retry_base_seconds,
                                        poll_interval=settings.outbox_poll_seconds,
                                        ambiguous_policy=settings.outbox_ambiguous_policy),
-                                   shared_limits=shared_limits(settings))
+                                   shared_limits=shared_limits(settings, db))
         self.scheduler = None
         if settings.reminders_enabled:
             from notify.reminders import ReminderScheduler
@@ -65,7 +69,13 @@ class Notifications:
             self.scheduler = ReminderScheduler(settings, db, translator, config=reminders)
         self._watch: asyncio.Task | None = None
         self._running = False
+        # Other leader duties (Telegram polling): (start, stop) coroutines, run after the
+        # sender starts and stopped before it.
+        self._duties: list[tuple[Callable[[], Awaitable[None]], Callable[[], Awaitable[None]]]] = []
         self.check_seconds = settings.leader_check_seconds
+
+    def add_duty(self, start: Callable[[], Awaitable[None]], stop: Callable[[], Awaitable[None]]) -> None:
+        self._duties.append((start, stop))
 
     async def leader_known(self) -> bool:
         return await leader_present(self.leadership)
@@ -88,11 +98,15 @@ class Notifications:
             if self.scheduler is not None:
                 await self.scheduler.start()
             self._running = True
+            for start, _stop in self._duties:
+                await start()
 
     async def _stop_duties(self) -> None:
         if not self._running:
             return
         self._running = False
+        for _start, stop in reversed(self._duties):
+            await stop()
         if self.scheduler is not None:
             await self.scheduler.stop()
         await self.sender.stop()
