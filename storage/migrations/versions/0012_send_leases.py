@@ -1,7 +1,7 @@
 """send_leases: Telegram's limits shared by the workers through PostgreSQL (no Redis)
 
-Revision ID: 0011_send_leases
-Revises: 0010_faq_misses
+Revision ID: 0012_send_leases
+Revises: 0011_call_age_band
 Create Date: 2026-11-29
 """
 from __future__ import annotations
@@ -9,8 +9,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0011_send_leases"
-down_revision = "0010_faq_misses"
+revision = "0012_send_leases"
+down_revision = "0011_call_age_band"
 branch_labels = None
 depends_on = None
 
