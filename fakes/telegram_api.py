@@ -265,6 +265,20 @@ def _bad(description: str) -> _APIError:
     return _APIError(400, f"Bad Request: {description}")
 
 
+_NOT_MODIFIED = ("message is not modified: specified new message content and reply markup are "
+                 "exactly the same as a content and reply markup of the current message")
+
+
+def _edited(msg: dict[str, Any], new_markup: dict[str, Any] | None) -> dict[str, Any]:
+    """`msg` with its new inline keyboard (or none) and stamped as edited now."""
+    if new_markup is None:
+        msg.pop("reply_markup", None)
+    else:
+        msg["reply_markup"] = new_markup
+    msg["edit_date"] = int(time.time())
+    return msg
+
+
 class FakeTelegramAPI:
     """Fake Bot API server.  See the module docstring for the behaviour."""
 
@@ -997,15 +1011,9 @@ class FakeTelegramAPI:
         new_markup = {"inline_keyboard": markup["inline_keyboard"]} if isinstance(markup, dict) and \
             "inline_keyboard" in markup else None
         if msg.get("text") == text and msg.get("reply_markup") == new_markup:
-            raise _bad("message is not modified: specified new message content and reply markup are "
-                       "exactly the same as a content and reply markup of the current message")
+            raise _bad(_NOT_MODIFIED)
         msg["text"] = text
-        if new_markup is None:
-            msg.pop("reply_markup", None)
-        else:
-            msg["reply_markup"] = new_markup
-        msg["edit_date"] = int(time.time())
-        return msg
+        return _edited(msg, new_markup)
 
     def _edit_message_reply_markup(self, token: str, method: str, p: dict[str, Any]) -> Any:
         msg = self._find_message(p)
@@ -1015,14 +1023,8 @@ class FakeTelegramAPI:
         new_markup = {"inline_keyboard": markup["inline_keyboard"]} if isinstance(markup, dict) and \
             markup.get("inline_keyboard") else None
         if msg.get("reply_markup") == new_markup:
-            raise _bad("message is not modified: specified new message content and reply markup are "
-                       "exactly the same as a content and reply markup of the current message")
-        if new_markup is None:
-            msg.pop("reply_markup", None)
-        else:
-            msg["reply_markup"] = new_markup
-        msg["edit_date"] = int(time.time())
-        return msg
+            raise _bad(_NOT_MODIFIED)
+        return _edited(msg, new_markup)
 
     def _delete_message(self, token: str, method: str, p: dict[str, Any]) -> Any:
         if self.messages.pop((p.get("chat_id"), p.get("message_id")), None) is None:

@@ -428,8 +428,6 @@ class FakeTwilioAPI:
     async def send_call_status(self, sid: str, status: str, *, duration: int | None = None,
                                url: str | None = None) -> int:
         """POST a signed call status callback for outbound call ``sid``; returns the HTTP status."""
-        from twilio.request_validator import RequestValidator
-
         placed = next(c for c in self.calls if c.sid == sid)
         target = url or placed.status_callback
         if not target:
@@ -440,6 +438,13 @@ class FakeTwilioAPI:
         if duration is not None:
             params["CallDuration"] = str(duration)
             params["Duration"] = str(max(1, (duration + 59) // 60))
+        return await self._post_signed(target, params)
+
+    async def _post_signed(self, target: str, params: dict[str, str]) -> int:
+        """POST ``params`` to ``target`` signed as Twilio signs; recorded in ``callbacks``;
+        returns the HTTP status the receiver answered (0 = error)."""
+        from twilio.request_validator import RequestValidator
+
         signature = RequestValidator(self.auth_token).compute_signature(target, params)
         if self._session is None:
             self._session = aiohttp.ClientSession()
@@ -467,8 +472,6 @@ class FakeTwilioAPI:
                                    url: str | None = None) -> int:
         """POST a signed status callback for message ``sid`` (to its StatusCallback or ``url``);
         updates the stored resource; returns the HTTP status the receiver answered (0 = error)."""
-        from twilio.request_validator import RequestValidator
-
         resource = self.messages[sid]
         resource["status"] = status
         if error_code is not None:
@@ -492,15 +495,4 @@ class FakeTwilioAPI:
         if error_code is not None:
             params["ErrorCode"] = str(error_code)
             params["ErrorMessage"] = resource["error_message"]
-        signature = RequestValidator(self.auth_token).compute_signature(target, params)
-        if self._session is None:
-            self._session = aiohttp.ClientSession()
-        record = {"url": target, "params": params, "status": None}
-        self.callbacks.append(record)
-        try:
-            async with self._session.post(target, data=params,
-                                          headers={"X-Twilio-Signature": signature}) as resp:
-                record["status"] = resp.status
-        except aiohttp.ClientError:
-            record["status"] = 0
-        return record["status"]
+        return await self._post_signed(target, params)
