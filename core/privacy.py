@@ -21,7 +21,7 @@ from datetime import date
 from functools import lru_cache
 
 __all__ = ["mask_personal", "mask_iins", "mask_birth_dates", "mask_phone", "mask_phones", "mask_name",
-           "mask_text", "DATE_MASK"]
+           "mask_text", "phone_key", "DATE_MASK"]
 
 DATE_MASK = "**.**.****"
 # Separators people put inside an IIN or a date (ASCII and full-width forms).
@@ -61,19 +61,32 @@ _WRITTEN = [
     re.compile(rf"(?<![0-9]){_YEAR}{_YEAR_WORD}\s*,?\s*{_DAY}\s*{_MONTH}", re.IGNORECASE),
 ]
 
+# Gates: a substring every match of the pattern holds, found by a scan that jumps from one
+# digit to the next (the patterns themselves start with look-behinds, which the regex
+# engine tries at every character). Text without it cannot hold what the pattern masks.
+_IIN_GATE = re.compile(rf"[0-9](?:{_SEP}{{0,3}}[0-9]){{11}}")
+_NUMERIC_GATE = re.compile(r"[0-9]\s?[./\-]")
+_CENTURY = re.compile(r"(?:19|20)[0-9]{2}")
+_PHONE_GATE = re.compile(r"[0-9][0-9\-\s().]{8,16}[0-9]")
+_NOT_DIGIT = re.compile(r"[^0-9]")
+
 # Phone numbers: +7 701 234 56 78, 8 (701) 234-56-78, whatsapp:+77012345678, 77012345678.
 _PHONE = re.compile(r"(?<![0-9])(\+?[0-9][0-9\-\s().]{8,16}[0-9])(?![0-9])")
 
 
 _ANY_DIGIT = re.compile(r"\d")  # any Unicode decimal digit, as _ascii_digits converts
 
+# `\d` on str patterns is exactly the characters with a decimal value (Unicode Nd), so this
+# class is every digit but 0-9: the regex engine finds the rare one instead of a Python loop
+# over every letter (Cyrillic text is never ASCII: that loop was most of an export's time).
+_OTHER_DIGIT = re.compile(r"[^\D0-9]")
+
 
 def _ascii_digits(text: str) -> str:
     """`text` with every Unicode decimal digit (full-width, Arabic-Indic…) as ASCII, same length."""
-    if text.isascii():
+    if text.isascii() or not _OTHER_DIGIT.search(text):
         return text
-    return "".join(str(unicodedata.decimal(ch)) if not ch.isascii() and unicodedata.decimal(ch, None) is not None
-                   else ch for ch in text)
+    return _OTHER_DIGIT.sub(lambda match: str(unicodedata.decimal(match.group())), text)
 
 
 def _replace_spans(text: str, spans: list[tuple[int, int, str]]) -> str:
@@ -91,9 +104,11 @@ def _plausible_yymmdd(digits: str) -> bool:
 
 
 def _iin_spans(original: str, digits_text: str) -> list[tuple[int, int, str]]:
-    spans = []
+    spans: list[tuple[int, int, str]] = []
+    if not _IIN_GATE.search(digits_text):
+        return spans
     for match in _IIN.finditer(digits_text):
-        digits = re.sub(r"[^0-9]", "", match.group())
+        digits = _NOT_DIGIT.sub("", match.group())
         if _plausible_yymmdd(digits):
             spans.append((match.start(), match.end(), "*" * 10 + digits[-2:]))
     return spans
@@ -113,14 +128,16 @@ def _valid(year: int, month: int, day: int) -> bool:
 
 def _date_spans(digits_text: str, today: date) -> list[tuple[int, int, str]]:
     spans = []
-    for match in _NUMERIC_DATE.finditer(digits_text):
+    for match in (_NUMERIC_DATE.finditer(digits_text) if _NUMERIC_GATE.search(digits_text) else ()):
         year_text = match.group("y1") or match.group("y2")
         month = int(match.group("m1") or match.group("m2"))
         day = int(match.group("d1") or match.group("d2"))
         year = int(year_text) if len(year_text) == 4 else 2000
         if _valid(year, month, day) and (len(year_text) == 2 or _birth_year(year, today)):
             spans.append((match.start(), match.end(), DATE_MASK))
-    for pattern in _WRITTEN:
+    # The written forms are costly (every month stem, any case): only text holding a year
+    # `_birth_year` could accept is searched for them.
+    for pattern in (_WRITTEN if _CENTURY.search(digits_text) else ()):
         for match in pattern.finditer(digits_text):
             stem = match.group("month").lower()
             month = _MONTH_BY_STEM.get(stem)
@@ -155,17 +172,29 @@ def mask_phone(phone: str | None) -> str:
     """+77012345678 → +7701*****78: enough to tell numbers apart, not to dial one."""
     if not phone:
         return ""
-    digits = re.sub(r"[^0-9]", "", phone)
+    digits = _NOT_DIGIT.sub("", phone)
     if len(digits) < 6:
         return "*" * len(digits)
     prefix = "+" if phone.strip().lstrip("whatsap:").startswith("+") else ""
     return prefix + digits[:4] + "*" * (len(digits) - 6) + digits[-2:]
 
 
-def mask_phones(text: str) -> str:
+def phone_key(phone: str) -> str:
+    """What two spellings of one number share: its last ten digits (8 708… and +7 708… alike)."""
+    return _NOT_DIGIT.sub("", phone)[-10:]
+
+
+def mask_phones(text: str, keep: frozenset[str] = frozenset()) -> str:
+    """Phone numbers masked, except those whose `phone_key` is in `keep` (the programme's own
+    numbers: not personal data, and a manager reading a bot answer needs to see them)."""
+    if not _PHONE_GATE.search(text):
+        return text
+
     def replace(match: re.Match) -> str:
-        digits = re.sub(r"[^0-9]", "", match.group(1))
-        return mask_phone(match.group(1)) if 10 <= len(digits) <= 13 else match.group(1)
+        digits = _NOT_DIGIT.sub("", match.group(1))
+        if not 10 <= len(digits) <= 13 or digits[-10:] in keep:
+            return match.group(1)
+        return mask_phone(match.group(1))
 
     return _PHONE.sub(replace, text)
 
@@ -177,35 +206,43 @@ def mask_name(name: str | None) -> str:
     return " ".join(part[0] + "*" * (len(part) - 1) for part in name.split() if part)
 
 
-def mask_personal(text: str | None, *, phones: bool = False, today: date | None = None) -> str:
-    """IINs and possible birth dates masked (and phone numbers with `phones=True`)."""
+def mask_personal(text: str | None, *, phones: bool = False, today: date | None = None,
+                  keep_phones: frozenset[str] = frozenset()) -> str:
+    """IINs and possible birth dates masked (and phone numbers with `phones=True`, except
+    the `keep_phones` keys)."""
     text = text or ""
     if len(text) <= _CACHED_TEXT_MAX:
         # Every bot answer is journaled through here and the same few hundred answers repeat
         # all day: remembering them keeps masking off the per-message cost.
-        return _mask_personal_cached(text, phones, today or date.today())
-    return _mask_personal(text, phones, today or date.today())
+        return _mask_personal_cached(text, phones, today or date.today(), keep_phones)
+    return _mask_personal(text, phones, today or date.today(), keep_phones)
 
 
 _CACHED_TEXT_MAX = 4096
 
 
 @lru_cache(maxsize=2048)
-def _mask_personal_cached(text: str, phones: bool, today: date) -> str:
-    return _mask_personal(text, phones, today)
+def _mask_personal_cached(text: str, phones: bool, today: date, keep_phones: frozenset[str]) -> str:
+    return _mask_personal(text, phones, today, keep_phones)
 
 
-def _mask_personal(text: str, phones: bool, today: date) -> str:
+def _mask_personal(text: str, phones: bool, today: date, keep_phones: frozenset[str]) -> str:
     if not _ANY_DIGIT.search(text):
         return text  # IINs, dates and phone numbers all need digits
     digits_text = _ascii_digits(text)
+    # Fewer than four digits hold no date (1.1.01 has four), IIN (12) or phone (10): most
+    # messages end here, after ten C-level counts.
+    if sum(map(digits_text.count, "0123456789")) < 4:
+        return text
     iins = _iin_spans(text, digits_text)
-    masked = _replace_spans(text, iins)
-    # Dates are looked for after the IINs are gone (an IIN's digits are no date).
-    masked = _replace_spans(masked, _date_spans(_ascii_digits(masked), today))
-    return mask_phones(masked) if phones else masked
+    if iins:
+        # Dates are looked for after the IINs are gone (an IIN's digits are no date).
+        text = _replace_spans(text, iins)
+        digits_text = _ascii_digits(text)
+    masked = _replace_spans(text, _date_spans(digits_text, today))
+    return mask_phones(masked, keep_phones) if phones else masked
 
 
-def mask_text(text: str | None) -> str:
+def mask_text(text: str | None, *, today: date | None = None, keep_phones: frozenset[str] = frozenset()) -> str:
     """Free text as it may leave the system (logs, exports): IINs, birth dates, phones."""
-    return mask_personal(text, phones=True)
+    return mask_personal(text, phones=True, today=today, keep_phones=keep_phones)

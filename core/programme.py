@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from core.config import ConfigError, config_file, error_at, load_mapping
+from core.privacy import phone_key
 
 
 class ProgrammeConfigError(ConfigError):
@@ -31,6 +32,21 @@ def load_programme(path: str | Path | None = None) -> dict[str, Any]:
         elif not isinstance(data[section], dict):
             raise error_at(path, data, section, f"{section}: expected a mapping", ProgrammeConfigError)
     return data
+
+
+def own_phones(programme: Mapping[str, Any]) -> frozenset[str]:
+    """The programme's own numbers (`facts.phone`, `facts.organisation_phone`, any `…phone`
+    fact) as `core.privacy.phone_key`s: not personal data, so exports leave them readable
+    inside the bot's answers."""
+    facts = programme.get("facts") or {}
+    keys = set()
+    for name, value in facts.items():
+        if str(name).endswith("phone") and value:
+            for text in (value.values() if isinstance(value, Mapping) else [value]):
+                key = phone_key(str(text))
+                if len(key) == 10:
+                    keys.add(key)
+    return frozenset(keys)
 
 
 # Stages of a season in the order they happen: keys of the file's `calendar:` block (the

@@ -1,4 +1,5 @@
-"""Tickets, CSAT and survey answers as CSV or XLSX, streamed like the journal (bot/exports.py).
+"""Tickets, CSAT and survey answers as CSV or XLSX, streamed like the journal (reports/journal.py),
+with headings and coded values in the manager's language.
 
 Phone numbers, names and IINs are masked unless `masked=False`, which only a manager may
 ask for (the CLI and the console check the role and write the audit log). Anonymous
@@ -11,8 +12,8 @@ from pathlib import Path
 from typing import AsyncIterator
 from zoneinfo import ZoneInfo
 
-from core.privacy import mask_name, mask_phone, mask_text
-from reports.journal import _local, day_range, export_journal, write_csv, write_xlsx
+from reports.journal import Masks, _local, day_range, default_labels, export_journal, write_rows
+from reports.labels import Labels
 from storage.exports import JournalFilter, contact_phone, stream_csat, stream_survey_answers, stream_tickets
 from storage.unit_of_work import Database
 
@@ -28,27 +29,19 @@ SURVEY_HEADER = ["survey", "response_id", "contact_id", "contact_name", "phone",
                  "queued_at", "completed_at", "question", "kind", "score", "answer", "answered_at"]
 
 
-class _Masks:
-    def __init__(self, masked: bool):
-        self.phone = mask_phone if masked else (lambda value: value or "")
-        self.name = mask_name if masked else (lambda value: value or "")
-        self.text = mask_text if masked else (lambda value: value or "")
-
-
 def _minutes(later: datetime | None, earlier: datetime | None):
     return round((later - earlier).total_seconds() / 60, 1) if later and earlier else ""
 
 
-async def ticket_rows(db: Database, flt: JournalFilter, zone: ZoneInfo, masked: bool) -> AsyncIterator[list]:
+async def ticket_rows(db: Database, flt: JournalFilter, zone: ZoneInfo, m: Masks, lab: Labels) -> AsyncIterator[list]:
     from storage.tickets import ticket_number
 
-    m = _Masks(masked)
     async with db.sessions() as session:
         async for t in stream_tickets(session, flt):
             hidden = t.anonymous
-            met = "" if t.first_reply_at is None or t.sla_due_at is None else (
-                "yes" if t.first_reply_at <= t.sla_due_at else "no")
-            yield [ticket_number(t.id), t.kind, t.status, t.channel, t.language or "", "yes" if hidden else "no",
+            met = "" if t.first_reply_at is None or t.sla_due_at is None else lab.yes_no(t.first_reply_at <= t.sla_due_at)
+            yield [ticket_number(t.id), lab("ticket_kind", t.kind), lab("ticket_status", t.status),
+                   lab("channel", t.channel), lab.given("language", t.language), lab.yes_no(hidden),
                    "" if hidden else t.contact_id, "" if hidden else m.name(t.display_name),
                    "" if hidden else m.phone(contact_phone(t)),
                    _local(t.opened_at, zone), _local(t.first_reply_at, zone), _local(t.resolved_at, zone),
@@ -57,51 +50,61 @@ async def ticket_rows(db: Database, flt: JournalFilter, zone: ZoneInfo, masked: 
                    m.text(t.resolution)]
 
 
-async def csat_rows(db: Database, flt: JournalFilter, zone: ZoneInfo, masked: bool) -> AsyncIterator[list]:
+async def csat_rows(db: Database, flt: JournalFilter, zone: ZoneInfo, m: Masks, lab: Labels) -> AsyncIterator[list]:
     from storage.tickets import ticket_number
 
-    m = _Masks(masked)
     async with db.sessions() as session:
         async for r in stream_csat(session, flt):
             hidden = r.anonymous  # the poll after an anonymous grievance
-            yield [r.consultation_id, _local(r.created_at, zone), r.channel, r.language, r.trigger,
+            yield [r.consultation_id, _local(r.created_at, zone), lab("channel", r.channel),
+                   lab.given("language", r.language), lab.given("csat_trigger", r.trigger),
                    ticket_number(r.ticket_id) if r.ticket_id else "", "" if hidden else r.contact_id,
-                   "" if hidden else m.name(r.display_name), "" if hidden else m.phone(contact_phone(r)), r.status, r.skip_reason or "", r.delivery or "",
-                   r.score if r.score is not None else "", "yes" if r.score_changes else "no", m.text(r.comment),
+                   "" if hidden else m.name(r.display_name), "" if hidden else m.phone(contact_phone(r)),
+                   lab("csat_status", r.status), lab.given("skip", r.skip_reason), lab.given("outbox", r.delivery),
+                   r.score if r.score is not None else "", lab.yes_no(bool(r.score_changes)), m.text(r.comment),
                    _local(r.answered_at, zone)]
 
 
-async def survey_rows(db: Database, flt: JournalFilter, zone: ZoneInfo, masked: bool,
+async def survey_rows(db: Database, flt: JournalFilter, zone: ZoneInfo, m: Masks, lab: Labels,
                       survey_id: str | None = None) -> AsyncIterator[list]:
-    m = _Masks(masked)
     async with db.sessions() as session:
         async for r in stream_survey_answers(session, flt, survey_id):
             answer = r.value or ""
-            yield [r.survey_id, r.response_id, r.contact_id, m.name(r.display_name), m.phone(contact_phone(r)),
-                   r.channel, r.language, _local(r.created_at, zone), _local(r.completed_at, zone),
-                   r.question_id or "", r.kind or "", r.score if r.score is not None else "",
-                   m.text(answer) if r.kind == "text" else answer, _local(r.answered_at, zone)]
+            question = f"{r.survey_id}:{r.question_id}" if r.question_id else ""
+            if r.kind == "text":
+                answer = m.text(answer)
+            elif r.kind == "choice" and answer:
+                answer = lab("choice", f"{question}:{answer}")
+            yield [lab("survey", r.survey_id), r.response_id, r.contact_id, m.name(r.display_name),
+                   m.phone(contact_phone(r)), lab("channel", r.channel), lab.given("language", r.language),
+                   _local(r.created_at, zone), _local(r.completed_at, zone),
+                   lab("question", question) if question else "", lab.given("question_kind", r.kind),
+                   r.score if r.score is not None else "", answer, _local(r.answered_at, zone)]
 
 
 async def export(db: Database, kind: str, *, start: date, end: date, zone: ZoneInfo, fmt: str, path: Path,
                  channel: str | None = None, masked: bool = True, by: str = "consultation",
-                 survey_id: str | None = None) -> int:
-    """Write one export (journal by consultation/message, tickets, csat, surveys); rows written."""
+                 survey_id: str | None = None, labels: Labels | None = None,
+                 keep_phones: frozenset[str] = frozenset()) -> int:
+    """Write one export (journal by consultation/message, tickets, csat, surveys); rows written.
+
+    `labels` gives headings and coded values in a language (ru by default); `keep_phones`
+    are the programme's own numbers, left readable in texts."""
+    labels = default_labels(labels)
     if kind == "journal":
         return await export_journal(db, start=start, end=end, zone=zone, by=by, fmt=fmt, path=path,
-                                    channel=channel, masked=masked)
+                                    channel=channel, masked=masked, labels=labels, keep_phones=keep_phones)
     flt = JournalFilter(*day_range(start, end, zone), channel)
+    masks = Masks(masked, keep_phones)
     if kind == "tickets":
-        header, rows = TICKET_HEADER, ticket_rows(db, flt, zone, masked)
+        header, rows = TICKET_HEADER, ticket_rows(db, flt, zone, masks, labels)
     elif kind == "csat":
-        header, rows = CSAT_HEADER, csat_rows(db, flt, zone, masked)
+        header, rows = CSAT_HEADER, csat_rows(db, flt, zone, masks, labels)
     elif kind == "surveys":
-        header, rows = SURVEY_HEADER, survey_rows(db, flt, zone, masked, survey_id)
+        header, rows = SURVEY_HEADER, survey_rows(db, flt, zone, masks, labels, survey_id)
     else:
         raise ValueError(f"unknown export {kind!r}")
-    if fmt == "csv":
-        return await write_csv(path, header, rows)
-    return await write_xlsx(path, header, rows, sheet_title=kind)
+    return await write_rows(path, fmt, header, rows, labels=labels, sheet=kind)
 
 
 class NotAllowed(Exception):

@@ -1,30 +1,45 @@
-"""Journal exports for managers: CSV (Excel-friendly) and XLSX, personal data masked."""
+"""Journal exports for managers: CSV (Excel-friendly) and XLSX, personal data masked.
+
+Headings, sheet names and coded values (channel, direction, delivery, outcome, region …)
+are words from the kk/ru/en catalogues (`Labels`, ru by default); the column codes below
+stay for code and tests. The programme's own phone numbers (`keep_phones`, from
+programme.yaml's facts) stay readable inside texts; everybody else's are masked.
+"""
 from __future__ import annotations
 
 import csv
 import os
+import re
 from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
-from typing import AsyncIterator, Iterable
+from typing import AsyncIterator, Callable, Iterable, Sequence
 from zoneinfo import ZoneInfo
 
+from core.i18n import Translator
 from core.privacy import mask_name, mask_phone, mask_text
+from reports.labels import Labels
 from reports.xlsx_stream import SheetWriter
 from storage.exports import JournalFilter, contact_phone, stream_consultations, stream_messages
 from storage.unit_of_work import Database
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+_TRIGGER_CHARS = frozenset(FORMULA_TRIGGERS)
+# A phone number, masked or not: digits, '+', '*', spaces, brackets and dashes only. A
+# spreadsheet may read it as arithmetic, but it names no function and no cell, so it cannot
+# run anything: it keeps its own look (no apostrophe in front of every number).
+_PHONE_CELL = re.compile(r"\+[0-9][0-9*() \-]*[0-9]\Z")
 
 MESSAGE_HEADER = ["message_id", "time", "channel", "contact_id", "contact_name", "phone",
                   "direction", "content_type", "text", "consultation_id", "delivery_status"]
 CONSULTATION_HEADER = ["consultation_id", "opened_at", "closed_at", "channel", "contact_id",
                        "contact_name", "phone", "language", "topics", "human_involved", "outcome",
                        "messages_in", "messages_out", "region", "duration_seconds"]
+PHONE_COLUMNS = ("phone",)
 
 
 def neutralise(value: object) -> object:
     """Cells a spreadsheet would run as a formula get a leading apostrophe."""
-    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
+    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS) and not _PHONE_CELL.match(value):
         return "'" + value
     return value
 
@@ -37,70 +52,135 @@ def day_range(start: date, end: date, zone: ZoneInfo) -> tuple[datetime, datetim
 
 
 def _local(moment: datetime | None, zone: ZoneInfo) -> str:
-    return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S") if moment else ""
+    # isoformat is a third of strftime's cost: "2026-10-17 02:17:33" either way.
+    return moment.astimezone(zone).isoformat(" ", "seconds")[:19] if moment else ""
 
 
-async def journal_rows(db: Database, flt: JournalFilter, *, by: str, zone: ZoneInfo,
-                       masked: bool = True) -> AsyncIterator[list[object]]:
-    phone = mask_phone if masked else (lambda value: value or "")
-    name = mask_name if masked else (lambda value: value or "")
-    text = mask_text if masked else (lambda value: value or "")
+def default_labels(labels: Labels | None) -> Labels:
+    return labels if labels is not None else Labels(Translator(), "ru")
+
+
+class Masks:
+    """The masking an export applies (none with `masked=False`). A contact's name and phone
+    repeat on every one of their rows: each is masked once."""
+
+    def __init__(self, masked: bool, keep_phones: frozenset[str] = frozenset()):
+        self.masked = masked
+        today = date.today()
+        self._text: Callable[[str | None], str] = (
+            (lambda value: mask_text(value, today=today, keep_phones=keep_phones)) if masked
+            else (lambda value: value or ""))
+        self._names: dict[str | None, str] = {}
+        self._phones: dict[str | None, str] = {}
+
+    def text(self, value: str | None) -> str:
+        # Repeated texts (the bot's answers) are masked once: core.privacy remembers them.
+        return self._text(value)
+
+    def name(self, value: str | None) -> str:
+        if not self.masked:
+            return value or ""
+        if value not in self._names:
+            if len(self._names) > 100_000:
+                self._names.clear()
+            self._names[value] = mask_name(value)
+        return self._names[value]
+
+    def phone(self, value: str | None) -> str:
+        if not self.masked:
+            return value or ""
+        if value not in self._phones:
+            if len(self._phones) > 100_000:
+                self._phones.clear()
+            self._phones[value] = mask_phone(value)
+        return self._phones[value]
+
+
+async def journal_rows(db: Database, flt: JournalFilter, *, by: str, zone: ZoneInfo, masked: bool = True,
+                       labels: Labels | None = None,
+                       keep_phones: frozenset[str] = frozenset()) -> AsyncIterator[list[object]]:
+    m = Masks(masked, keep_phones)
+    lab = default_labels(labels)
     async with db.sessions() as session:
         if by == "message":
-            async for m in stream_messages(session, flt):
+            async for r in stream_messages(session, flt):
+                # Unpacked once (a named attribute of a row costs a lookup each time).
+                (message_id, created_at, channel, direction, content_type, text, consultation_id, delivery,
+                 contact_id, name, *_, since) = r
                 # In a consultation holding an anonymous grievance, no row pairs the person with
                 # it: the grievance's messages show no contact, the earlier ones no consultation.
-                since = m.anonymous_since
-                hidden = since is not None and m.created_at >= since
-                consultation_id = "" if since is not None and not hidden else (m.consultation_id or "")
-                yield [m.id, _local(m.created_at, zone), m.channel, "" if hidden else m.contact_id,
-                       "" if hidden else name(m.display_name), "" if hidden else phone(contact_phone(m)),
-                       m.direction, m.content_type, text(m.text), consultation_id, m.delivery_status or ""]
+                hidden = since is not None and created_at >= since
+                if since is not None and not hidden:
+                    consultation_id = ""
+                yield [message_id, _local(created_at, zone), lab("channel", channel), "" if hidden else contact_id,
+                       "" if hidden else m.name(name), "" if hidden else m.phone(contact_phone(r)),
+                       lab("direction", direction), lab("content_type", content_type), m.text(text),
+                       consultation_id or "", lab.given("delivery", delivery)]
         else:
             async for row in stream_consultations(session, flt):
                 c = row.consultation
                 hidden = c.anonymous
-                yield [c.id, _local(c.opened_at, zone), _local(c.closed_at, zone), c.channel,
-                       "" if hidden else c.contact_id, "" if hidden else name(c.display_name),
-                       "" if hidden else phone(contact_phone(c)),
-                       c.language or "", ",".join(row.topics), "yes" if c.human_involved else "no",
-                       c.outcome or "", row.messages_in, row.messages_out, c.region or "",
+                yield [c.id, _local(c.opened_at, zone), _local(c.closed_at, zone), lab("channel", c.channel),
+                       "" if hidden else c.contact_id, "" if hidden else m.name(c.display_name),
+                       "" if hidden else m.phone(contact_phone(c)),
+                       lab.given("language", c.language), ", ".join(lab("topic", topic) for topic in row.topics),
+                       lab.yes_no(c.human_involved), lab.given("outcome", c.outcome), row.messages_in,
+                       row.messages_out, lab.given("region", c.region),
                        c.duration_seconds if c.duration_seconds is not None else ""]
+
+
+def _safe(row: Iterable[object]) -> list[object]:
+    # neutralise() only where a cell starts with a trigger: most never do (millions of cells).
+    return [neutralise(value) if value.__class__ is str and value[:1] in _TRIGGER_CHARS else value
+            for value in row]
 
 
 async def write_csv(path: Path, header: list[str], rows: AsyncIterator[Iterable[object]]) -> int:
     count = 0
-    # utf-8-sig writes the BOM that makes Excel read Cyrillic correctly.
+    # The BOM makes Excel read Cyrillic correctly; written by hand, as "utf-8-sig" would
+    # encode every row through a Python-level encoder (plain utf-8 stays in C).
     # Exports hold personal data: readable by the owner only, whatever the umask.
-    with open(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w", encoding="utf-8-sig",
+    with open(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w", encoding="utf-8",
               newline="") as file:
+        file.write("\ufeff")
         writer = csv.writer(file)
         writer.writerow(header)
         async for row in rows:
-            writer.writerow([neutralise(value) for value in row])
+            writer.writerow(_safe(row))
             count += 1
     return count
 
 
 async def write_xlsx(path: Path, header: list[str], rows: AsyncIterator[Iterable[object]],
-                     sheet_title: str = "journal") -> int:
-    # Streamed straight into the zip (bot/xlsx_stream.py): flat memory, ~1 µs a cell.
+                     sheet_title: str = "journal", text_columns: Iterable[int] = ()) -> int:
+    # Streamed straight into the zip (reports/xlsx_stream.py): flat memory, ~1 µs a cell.
     count = 0
     os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600))  # owner-only before any row
-    with SheetWriter(path, sheet_title, len(header)) as sheet:
+    with SheetWriter(path, sheet_title, len(header), text_columns=text_columns) as sheet:
         sheet.row(header)
         async for row in rows:
-            sheet.row([neutralise(value) for value in row])
+            sheet.row(_safe(row))
             count += 1
     return count
 
 
-async def export_journal(db: Database, *, start: date, end: date, zone: ZoneInfo, by: str,
-                         fmt: str, path: Path, channel: str | None = None, masked: bool = True) -> int:
-    begin, finish = day_range(start, end, zone)
-    flt = JournalFilter(begin, finish, channel)
-    header = MESSAGE_HEADER if by == "message" else CONSULTATION_HEADER
-    rows = journal_rows(db, flt, by=by, zone=zone, masked=masked)
+async def write_rows(path: Path, fmt: str, columns: Sequence[str], rows: AsyncIterator[Iterable[object]], *,
+                     labels: Labels, sheet: str) -> int:
+    """One export file: headings and sheet name in the labels' language, phones as text."""
+    header = labels.header(columns)
     if fmt == "csv":
         return await write_csv(path, header, rows)
-    return await write_xlsx(path, header, rows, sheet_title="messages" if by == "message" else "consultations")
+    phones = [index for index, code in enumerate(columns) if code in PHONE_COLUMNS]
+    return await write_xlsx(path, header, rows, sheet_title=labels.t(f"export.sheet.{sheet}"), text_columns=phones)
+
+
+async def export_journal(db: Database, *, start: date, end: date, zone: ZoneInfo, by: str,
+                         fmt: str, path: Path, channel: str | None = None, masked: bool = True,
+                         labels: Labels | None = None, keep_phones: frozenset[str] = frozenset()) -> int:
+    begin, finish = day_range(start, end, zone)
+    flt = JournalFilter(begin, finish, channel)
+    labels = default_labels(labels)
+    columns = MESSAGE_HEADER if by == "message" else CONSULTATION_HEADER
+    rows = journal_rows(db, flt, by=by, zone=zone, masked=masked, labels=labels, keep_phones=keep_phones)
+    return await write_rows(path, fmt, columns, rows, labels=labels,
+                            sheet="messages" if by == "message" else "consultations")

@@ -7,7 +7,7 @@ the shell adds what lives in other content files — FAQ topic titles, survey ti
 """
 from __future__ import annotations
 
-from typing import Mapping
+from typing import Iterable, Mapping
 
 from core.i18n import Translator
 
@@ -19,6 +19,8 @@ class Labels:
         self.translator = translator
         self.lang = translator.language(lang)
         self.extra = extra or {}
+        # Exports ask for the same few labels hundreds of thousands of times.
+        self._memo: dict[tuple[str, str], str] = {}
 
     def t(self, key: str, **params: object) -> str:
         return self.translator.t(self.lang, key, **params)
@@ -29,11 +31,21 @@ class Labels:
         Outcomes like `eligibility:eligible` read as "Eligibility check: Eligible".
         """
         text = "" if code is None else str(code)
+        known = self._memo.get((kind, text))
+        if known is None:
+            known = self._memo[(kind, text)] = self._label(kind, text)
+        return known
+
+    def _label(self, kind: str, text: str) -> str:
         if text in ("", "unknown"):
             return self.t("label.unknown")
         texts = self.extra.get(kind, {}).get(text)
         if texts:
             return texts.get(self.lang) or texts.get("ru") or next(iter(texts.values()))
+        if kind == "yes_no":
+            return self.t(f"label.{text}")
+        if kind == "response_time" and text.endswith("h"):  # "<1h", "1-4h": buckets of hours
+            return self.t("label.hours", hours=text[:-1].replace("-", "–"))
         key = f"label.{kind}.{text}"
         if self.translator.has(key, self.lang):
             return self.t(key)
@@ -42,5 +54,14 @@ class Labels:
             return f"{self(kind, head)}: {self('verdict', tail)}"
         return text
 
+    def given(self, kind: str, code: object) -> str:
+        """The label of `code`, or "" where there is none (an empty cell, not "not given")."""
+        return "" if code is None or code == "" else self(kind, code)
+
     def yes_no(self, value: bool) -> str:
-        return self.t("label.yes" if value else "label.no")
+        return self("yes_no", "yes" if value else "no")
+
+    def header(self, columns: Iterable[str]) -> list[str]:
+        """Column headings of an export (`export.col.<code>`)."""
+        return [self.t(f"export.col.{code}") if self.translator.has(f"export.col.{code}", self.lang) else code
+                for code in columns]

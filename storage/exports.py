@@ -7,6 +7,8 @@ loader's identity map after the first chunk.)
 """
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
@@ -32,10 +34,32 @@ class JournalFilter:
     channel: str | None = None
 
 
-async def _rows(session: AsyncSession, query) -> AsyncIterator[list[Row]]:
-    result = await session.stream(query.execution_options(yield_per=CHUNK))
-    async for partition in result.partitions(CHUNK):
-        yield partition
+async def _rows(session: AsyncSession, query, *, prefetch: bool = True) -> AsyncIterator[list[Row]]:
+    """The query's rows a chunk at a time, on the session's connection (not session.stream():
+    the ORM's loading step costs a third of the fetch for rows that are plain columns).
+
+    With `prefetch`, the next chunk is asked for before this one is handed out: the driver
+    (SQLite's thread, or PostgreSQL) works on it while the caller masks and writes this one.
+    Only for a caller that runs no other query on the session meanwhile.
+    """
+    connection = await session.connection()
+    result = await connection.stream(query.execution_options(yield_per=CHUNK))
+    partitions = result.partitions(CHUNK).__aiter__()
+    if not prefetch:
+        async for partition in partitions:
+            yield partition
+        return
+    pending = asyncio.ensure_future(anext(partitions, None))
+    try:
+        while (partition := await pending) is not None:
+            pending = asyncio.ensure_future(anext(partitions, None))
+            await asyncio.sleep(0)  # let the fetch start before the caller takes the loop
+            yield partition
+    finally:
+        if not pending.done():
+            pending.cancel()
+            with contextlib.suppress(BaseException):
+                await pending
 
 
 def _anonymous(consultation_id) -> Any:
@@ -89,7 +113,7 @@ async def stream_consultations(session: AsyncSession, flt: JournalFilter) -> Asy
     )
     if flt.channel:
         query = query.where(c.channel == flt.channel)
-    async for partition in _rows(session, query):
+    async for partition in _rows(session, query, prefetch=False):  # two more queries per chunk
         # Topics and message counts per chunk: two queries per thousand consultations.
         ids = [row.id for row in partition]
         topics: defaultdict[int, list[str]] = defaultdict(list)

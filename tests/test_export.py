@@ -1,4 +1,6 @@
-"""Journal exports: files open in openpyxl with the right rows; formula injection neutralised."""
+"""Journal exports: files open in openpyxl with the right rows, headings and values in the
+manager's language, a frozen and filtered header, phone cells as text; formula injection
+neutralised (phone numbers excepted); the programme's own numbers readable in bot answers."""
 import csv
 import subprocess
 import sys
@@ -9,7 +11,9 @@ import openpyxl
 
 from core.messages import Channel
 from bot.engine import ConversationEngine
+from core.i18n import Translator
 from reports.journal import CONSULTATION_HEADER, MESSAGE_HEADER, export_journal, neutralise
+from reports.labels import Labels
 from tests.support.conversation import BotClient
 
 ALMATY = ZoneInfo("Asia/Almaty")
@@ -29,8 +33,11 @@ async def seeded(db, services):
 
 
 def test_neutralise():
-    for dangerous in ("=1+1", "+7 701", "-2", "@SUM(A1)", "\tx", "\rx"):
+    for dangerous in ("=1+1", "+A1", "+1+cmd|' /C calc'!A0", "-2+3+cmd", "@SUM(A1)", "\tx", "\rx", "+7 701 HYPERLINK"):
         assert neutralise(dangerous).startswith("'")
+    # Phone numbers, masked or not, name no function and no cell: they keep their own look.
+    for phone in ("+77012345678", "+7701*****78", "+7 (701) 234-56-78"):
+        assert neutralise(phone) == phone
     assert neutralise("Сәлем") == "Сәлем" and neutralise(5) == 5
 
 
@@ -42,12 +49,27 @@ async def test_csv_by_message(db, services, tmp_path):
     raw = path.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")  # BOM for Excel
     rows = list(csv.reader(path.read_text(encoding="utf-8-sig").splitlines()))
-    assert rows[0] == MESSAGE_HEADER and len(rows) - 1 == count
+    assert rows[0] == Labels(Translator(), "ru").header(MESSAGE_HEADER) and len(rows) - 1 == count
+    assert rows[0][:3] == ["№ сообщения", "Время", "Канал"] and "Текст" in rows[0]
     texts = [row[MESSAGE_HEADER.index("text")] for row in rows[1:]]
     assert "'=HYPERLINK(\"http://evil\")" in texts
     assert "later" not in texts
     phones = {row[MESSAGE_HEADER.index("phone")] for row in rows[1:]}
-    assert "'+7701*****67" in phones and not any("1234567" in p for p in phones)
+    assert "+7701*****67" in phones and not any("1234567" in p for p in phones)
+    assert {row[MESSAGE_HEADER.index("channel")] for row in rows[1:]} == {"Чат на сайте", "WhatsApp"}
+    assert {row[MESSAGE_HEADER.index("direction")] for row in rows[1:]} == {"Входящее", "Исходящее"}
+    assert not {"webchat", "whatsapp", "in", "out", "text", "delivered"} & {cell for row in rows[1:] for cell in row}
+
+
+async def test_csv_in_kazakh(db, services, tmp_path):
+    await seeded(db, services)
+    path = tmp_path / "journal.csv"
+    await export_journal(db, start=date(2026, 3, 2), end=date(2026, 3, 2), zone=ALMATY, by="consultation",
+                         fmt="csv", path=path, labels=Labels(Translator(), "kk"))
+    rows = list(csv.reader(path.read_text(encoding="utf-8-sig").splitlines()))
+    assert rows[0][:4] == ["Кеңес №", "Басталды", "Аяқталды", "Арна"] and "Өңір" in rows[0]
+    assert {row[CONSULTATION_HEADER.index("channel")] for row in rows[1:]} == {"Сайттағы чат", "WhatsApp"}
+    assert {row[CONSULTATION_HEADER.index("human_involved")] for row in rows[1:]} == {"жоқ"}
 
 
 async def test_xlsx_by_consultation_and_channel_filter(db, services, tmp_path):
@@ -55,12 +77,20 @@ async def test_xlsx_by_consultation_and_channel_filter(db, services, tmp_path):
     path = tmp_path / "journal.xlsx"
     count = await export_journal(db, start=date(2026, 3, 1), end=date(2026, 3, 31), zone=ALMATY,
                                  by="consultation", fmt="xlsx", path=path)
-    sheet = openpyxl.load_workbook(path).active
+    book = openpyxl.load_workbook(path)
+    assert book.sheetnames == ["Консультации"]
+    sheet = book.active
     rows = list(sheet.iter_rows(values_only=True))
-    assert list(rows[0]) == CONSULTATION_HEADER
+    assert list(rows[0]) == Labels(Translator(), "ru").header(CONSULTATION_HEADER)
     assert count == len(rows) - 1 == 3  # web (2 episodes) + whatsapp
     channels = sorted(row[CONSULTATION_HEADER.index("channel")] for row in rows[1:])
-    assert channels == ["webchat", "webchat", "whatsapp"]
+    assert channels == ["WhatsApp", "Чат на сайте", "Чат на сайте"]
+    # A header a manager can work with: frozen, filtered, columns wide enough; phones as text.
+    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref == f"A1:{sheet.cell(1, len(CONSULTATION_HEADER)).column_letter}4"
+    phone_column = sheet.cell(1, CONSULTATION_HEADER.index("phone") + 1).column_letter
+    assert sheet.column_dimensions[phone_column].width >= len("+7701*****67")
+    phone = next(sheet[f"{phone_column}{n}"] for n in range(2, 5) if sheet[f"{phone_column}{n}"].value)
+    assert phone.value == "+7701*****67" and phone.number_format == "@" and phone.data_type == "s"
     only_wa = tmp_path / "wa.xlsx"
     assert await export_journal(db, start=date(2026, 3, 1), end=date(2026, 3, 31), zone=ALMATY,
                                 by="consultation", fmt="xlsx", path=only_wa, channel="whatsapp") == 1
@@ -75,8 +105,43 @@ def test_cli_export(tmp_path):
                              "--to", "2026-01-31", "--format", "csv", "-o", str(out)],
                             cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
-    assert out.read_text(encoding="utf-8-sig").splitlines()[0].startswith("consultation_id,")
+    assert out.read_text(encoding="utf-8-sig").splitlines()[0].startswith("№ консультации,Начало,")
+    kazakh = subprocess.run([sys.executable, "-m", "bot", "journal", "export", "--from", "2026-01-01",
+                             "--to", "2026-01-31", "--format", "csv", "-o", str(out), "--by", "message", "--lang", "kk"],
+                            cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
+    assert kazakh.returncode == 0, kazakh.stderr
+    assert out.read_text(encoding="utf-8-sig").splitlines()[0].startswith("Хабарлама №,Уақыты,Арна,")
     bad = subprocess.run([sys.executable, "-m", "bot", "journal", "export", "--from", "2026-13-01",
                           "--to", "2026-01-31", "--format", "csv", "-o", str(out)],
                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
     assert bad.returncode == 2 and "not a date" in bad.stderr
+
+
+async def test_programme_phones_readable_applicant_phones_masked(db, tmp_path):
+    from core.programme import load_programme, own_phones
+    from storage.models import Contact, Message
+
+    moment = datetime(2026, 3, 2, 10, 0, tzinfo=timezone.utc)
+    async with db.unit_of_work() as uow:
+        contact = Contact(channel="telegram", external_id="42", display_name="Айгерим", phone="+77019998877",
+                          language="ru", state={}, mode="bot", opted_out=False, created_at=moment)
+        uow.session.add(contact)
+        await uow.flush()
+        for direction, author, text in (
+                ("in", "user", "Мой номер +7 701 999 88 77, перезвоните"),
+                ("out", "bot", "Звоните в организацию: 8 708 404 23 40 или пишите сюда")):
+            uow.session.add(Message(contact_id=contact.id, channel="telegram", direction=direction, author=author,
+                                    content_type="text", text=text, created_at=moment))
+    keep = own_phones(load_programme())
+    for fmt in ("csv", "xlsx"):
+        path = tmp_path / f"journal.{fmt}"
+        await export_journal(db, start=date(2026, 3, 2), end=date(2026, 3, 2), zone=ALMATY, by="message", fmt=fmt,
+                             path=path, keep_phones=keep)
+        if fmt == "csv":
+            rows = list(csv.reader(path.read_text(encoding="utf-8-sig").splitlines()))[1:]
+        else:
+            rows = [list(r) for r in openpyxl.load_workbook(path).active.iter_rows(min_row=2, values_only=True)]
+        texts = [row[MESSAGE_HEADER.index("text")] for row in rows]
+        assert texts[1] == "Звоните в организацию: 8 708 404 23 40 или пишите сюда"  # the programme's own
+        assert "999 88 77" not in texts[0] and "+7701*****77" in texts[0]  # the applicant's
+        assert rows[0][MESSAGE_HEADER.index("phone")] == "+7701*****77"

@@ -59,6 +59,8 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def run_export(args: argparse.Namespace, kind: str) -> int:
+    from bot.report_inputs import export_inputs
+    from core.i18n import Translator
     from reports.exports import NotAllowed, allow_unmasked, export
 
     if not _check_dates(args):
@@ -71,7 +73,8 @@ def run_export(args: argparse.Namespace, kind: str) -> int:
                                           "by": getattr(args, "by", None)})
         return await export(db, kind, start=args.date_from, end=args.date_to, zone=settings.zone, fmt=args.format,
                             path=Path(args.output), channel=args.channel, masked=not args.unmasked,
-                            by=getattr(args, "by", "consultation"), survey_id=getattr(args, "survey", None))
+                            by=getattr(args, "by", "consultation"), survey_id=getattr(args, "survey", None),
+                            **export_inputs(Translator(), args.lang, settings.programme_file))
 
     try:
         count = _run(work)
@@ -92,6 +95,8 @@ def add_export_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--unmasked", action="store_true",
                         help="phone numbers, names and IINs in clear (needs --operator of a manager; audited)")
     parser.add_argument("--operator", help="the manager asking for an unmasked export")
+    parser.add_argument("--lang", choices=["ru", "kk", "en"], default="ru",
+                        help="language of headings, sheet names and values (default ru)")
 
 
 def cmd_surveys_send(args: argparse.Namespace) -> int:
