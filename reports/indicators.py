@@ -278,6 +278,11 @@ def detail_sections(report: Report, labels: Labels) -> list[tuple[str, list[tupl
         return [(labels(kind, code), value) for code, value in mapping.items()]
 
     minutes = tr("report.minutes")
+    least = reliable_from(report.plan[0] if report.plan else None)
+
+    def share(pct: float | None, n: int, count: int | None = None) -> str:
+        return share_text(pct, n, labels, count, least)
+
     return [
         (tr("report.consultations"), [
             (tr("report.total"), c["total"]), (tr("report.unique_contacts"), c["unique_contacts"]),
@@ -295,26 +300,26 @@ def detail_sections(report: Report, labels: Labels) -> list[tuple[str, list[tupl
                                           f"{minutes}, p90 {_number(tk['first_response']['p90_minutes'])} {minutes}"),
             (tr("report.resolution"), f"{tr('report.median')} {_number(tk['resolution']['median_minutes'])} "
                                       f"{minutes}, p90 {_number(tk['resolution']['p90_minutes'])} {minutes}"),
-            (tr("report.sla_met"), _with_n(tk["sla_met_pct"], tk["sla_met"] + tk["sla_missed"]))]),
+            (tr("report.sla_met"), share(tk["sla_met_pct"], tk["sla_met"] + tk["sla_missed"]))]),
         (tr("report.csat"), [
             (tr("report.sent"), cs["sent"]), (tr("report.responses"), cs["responses"]),
-            (tr("report.satisfied_share"), _with_n(cs["satisfied_pct"], cs["responses"])),
+            (tr("report.satisfied_share"), share(cs["satisfied_pct"], cs["responses"])),
             (tr("report.average"), _number(cs["average"])),
             *((tr("report.score") + f" {score}", count) for score, count in cs["distribution"].items()),
             *((tr("report.skipped") + ": " + labels("skip", code), count) for code, count in cs["skipped"].items())]),
         (tr("report.surveys"), [
             (labels("survey", survey_id), tr("report.survey_line", sent=entry["sent"], answered=entry["answered"],
                                              completed=entry["completed"],
-                                             satisfied=_with_n(entry["satisfied_pct"], entry["scale_answers"])))
+                                             satisfied=share(entry["satisfied_pct"], entry["scale_answers"])))
             for survey_id, entry in v["surveys"]["per_survey"].items()]),
-        (tr("report.tags"), [(tr(f"report.tag.{tag}"), _with_n(entry["satisfied_pct"], entry["answers"]))
+        (tr("report.tags"), [(tr(f"report.tag.{tag}"), share(entry["satisfied_pct"], entry["answers"]))
                              for tag, entry in v["tags"].items()]),
         (tr("report.grievances"), [
             (tr("report.received"), g["received"]), (tr("report.resolved"), g["resolved"]),
-            (tr("report.first_reply_in_sla"), _with_n(g["on_time_pct"], g["received"])),
-            (tr("report.grm_ratings"), _with_n(v["grm"]["satisfied_pct"], v["grm"]["answers"]))]),
+            (tr("report.first_reply_in_sla"), share(g["on_time_pct"], g["received"])),
+            (tr("report.grm_ratings"), share(v["grm"]["satisfied_pct"], v["grm"]["answers"]))]),
         (tr("report.eligibility"), [(tr("report.checks"), e["checks"]),
-                                    *((labels("verdict", code), _with_n(e["verdict_pct"][code], e["checks"], count))
+                                    *((labels("verdict", code), share(e["verdict_pct"][code], e["checks"], count))
                                       for code, count in e["verdicts"].items())]),
         (tr("report.notifications"), [(tr("report.sent"), n["sent"]), (tr("report.failed"), n["failed"]),
                                       (tr("report.unreachable"), n["unreachable"]),
@@ -330,6 +335,14 @@ def _with_n(pct: float | None, n: int, count: int | None = None) -> str:
     """"66.7 % (n = 3)": a share is never shown without what it is a share of."""
     head = "—" if pct is None else f"{_number(pct)} %"
     return f"{count} — {head} (n = {n})" if count is not None else f"{head} (n = {n})"
+
+
+def share_text(pct: float | None, n: int, labels: Labels, count: int | None = None,
+               least: int = RELIABLE_FROM) -> str:
+    """`_with_n`, marked as not yet reliable below `least` answers ("100 %" from one rating
+    is no finding)."""
+    text = _with_n(pct, n, count)
+    return text if pct is None or n >= least else f"{text} {labels.t('report.unreliable_mark', min=least)}"
 
 
 # --- Markdown ----------------------------------------------------------------------------
@@ -428,7 +441,8 @@ def write_xlsx(report: Report, path: Path, labels: Labels) -> None:
     ws.add_chart(bar, "D2")
 
     tk = v["tickets"]
-    ws = pairs("report.sheet.tickets", list(tk["first_response_buckets"].items()),
+    ws = pairs("report.sheet.tickets", [(labels("response_time", code), count)
+                                        for code, count in tk["first_response_buckets"].items()],
                (tr("report.first_response"), tr("report.tickets")))
     bar = BarChart()
     bar.title = tr("report.chart.response_times")

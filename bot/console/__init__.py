@@ -8,6 +8,7 @@ def console_routes(bot) -> list[web.RouteDef]:
     """Routes of the console and the API for a built ZhasBot (bot/app.py `web_app`)."""
     from bot.console.api import Api
     from bot.console.routes import Console
+    from bot.report_inputs import export_inputs
     from reports.journal import export_journal
 
     secure = bot.settings.secure_cookies
@@ -19,6 +20,13 @@ def console_routes(bot) -> list[web.RouteDef]:
         channel = bot.channels[Channel.phone]
         desk = CallDesk(bot.voice, place_call=lambda operator_phone, applicant, call_id: channel.place_callback(
             operator_phone=operator_phone, applicant=applicant, call_id=call_id))
-    console = Console(handoff=bot.handoff, accounts=bot.accounts, translator=bot.services.translator,
-                      secure_cookies=secure, export_journal=export_journal, desk=desk)
+    translator = bot.services.translator
+
+    def journal(*args, lang: str, **kwargs):
+        # Headings in the manager's language; the programme's own numbers left readable.
+        return export_journal(*args, **kwargs, **export_inputs(translator, lang, bot.settings.programme_file,
+                                                               bot.services.surveys))
+
+    console = Console(handoff=bot.handoff, accounts=bot.accounts, translator=translator,
+                      secure_cookies=secure, export_journal=journal, desk=desk)
     return console.routes() + Api(bot.handoff, bot.accounts).routes()

@@ -16,9 +16,9 @@ from aiohttp import web
 from bot.console.routes import FORM, OPERATOR, Console
 from reports import svg
 from reports.exports import NotAllowed, allow_unmasked, export
-from bot.report_inputs import report_inputs, report_labels
+from bot.report_inputs import export_inputs, report_inputs, report_labels
 from reports.indicators import (build_report, detail_sections, per_day_series, plan_cells, plan_columns,
-                                reliable_from, render_markdown, top_topics, write_xlsx)
+                                reliable_from, render_markdown, share_text, top_topics, write_xlsx)
 
 HERE = Path(__file__).resolve().parent
 EXPORTS = {"journal_consultation": ("journal", "consultation"), "journal_message": ("journal", "message"),
@@ -50,7 +50,8 @@ class Reports(Console):
         self.zone = bot.settings.zone
         self.plan = bot.configuration.report_plan
         self.surveys = bot.services.surveys
-        self.inputs = report_inputs(bot.settings.programme_file, self.surveys)
+        self.programme_file = bot.settings.programme_file
+        self.inputs = report_inputs(self.programme_file, self.surveys)
 
     def labels(self, request: web.Request):
         return report_labels(self.translator, self.lang(request), self.surveys)
@@ -78,7 +79,7 @@ class Reports(Console):
                                     t("report.chart.topics")),
             "csat": svg.bar_chart(list(v["csat"]["distribution"]), list(v["csat"]["distribution"].values()),
                                   t("report.chart.csat")),
-            "response": svg.bar_chart(list(v["tickets"]["first_response_buckets"]),
+            "response": svg.bar_chart([labels("response_time", code) for code in v["tickets"]["first_response_buckets"]],
                                       list(v["tickets"]["first_response_buckets"].values()),
                                       t("report.chart.response_times")),
         }
@@ -86,6 +87,8 @@ class Reports(Console):
                            plan_columns=plan_columns(labels), plan_rows=[plan_cells(r, labels) for r in report.plan],
                            plan_status=[r["status"] for r in report.plan], sections=detail_sections(report, labels),
                            reliable_from=reliable_from(report.plan[0] if report.plan else None),
+                           share=lambda pct, n: share_text(pct, n, labels,
+                                                           least=reliable_from(report.plan[0] if report.plan else None)),
                            date_from=dates[0].isoformat(), date_to=dates[1].isoformat(),
                            notice=request.query.get("error"))
 
@@ -133,7 +136,8 @@ class Reports(Console):
         with tempfile.TemporaryDirectory() as folder:
             path = Path(folder) / name
             await export(self.db, kind, start=dates[0], end=dates[1], zone=self.zone, fmt=fmt, path=path,
-                         channel=channel, masked=not unmasked, by=by or "consultation")
+                         channel=channel, masked=not unmasked, by=by or "consultation",
+                         **export_inputs(self.translator, self.lang(request), self.programme_file, self.surveys))
             # Streamed from the file in chunks: memory stays flat whatever the export's size.
             response = web.StreamResponse(headers={
                 "Content-Type": CONTENT_TYPES[fmt], "Cache-Control": "no-store",

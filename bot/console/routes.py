@@ -28,6 +28,7 @@ from bot.console.views import ConsoleViews
 from handoff import phone_log
 from handoff.lifecycle import HandoffError
 from handoff.service import HandoffService
+from reports.labels import Labels
 from storage.reporting import OPERATOR_AGE_BANDS
 from storage.tickets import ACTIVE_STATUSES, TicketStatus
 
@@ -58,6 +59,17 @@ def _int(value: str | None, default: int = 0) -> int:
         return int(value or default)
     except ValueError:
         return default
+
+
+def canned_title(translator: Translator, lang: str, answer: dict[str, str]) -> str:
+    """What the operator picks a canned answer by: its title in the console's language
+    (`console.canned.<key>`), or, for one added to call_centre.yaml without a title yet,
+    the answer's first words — never its key."""
+    key = f"console.canned.{answer['key']}"
+    if translator.has(key, lang):
+        return translator.t(lang, key)
+    text = " ".join(answer["text"].split())
+    return text if len(text) <= 48 else text[:47].rstrip() + "…"
 
 
 class Console:
@@ -119,7 +131,8 @@ class Console:
             return self.translator.t(lang, key, **params)
 
         html = self.templates.get_template(name).render(
-            t=t, lang=lang, languages=LANGUAGES, operator=request.get(OPERATOR),
+            t=t, label=Labels(self.translator, lang).given, lang=lang, languages=LANGUAGES,
+            operator=request.get(OPERATOR),
             csrf=request.get(CSRF, ""), path=request.path_qs, **context)
         response = web.Response(text=html, content_type="text/html", status=status)
         response.headers["Cache-Control"] = "no-store"
@@ -234,6 +247,9 @@ class Console:
             ticket = self.views.ticket_page(await self.handoff.ticket(int(request.match_info["id"])))
         except HandoffError:
             return self.render(request, "error.html", status=404, message_key="console.error.not_found")
+        lang = self.lang(request)
+        for answer in ticket["canned"]:
+            answer["title"] = canned_title(self.translator, lang, answer)
         notice = request.query.get("notice")
         reason = request.query.get("reason")
         return self.render(request, "ticket.html", ticket=ticket,
@@ -248,6 +264,9 @@ class Console:
         except HandoffError:
             raise web.HTTPNotFound()
         ticket.pop("canned", None)
+        label = Labels(self.translator, self.lang(request)).given
+        for message in ticket["messages"]:  # codes stay in the JSON; the words beside them
+            message["delivery_label"] = label("delivery", message["delivery_status"])
         return web.json_response(ticket, headers={"Cache-Control": "no-store"})
 
     def _back(self, ticket_id: int, notice: str, **extra: str) -> web.HTTPSeeOther:
@@ -457,7 +476,7 @@ class Console:
             path = Path(folder) / f"journal-{start}-{end}.{fmt}"
             count = await self.export_journal(self.handoff.db, start=start, end=end,
                                               zone=self.handoff.call_centre.hours.zone, by=by, fmt=fmt,
-                                              path=path, channel=channel)
+                                              path=path, channel=channel, lang=self.lang(request))
             await self.accounts.audit(request[OPERATOR], "export", f"journal:{start}..{end}",
                                       by=by, format=fmt, channel=channel, rows=count)
             # Streamed from the file in chunks: a year of journal never sits in memory.

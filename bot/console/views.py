@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from handlers.language import language_buttons
 from handoff.service import TicketDetails, TicketRecord
 from storage.models import Contact, Message
 from storage.tickets import ticket_number
@@ -60,6 +61,22 @@ class ConsoleViews:
     def tickets(self, records: list[TicketRecord]) -> list[dict[str, Any]]:
         return [self.ticket(record) for record in records]
 
+    def _conversation(self, messages: list[Message]) -> list[dict[str, Any]]:
+        """The messages, a button press shown as the title of the button pressed (`pressed`)
+        rather than its payload (`lang:ru`): the titles are those of the buttons sent before
+        it (the latest title wins), and the language buttons, which work at any time."""
+        titles = {button.payload: button.title for button in language_buttons(None)}
+        shown = []
+        for message in messages:
+            view = self.message(message)
+            if message.direction == "out" and message.buttons:
+                titles.update((str(payload), str(title)) for title, payload in message.buttons)
+            elif message.direction == "in" and message.payload:
+                view["pressed"] = titles.get(message.payload) or (
+                    message.text if message.text and message.text != message.payload else None)
+            shown.append(view)
+        return shown
+
     def message(self, message: Message) -> dict[str, Any]:
         return {
             "id": message.id, "direction": message.direction, "author": message.author or "",
@@ -71,7 +88,7 @@ class ConsoleViews:
     def ticket_page(self, details: TicketDetails, *, after: int = 0) -> dict[str, Any]:
         """The ticket with its messages after `after` (the page polls for new ones)."""
         view = self.ticket(details)
-        view["messages"] = [self.message(m) for m in details.messages if m.id > after]
+        view["messages"] = [shown for shown in self._conversation(details.messages) if shown["id"] > after]
         view["window"] = {"open": details.window.open, "template": details.window.template,
                           "closes_at": _iso(details.window.closes_at)}
         view["canned"] = details.canned

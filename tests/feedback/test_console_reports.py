@@ -46,6 +46,8 @@ async def test_reports_page_for_managers_only(app, console):
         assert status == 200
         assert "Количество консультаций колл-центра" in body and "Уровень удовлетворенности МОСРП" in body
         assert "n = " in body and "Как измерено" in body and "webchat</td>" not in body
+        # A share from fewer than ten answers is marked; none is shown without its n.
+        assert "пока недостоверно" in body and " %</p>" not in body and "h</text>" not in body
         await manager.get("/console/lang/kk")
         status, body = await manager.get(f"/console/reports?{SPAN}")
         # In Kazakh the report's own Russian wording stays beside the translation.
@@ -71,11 +73,17 @@ async def test_exports_masked_and_unmasked_with_audit(app, tmp_path):
             assert "attachment" in response.headers["Content-Disposition"]
             path = tmp_path / "csat.xlsx"
             path.write_bytes(await response.read())
-        assert len(list(openpyxl.load_workbook(path)["csat"].iter_rows())) == 6  # header + 5 polls in the period
+        book = openpyxl.load_workbook(path)
+        assert book.sheetnames == ["Оценки консультаций"]
+        assert len(list(book.active.iter_rows())) == 6  # header + 5 polls in the period
+        assert book.active.freeze_panes == "A2" and book.active.auto_filter.ref
         form.update(kind="journal_message", format="csv", unmasked="1")
         async with manager.http.post(f"{app.base_url}/console/reports/export", data=form) as response:
             assert response.status == 200
-            assert (await response.read()).startswith(b"\xef\xbb\xbfmessage_id,")
+            assert (await response.read()).decode("utf-8-sig").startswith("№ сообщения,Время,Канал,")
+        await manager.get("/console/lang/kk")  # the export speaks the manager's console language
+        async with manager.http.post(f"{app.base_url}/console/reports/export", data=form) as response:
+            assert (await response.read()).decode("utf-8-sig").startswith("Хабарлама №,Уақыты,Арна,")
         form["csrf_token"] = "wrong"
         async with manager.http.post(f"{app.base_url}/console/reports/export", data=form) as response:
             assert response.status == 403
@@ -85,6 +93,7 @@ async def test_exports_masked_and_unmasked_with_audit(app, tmp_path):
         entries = [(e.actor, e.action, e.target) for e in await session.scalars(
             select(AuditEntry).where(AuditEntry.action.like("export%")).order_by(AuditEntry.id))]
     assert entries == [("zhanna", "export", "csat:2026-03-02..2026-03-03"),
+                       ("zhanna", "export_unmasked", "journal:2026-03-02..2026-03-03"),
                        ("zhanna", "export_unmasked", "journal:2026-03-02..2026-03-03")]
 
 

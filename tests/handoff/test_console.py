@@ -218,11 +218,14 @@ async def test_manager_page_export_and_roles(app, console):
         status, body, response = await manager.post("/console/manage/export", {
             "date_from": "2020-01-01", "date_to": "2030-01-01", "by": "message", "format": "csv"})
         assert status == 200 and response.headers["Content-Disposition"].startswith("attachment")
-        assert "message_id" in body
+        assert body.lstrip("\ufeff").startswith("№ сообщения,Время,Канал,") and "message_id" not in body
         await manager.get("/console/manage")
         status, body, _ = await manager.post("/console/manage/operators",
                                              {"name": "dana", "role": "operator", "password": "long-enough-pw"})
         assert "dana" in body
+        # The audit log says what happened in words, not action codes.
+        assert "Выгрузка (данные скрыты)" in body and "Добавлен оператор" in body
+        assert "<td>export</td>" not in body and "<td>operator_added</td>" not in body
         log = await actions(app)
         assert ("zhanna", "export") in log and ("zhanna", "operator_added") in log
     finally:
@@ -240,3 +243,27 @@ async def test_language_switch_and_logout(app, console):
     status, body = await console.get("/console")
     assert 'action="/console/login"' in body
     assert ("aida", "logout") in await actions(app)
+
+
+async def test_ticket_page_shows_words_not_codes(app, console):
+    """Channel, language, delivery status, canned answers and button presses as an operator
+    reads them, in the console's language; the codes stay in the JSON feed."""
+    await open_ticket(app)
+    await console.login("aida", PASSWORD)
+    await console.get("/console/lang/ru")
+    status, body = await console.get("/console/tickets/1")
+    assert status == 200
+    assert "Чат на сайте · русский" in body and "webchat" not in body
+    assert "▸ Русский" in body and "lang:ru" not in body  # what the user pressed, not its payload
+    assert ">Приветствие (русский)</option>" in body and ">greeting" not in body
+    assert "Доставлено" in body or "Отправлено" in body
+    async with console.http.get(app.base_url + "/console/tickets/1/feed?after=0") as response:
+        feed = await response.json()
+    pressed = [m for m in feed["messages"] if m["payload"] == "lang:ru"]
+    assert pressed and pressed[0]["pressed"] == "Русский"
+    assert {m["delivery_label"] for m in feed["messages"] if m["direction"] == "out"} <= {"Доставлено", "Отправлено", ""}
+    await console.get("/console/lang/kk")
+    status, body = await console.get("/console/tickets/1")
+    assert "Сайттағы чат · орысша" in body and ">Сәлемдесу (орысша)</option>" in body
+    status, body = await console.get("/console")
+    assert "Сайттағы чат" in body

@@ -37,6 +37,13 @@ async def test_operator_claims_and_replies_in_the_browser(tmp_path):
                 await row.wait_for()
                 await row.locator("a").click()
                 await page.wait_for_url("**/console/tickets/1")
+                # Words, not codes: the channel, the button the user pressed, canned answers' titles.
+                facts = await page.locator("dl.facts").inner_text()
+                assert "Telegram · русский" in facts and "telegram" not in facts
+                assert await page.locator(".msg.in .text", has_text="▸ Русский").count() == 1
+                assert "lang:ru" not in await page.locator("#messages").inner_text()
+                options = await page.locator("#canned option").all_inner_texts()
+                assert "Приветствие (русский)" in options and not any("greeting" in o for o in options)
                 await page.click("#claim")
                 await page.wait_for_selector("#notice")
 

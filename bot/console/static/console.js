@@ -29,10 +29,10 @@
     div.dataset.id = m.id;
     var meta = document.createElement("div");
     meta.className = "meta";
-    meta.textContent = author(m) + " · " + m.time_local + (m.direction === "out" && m.delivery_status ? " · " + m.delivery_status : "");
+    meta.textContent = author(m) + " · " + m.time_local + (m.direction === "out" && m.delivery_label ? " · " + m.delivery_label : "");
     var text = document.createElement("div");
     text.className = "text";
-    text.textContent = m.text;  // never innerHTML: user text is untrusted
+    text.textContent = m.pressed ? "▸ " + m.pressed : m.text;  // never innerHTML: user text is untrusted
     div.appendChild(meta);
     div.appendChild(text);
     box.appendChild(div);
