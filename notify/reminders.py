@@ -29,7 +29,7 @@ from sqlalchemy.engine import make_url
 
 from core.config import ConfigError, config_file, error_at, load_mapping
 from core.i18n import Translator
-from core.programme import load_programme
+from core.programme import SeasonCalendar, load_programme
 from notify.enqueue import enqueue_reminder
 from notify.texts import format_date, reminder_text
 from storage.applications import Application, ApplicationLink
@@ -38,6 +38,8 @@ from storage.types import utcnow
 from storage.unit_of_work import Database
 
 log = logging.getLogger(__name__)
+# A reminder without its own date takes this stage's (last) day from the season calendar.
+CALENDAR_STAGE = {"deadline": "applications", "report_due": "final_report"}
 
 JOB_PREFIX = "reminder:"
 _ACTIVE: "ReminderScheduler | None" = None  # the scheduler of this process (jobs find it here)
@@ -89,7 +91,7 @@ def load_reminders(path: Path | None = None, *, programme: dict[str, Any] | None
     data = load_mapping(path, error=RemindersConfigError)
     grace = int(float(data.get("misfire_grace_hours", 6)) * 3600)
     reminders = []
-    facts = (programme or {}).get("facts", {})
+    calendar = SeasonCalendar.from_programme(programme if programme is not None else load_programme())
     items = data.get("reminders") or []
     for index, item in enumerate(items):
 
@@ -100,7 +102,14 @@ def load_reminders(path: Path | None = None, *, programme: dict[str, Any] | None
         if not isinstance(item, dict) or not item.get("id") or item.get("kind") not in (
                 "deadline", "report_due", "mentor_meeting"):
             raise problem("needs an id and a kind (deadline, report_due, mentor_meeting)")
-        when = item.get("date") or (facts.get("application_closes") if item["kind"] == "deadline" else None)
+        when = item.get("date")
+        if not when and item["kind"] in CALENDAR_STAGE:
+            period = calendar.planned(CALENDAR_STAGE[item["kind"]])
+            if period is None:
+                log.warning("reminder %s: %s is not in the season calendar yet; not scheduled",
+                            item.get("id"), CALENDAR_STAGE[item["kind"]])
+                continue
+            when = period[1]
         if isinstance(when, str):
             try:
                 when = date.fromisoformat(when)

@@ -48,7 +48,8 @@ def make(tmp_path, db, reminders, grace=6 * 3600):
 def test_the_shipped_configuration_loads():
     config = load_reminders()
     kinds = {r.kind for r in config.reminders}
-    assert kinds == {"deadline", "report_due", "mentor_meeting"}
+    # The final report's date is not in the season calendar yet: its reminder waits for it.
+    assert kinds == {"deadline", "mentor_meeting"}
     deadline = next(r for r in config.reminders if r.kind == "deadline")
     assert deadline.days_before == [3, 1] and deadline.date == date(2026, 10, 22)
     occurrences = deadline.occurrences(ZONE)
@@ -138,3 +139,18 @@ async def test_postgres_leader_lock():
     finally:
         await first.release()
         await second.release()
+
+
+def test_season_dates_come_from_the_programme_calendar_once():
+    """The application window and the final report's date live in config/programme.yaml
+    only (issue 13): reminders without a date of their own take them from its calendar."""
+    from core.programme import load_programme
+
+    programme = load_programme()
+    assert not {"application_opens", "application_closes"} & set(programme["facts"])
+    moved = {**programme, "eligibility": {**programme["eligibility"],
+                                          "application_window": {"opens": date(2026, 10, 1), "closes": date(2026, 10, 25)}},
+             "calendar": {**programme["calendar"], "final_report": date(2026, 12, 20)}}
+    config = load_reminders(programme=moved)
+    by_kind = {r.kind: r for r in config.reminders}
+    assert by_kind["deadline"].date == date(2026, 10, 25) and by_kind["report_due"].date == date(2026, 12, 20)
