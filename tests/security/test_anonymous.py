@@ -12,7 +12,10 @@ from pathlib import Path
 
 import aiohttp
 
-from reports.exports import export
+from core.i18n import Translator
+from reports.exports import CSAT_HEADER, TICKET_HEADER, export
+from reports.journal import CONSULTATION_HEADER, MESSAGE_HEADER
+from reports.labels import Labels
 from storage.tickets import ticket_number
 from tests.security.conftest import MANAGER, new_sender
 
@@ -93,15 +96,21 @@ async def test_exports_even_unmasked_show_no_contact_on_it(target, tmp_path):
     app = target.app
     ticket_id, contact_id = await _anonymous_grievance(app)
     today = date.today()
+    labels = Labels(Translator(), "ru")
     for kind, by in (("tickets", "consultation"), ("journal", "message"), ("journal", "consultation"),
                      ("csat", "consultation")):
         path = Path(tmp_path) / f"{kind}-{by}.csv"
         await export(app.db, kind, start=today - timedelta(days=1), end=today + timedelta(days=1),
                      zone=app.settings.zone, fmt="csv", path=path, masked=False, by=by)
-        rows = list(csv.DictReader(path.open(encoding="utf-8-sig")))
+        # Rows keyed by column code (the file's headings are words in the manager's language).
+        columns = {"tickets": TICKET_HEADER, "csat": CSAT_HEADER}.get(
+            kind, MESSAGE_HEADER if by == "message" else CONSULTATION_HEADER)
+        raw = list(csv.reader(path.open(encoding="utf-8-sig")))
+        assert raw[0] == labels.header(columns)
+        rows = [dict(zip(columns, values)) for values in raw[1:]]
         if kind == "tickets":
             [row] = rows
-            assert row["anonymous"] == "yes" and not row["contact_id"] and not row["phone"]
+            assert row["anonymous"] == labels.yes_no(True) and not row["contact_id"] and not row["phone"]
         if kind == "journal" and by == "message":
             grievance = [r for r in rows if r["text"] == GRIEVANCE]
             assert grievance and all(not r["contact_id"] and not r["phone"] for r in grievance)
@@ -109,8 +118,8 @@ async def test_exports_even_unmasked_show_no_contact_on_it(target, tmp_path):
             # No row pairs the person with the grievance's consultation.
             assert not any(r["consultation_id"] == consultation and r["contact_id"] for r in rows)
         if kind == "journal" and by == "consultation":
-            assert rows and all(not r["contact_id"] for r in rows if r["human_involved"] == "yes"
-                                or r["outcome"] == "handed_off")
+            assert rows and all(not r["contact_id"] for r in rows if r["human_involved"] == labels.yes_no(True)
+                                or r["outcome"] == labels("outcome", "handed_off"))
 
 
 async def test_audit_log_names_no_contact(target):
