@@ -26,7 +26,7 @@ def reminder_key(occurrence: str, contact_id: int) -> str:
     return f"reminder:{occurrence}:{contact_id}"
 
 
-def _blocked(contact: Contact, blocked_at: dict[int, datetime]) -> bool:
+def blocked_bot(contact: Contact, blocked_at: dict[int, datetime]) -> bool:
     """Blocked the bot (403) and has not written to it since."""
     when = blocked_at.get(contact.id)
     return when is not None and (contact.last_inbound_at is None or contact.last_inbound_at <= when)
@@ -51,7 +51,7 @@ async def enqueue_status_changes(session: AsyncSession, translator: Translator,
     for application in applications:
         for contact in linked.get(application.id, []):
             lang = translator.language(contact.language or default_language)
-            blocked = _blocked(contact, blocked_at)
+            blocked = blocked_bot(contact, blocked_at)
             rows.append({
                 "dedup_key": status_key(application.id, application.status, contact.id),
                 "kind": "status", "batch_id": batch_id, "contact_id": contact.id,
@@ -78,7 +78,7 @@ async def enqueue_reminder(session: AsyncSession, *, occurrence: str, batch_id: 
     rows = []
     for contact in contacts:
         lang = contact.language if contact.language in texts else default_language
-        blocked = _blocked(contact, blocked_at)
+        blocked = blocked_bot(contact, blocked_at)
         rows.append({
             "dedup_key": reminder_key(occurrence, contact.id), "kind": "reminder",
             "batch_id": batch_id, "contact_id": contact.id, "channel": contact.channel,

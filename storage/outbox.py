@@ -37,7 +37,7 @@ class OutboxMessage(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     dedup_key: Mapped[str] = mapped_column(String(128), unique=True)
-    kind: Mapped[str] = mapped_column(String(16))  # status | reminder
+    kind: Mapped[str] = mapped_column(String(16))  # status | reminder | next_season | …
     batch_id: Mapped[str] = mapped_column(String(64), index=True)
     contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"))
     channel: Mapped[str] = mapped_column(String(16))

@@ -1,4 +1,5 @@
-"""`zhasbot applications import FILE [--dry-run]` and `zhasbot notifications status [--batch ID]`."""
+"""`zhasbot applications import FILE [--dry-run]`, `zhasbot notifications status [--batch ID]` and
+`zhasbot notifications next-season [--dry-run]`."""
 from __future__ import annotations
 
 import argparse
@@ -29,6 +30,34 @@ def cmd_status(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_next_season(args: argparse.Namespace) -> int:
+    from bot.cli.support import with_database
+    from core.i18n import Translator
+    from core.programme import load_programme
+    from notify.next_season import NothingToAnnounce, enqueue_next_season
+
+    async def work(db, settings):
+        translator = Translator(default_language=settings.default_language)
+        async with db.unit_of_work() as uow:
+            return await enqueue_next_season(uow.session, translator, load_programme(settings.programme_path),
+                                             default_language=settings.default_language, dry_run=args.dry_run)
+
+    try:
+        done = with_database(work)
+    except NothingToAnnounce as exc:
+        print(f"nothing to announce: {exc}")
+        return 1
+    window = f"applications {done.opens.isoformat()} to {done.closes.isoformat()}"
+    if args.dry_run:
+        print(f"dry run: {done.opted_in} contact(s) waiting for the next season ({window}), "
+              f"{done.unreachable} of them blocked the bot; nothing queued")
+        return 0
+    print(f"queued {done.queued} announcement(s) of the next season ({window}) to the {done.opted_in} "
+          f"contact(s) who asked; {done.unreachable} blocked the bot (marked unreachable). "
+          f"Delivery: zhasbot notifications status --batch {done.batch_id}")
+    return 0
+
+
 def register(commands) -> None:
     applications = commands.add_parser("applications", help="grant applications and their statuses")
     sub = applications.add_subparsers(dest="applications_command", required=True)
@@ -43,3 +72,7 @@ def register(commands) -> None:
     status.add_argument("--batch", help="only this batch id")
     status.add_argument("--limit", type=int, default=20, help="newest batches shown (default 20)")
     status.set_defaults(func=cmd_status)
+    season = sub.add_parser("next-season", help="announce the season in programme.yaml to everyone who asked "
+                                                "to be told (once each, through the outbox)")
+    season.add_argument("--dry-run", action="store_true", help="count who would be told; queue nothing")
+    season.set_defaults(func=cmd_next_season)
