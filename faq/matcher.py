@@ -371,13 +371,17 @@ class Matcher:
         `scores`: the matcher's shortlist; `all_scores`: every topic's, out of scope too."""
         margins = self._classifier.decision(self._prepare(text_tokens))
         matcher_oos = max((all_scores.get(t, 0.0) for t in self._decline), default=0.0)
+        coverage = self._coverage(text_tokens, 0)
         features, ranked = gate_features(margins, self._classifier.classes, scores, decision[0] is None,
                                          self._answerable, self._decline,
-                                         coverage=self._coverage(text_tokens, 0), matcher_oos=matcher_oos)
+                                         coverage=coverage, matcher_oos=matcher_oos)
         if not ranked:
             return decision
         best, best_score = ranked[0]
-        if gate_probability(features) < GATE_THRESHOLD:
+        # Not one word the content knows ("asdkjh qwe zzzz"): the classifier's scores are then
+        # its intercepts and a few stray letter pairs, and the examples never taught the gate
+        # about such input. Nothing to answer.
+        if coverage == 0.0 or gate_probability(features) < GATE_THRESHOLD:
             return None, round(best_score, 4), [(t, round(s, 4)) for t, s in ranked[:3]]
         return best, round(best_score, 4), [(t, round(s, 4)) for t, s in ranked[1:4]]
 
