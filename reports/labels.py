@@ -49,6 +49,8 @@ class Labels:
         key = f"label.{kind}.{text}"
         if self.translator.has(key, self.lang):
             return self.t(key)
+        if kind == "topic" and text.startswith("phone:"):  # a phone-line menu choice
+            return f"{self('channel', 'phone')}: {self('phone_menu', text[6:])}"
         if kind == "outcome" and ":" in text:
             head, _, tail = text.partition(":")
             return f"{self(kind, head)}: {self('verdict', tail)}"

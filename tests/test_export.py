@@ -145,3 +145,11 @@ async def test_programme_phones_readable_applicant_phones_masked(db, tmp_path):
         assert texts[1] == "Звоните в организацию: 8 708 404 23 40 или пишите сюда"  # the programme's own
         assert "999 88 77" not in texts[0] and "+7701*****77" in texts[0]  # the applicant's
         assert rows[0][MESSAGE_HEADER.index("phone")] == "+7701*****77"
+
+
+def test_phone_menu_choices_read_as_words():
+    from core.i18n import Translator
+    from reports.labels import Labels
+
+    assert Labels(Translator(), "ru")("topic", "phone:apply") == "Телефонный звонок: Как подать заявку"
+    assert Labels(Translator(), "kk")("phone_menu", "status") == "Өтінімнің күйі"

@@ -28,5 +28,14 @@ def console_routes(bot) -> list[web.RouteDef]:
                                                                bot.services.surveys))
 
     console = Console(handoff=bot.handoff, accounts=bot.accounts, translator=translator,
-                      secure_cookies=secure, export_journal=journal, desk=desk)
+                      secure_cookies=secure, export_journal=journal, desk=desk,
+                      topics=_call_topics(bot.settings.faq_topics_dir))
     return console.routes() + Api(bot.handoff, bot.accounts).routes()
+
+
+def _call_topics(directory) -> list:
+    """The FAQ topics an operator may note for a phone call (answerable ones), by title."""
+    from faq.content import load_topics
+
+    return [topic for topic in load_topics(directory) if topic.answerable and topic.kind != "intent"]
+

@@ -12,7 +12,7 @@ import secrets
 import tempfile
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Awaitable, Callable
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, Sequence
 from urllib.parse import urlencode
 
 import jinja2
@@ -75,8 +75,9 @@ def canned_title(translator: Translator, lang: str, answer: dict[str, str]) -> s
 class Console:
     def __init__(self, *, handoff: HandoffService, accounts: Accounts, translator: Translator,
                  secure_cookies: bool, export_journal: Callable[..., Awaitable[int]] | None = None,
-                 desk: "CallDesk | None" = None):
+                 desk: "CallDesk | None" = None, topics: Sequence[Any] = ()):
         self.handoff = handoff
+        self.topics = list(topics)  # FAQ topics a logged call can be about (faq.content.Topic)
         self.views = ConsoleViews(handoff.call_centre.hours.zone)
         self.desk = desk  # the phone line's calls and callbacks (voice/desk.py); None when it is off
         self.accounts = accounts
@@ -331,9 +332,12 @@ class Console:
         raise self.redirect("/console/search?notice=erased")
 
     # --- phone calls -------------------------------------------------------------------
-    async def _calls_context(self) -> dict[str, Any]:
-        # The call form: the season's regions and the grant operator's age bands to choose from.
+    async def _calls_context(self, request: web.Request) -> dict[str, Any]:
+        # The call form: the season's regions, the grant operator's age bands and the FAQ's
+        # topics (by title, in the operator's language) to choose from.
+        lang = self.lang(request)
         form = {"regions": self.handoff.regions, "age_bands": OPERATOR_AGE_BANDS,
+                "topics": [(topic.id, topic.title_for(lang)) for topic in self.topics],
                 "today": self.handoff.clock().astimezone(self.handoff.zone).date().isoformat()}
         if self.desk is None:
             return {"line_on": False, "calls": [], "callbacks": [], **form}
@@ -345,7 +349,7 @@ class Console:
         return self.render(request, "call.html", error=None, values={},
                            logged=_int(request.query.get("logged")) or None,
                            notice=notice if notice in NOTICES else None, detail=request.query.get("detail", "")[:200],
-                           **await self._calls_context())
+                           **await self._calls_context(request))
 
     def _calls_back(self, notice: str, **extra: str) -> web.HTTPSeeOther:
         return self.redirect("/console/calls?" + urlencode({"notice": notice, **extra}) + "#callbacks")
@@ -399,8 +403,11 @@ class Console:
     @page()
     async def log_call(self, request: web.Request) -> web.StreamResponse:
         form = request[FORM]
-        values = {key: str(form.get(key, "")) for key in ("phone", "language", "topics", "notes", "minutes",
-                                                          "outcome", "date", "time", "region", "age_band")}
+        values: dict[str, Any] = {key: str(form.get(key, "")) for key in (
+            "phone", "language", "notes", "minutes", "outcome", "date", "time", "region", "age_band")}
+        # Topics are ticked on the form (several values); an API-style "a, b" string still works.
+        values["topics"] = [part.strip() for value in form.getall("topics", [])
+                            for part in str(value).replace(";", ",").split(",") if part.strip()]
         try:
             minutes = float(values["minutes"].replace(",", ".")) if values["minutes"].strip() else None
             if minutes is not None and not 0 <= minutes <= 24 * 60:  # also refuses inf and nan
@@ -409,7 +416,7 @@ class Console:
                                                 now=self.handoff.clock())
             consultation_id = await self.handoff.log_call(
                 request[OPERATOR], phone=values["phone"], language=values["language"] or None,
-                topics=values["topics"].replace(";", ",").split(","), notes=values["notes"],
+                topics=values["topics"], notes=values["notes"],
                 duration_seconds=round(minutes * 60) if minutes is not None else None,
                 outcome=values["outcome"] or None, occurred_at=occurred_at, region=values["region"],
                 age_band=values["age_band"])
@@ -422,7 +429,7 @@ class Console:
             else:
                 reason = self.translator.t(lang, "console.error.minutes")
             return self.render(request, "call.html", status=400, error=reason, values=values, logged=None,
-                               notice=None, detail="", **await self._calls_context())
+                               notice=None, detail="", **await self._calls_context(request))
         raise self.redirect(f"/console/calls?logged={consultation_id}")
 
     # --- managers ----------------------------------------------------------------------

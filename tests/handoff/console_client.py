@@ -26,10 +26,12 @@ class ConsoleClient:
                 self.csrf = found.group(1)
             return response.status, body
 
-    async def post(self, path: str, data: dict | None = None, *, csrf: str | None = None,
+    async def post(self, path: str, data: dict | list[tuple[str, str]] | None = None, *, csrf: str | None = None,
                    allow_redirects: bool = True) -> tuple[int, str, aiohttp.ClientResponse]:
-        form = dict(data or {})
-        form.setdefault("csrf_token", self.csrf if csrf is None else csrf)
+        # A list of pairs sends a field several times (a multiple select).
+        form = list(data.items()) if isinstance(data, dict) else list(data or [])
+        if not any(name == "csrf_token" for name, _ in form):
+            form.append(("csrf_token", self.csrf if csrf is None else csrf))
         async with self.http.post(self.base_url + path, data=form, allow_redirects=allow_redirects) as response:
             body = await response.text()
             found = CSRF.search(body)

@@ -175,6 +175,25 @@ async def test_phone_call_logged_from_the_console(app, console):
     assert ("aida", "call_logged") in await actions(app)
 
 
+async def test_call_form_speaks_words_topics_ticked_by_title(app, console):
+    """The call form shows languages and FAQ topics by name; ticked topics are noted."""
+    from sqlalchemy import select
+
+    from storage.models import Consultation
+
+    await console.login("aida", PASSWORD)
+    _, page = await console.get("/console/calls")
+    assert ">русский</option>" in page and ">RU</option>" not in page
+    assert '<option value="documents"' in page and "deadline, documents" not in page
+    status, body, _ = await console.post("/console/calls", [
+        ("phone", "+7 701 000 11 22"), ("language", "kk"), ("topics", "documents"), ("topics", "deadline"),
+        ("minutes", "3"), ("outcome", "answered")])
+    assert status == 200 and "Звонок записан" in body
+    async with app.db.sessions() as session:
+        [call] = list(await session.scalars(select(Consultation)))
+    assert sorted(topic.topic for topic in call.topics) == ["deadline", "documents"]
+
+
 async def test_past_phone_call_with_region_and_age_band_from_the_console(app, console):
     from datetime import datetime, timezone
 
