@@ -44,6 +44,12 @@ def _int(value, default: int = 0) -> int:
         return default
 
 
+def _seconds(value) -> int | None:
+    """A duration Twilio sent, or None when it sent none (or nonsense)."""
+    seconds = _int(value, -1)
+    return seconds if seconds >= 0 else None
+
+
 def _about_a_call(handler):
     """`handler(request, form, call_sid)` for a signed webhook; a 400 without a CallSid."""
     async def checked(request: web.Request, form: MultiDict[str]) -> web.Response:
@@ -147,9 +153,8 @@ class VoiceChannel:
         return self.twiml(await self.line.menu(sid, form.get("Digits", ""), _int(request.query.get("attempt"))), sid)
 
     async def dial(self, request: web.Request, form: MultiDict[str], sid: str) -> web.Response:
-        seconds = _int(form.get("DialCallDuration"), -1)
         steps = await self.line.dial_result(sid, form.get("DialCallStatus", "") or "failed",
-                                            seconds if seconds >= 0 else None, _int(request.query.get("attempt")))
+                                            _seconds(form.get("DialCallDuration")), _int(request.query.get("attempt")))
         return self.twiml(steps, sid)
 
     async def whisper(self, request: web.Request, form: MultiDict[str]) -> web.Response:
@@ -160,10 +165,9 @@ class VoiceChannel:
         return self.twiml(self.line.whisper(lang))
 
     async def voicemail(self, request: web.Request, form: MultiDict[str], sid: str) -> web.Response:
-        seconds = _int(form.get("RecordingDuration"), -1)
         steps = await self.line.voicemail(sid, recording_url=form.get("RecordingUrl", ""),
                                           recording_sid=form.get("RecordingSid"),
-                                          seconds=seconds if seconds >= 0 else None)
+                                          seconds=_seconds(form.get("RecordingDuration")))
         return self.twiml(steps, sid)
 
     async def transcription(self, request: web.Request, form: MultiDict[str]) -> web.Response:
@@ -175,10 +179,9 @@ class VoiceChannel:
         sid, status = form.get("CallSid", ""), (form.get("CallStatus") or "").lower()
         if not sid or not status:
             return web.Response(status=400, text="missing CallSid or CallStatus")
-        duration = _int(form.get("CallDuration"), -1)
         try:
             await self.line.status(sid, status, caller=form.get("From", ""),
-                                   duration=duration if duration >= 0 else None)
+                                   duration=_seconds(form.get("CallDuration")))
         except ValueError:
             return web.Response(status=400, text="unknown CallStatus")
         return web.Response(status=204)
