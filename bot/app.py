@@ -25,6 +25,7 @@ from bot.delivery.messenger import Messenger
 from bot.secret_key import secret_key
 from bot.delivery.window import MessageWindow
 from bot.settings import Settings
+from bot.commit_topics import publish_commits
 from bot.wakeups import Wakeups
 from bot.web.server import build_web_app
 from handlers.status import LinkLimits
@@ -89,6 +90,8 @@ class ZhasBot:
         app = cls(settings=settings, configuration=config, db=db, services=services, engine=engine,
                   wakeups=Wakeups(settings.database_url, fallback_seconds=settings.wakeup_fallback_seconds))
         engine.observer = app.metrics.observe_batch
+        # Committed messages and ticket changes wake the console's live views in every worker.
+        publish_commits(db, app.wakeups)
         # The one outbound path: every message is decided by one window and sent by one
         # deliverer (or, for bulk notifications, the outbox sender) through `send_once`.
         window = MessageWindow(config.whatsapp_templates,

@@ -63,6 +63,8 @@ class Wakeups:
         self._task: asyncio.Task | None = None
         self.listening = asyncio.Event()
         self.received = 0  # notifications from the database (tests and metrics read it)
+        self._outgoing: set[str] = set()
+        self._sending: asyncio.Future | None = None
 
     @property
     def fallback_seconds(self) -> float:
@@ -119,7 +121,8 @@ class Wakeups:
 
     def _on_notify(self, _connection, _pid, _channel, payload: str) -> None:
         self.received += 1
-        self._wake_local(payload)
+        for topic in payload.split("\n"):
+            self._wake_local(topic)
 
     # --- waiting and waking ---------------------------------------------------------------
     @contextlib.contextmanager
@@ -144,16 +147,42 @@ class Wakeups:
             for watch in watches:
                 watch.set()
 
-    async def publish(self, topic: str) -> None:
-        """Wake `topic`'s waiters here and in every other worker (after the write committed)."""
-        self._wake_local(topic)
-        if not self.cross_process or len(topic.encode()) > MAX_PAYLOAD:
+    async def publish(self, *topics: str) -> None:
+        """Wake the topics' waiters here and in every other worker (after the write committed).
+
+        NOTIFYs are coalesced: topics published while one is being sent go together in the
+        next one (newline-separated), so a busy worker sends about one per round trip.
+        """
+        for topic in topics:
+            self._wake_local(topic)
+        if not self.cross_process:
             return
         connection = self._connection
         if connection is None or connection.is_closed():
             return  # the others' polling fallback will find it
-        try:
-            async with self._connection_lock:  # one query at a time on an asyncpg connection
-                await connection.execute("SELECT pg_notify($1, $2)", CHANNEL, topic)
-        except Exception as exc:
-            log.warning("wake-ups: NOTIFY failed (%s); other workers will find it by polling", exc)
+        self._outgoing.update(topic for topic in topics if len(topic.encode()) < MAX_PAYLOAD)
+        if self._sending is None or self._sending.done():
+            self._sending = asyncio.ensure_future(self._send_outgoing())
+        await asyncio.shield(self._sending)
+
+    async def _send_outgoing(self) -> None:
+        while self._outgoing:
+            payloads, size, current = [], 0, []
+            for topic in sorted(self._outgoing):
+                length = len(topic.encode()) + 1
+                if current and size + length > MAX_PAYLOAD:
+                    payloads.append("\n".join(current))
+                    current, size = [], 0
+                current.append(topic)
+                size += length
+            payloads.append("\n".join(current))
+            self._outgoing.clear()
+            connection = self._connection
+            if connection is None or connection.is_closed():
+                return
+            try:
+                async with self._connection_lock:  # one query at a time on an asyncpg connection
+                    for payload in payloads:
+                        await connection.execute("SELECT pg_notify($1, $2)", CHANNEL, payload)
+            except Exception as exc:
+                log.warning("wake-ups: NOTIFY failed (%s); other workers will find it by polling", exc)

@@ -29,7 +29,7 @@ def console_routes(bot) -> list[web.RouteDef]:
 
     console = Console(handoff=bot.handoff, accounts=bot.accounts, translator=translator,
                       secure_cookies=secure, export_journal=journal, desk=desk,
-                      topics=_call_topics(bot.settings.faq_topics_dir))
+                      topics=_call_topics(bot.settings.faq_topics_dir), wakeups=bot.wakeups)
     return console.routes() + Api(bot.handoff, bot.accounts).routes()
 
 

@@ -5,7 +5,10 @@ submit). Actions follow Post/Redirect/Get: the ticket page shows a notice after 
 """
 from __future__ import annotations
 
+import asyncio
 import functools
+import hashlib
+import json
 import logging
 import math
 import secrets
@@ -25,6 +28,8 @@ from bot.web.inputs import BadInput, read_form
 from core.text import storable
 from core.i18n import LANGUAGES, Translator
 from bot.console.views import ConsoleViews
+from bot.commit_topics import TICKETS, contact_topic
+from bot.wakeups import Wakeups
 from handoff import phone_log
 from handoff.lifecycle import HandoffError
 from handoff.service import HandoffService
@@ -42,6 +47,7 @@ SESSION_COOKIE = "zb_console"
 LOGIN_CSRF_COOKIE = "zb_login_csrf"
 LANG_COOKIE = "zb_console_lang"
 DEFAULT_CONSOLE_LANGUAGE = "ru"
+MAX_WAIT = 25.0  # a live view's long poll, under common proxies' 30-60 s read timeouts
 REASONS = ("whatsapp_window_closed", "channel_unavailable", "unknown_contact")
 NOTICES = ("claimed", "sent", "refused", "failed", "resolved", "handed_back", "conflict", "invalid",
            "call_logged", "operator_added", "operator_updated", "callback_logged", "callback_dialled",
@@ -52,6 +58,22 @@ OPERATOR = web.RequestKey("console_operator", object)
 CSRF = web.RequestKey("console_csrf", str)
 SESSION_TOKEN = web.RequestKey("console_session_token", str)
 FORM = web.RequestKey("console_form", object)
+
+
+def _wait_seconds(request: web.Request) -> float:
+    """A live view's `wait` (seconds to hold the answer), 0 without one, at most MAX_WAIT."""
+    try:
+        wait = float(request.query.get("wait", "0"))
+    except ValueError:
+        return 0.0
+    return min(max(wait, 0.0), MAX_WAIT) if math.isfinite(wait) else 0.0
+
+
+def _digest(tickets: list[dict[str, Any]]) -> str:
+    """What the queue's table shows, in a few bytes: a change of any of it changes this."""
+    shown = [(t["id"], t["status"], t["assignee"], t["sla_state"], t["waiting_minutes"], t["mode"])
+             for t in tickets]
+    return hashlib.sha256(json.dumps(shown, default=str).encode()).hexdigest()[:16]
 
 
 def _int(value: str | None, default: int = 0) -> int:
@@ -75,9 +97,11 @@ def canned_title(translator: Translator, lang: str, answer: dict[str, str]) -> s
 class Console:
     def __init__(self, *, handoff: HandoffService, accounts: Accounts, translator: Translator,
                  secure_cookies: bool, export_journal: Callable[..., Awaitable[int]] | None = None,
-                 desk: "CallDesk | None" = None, topics: Sequence[Any] = ()):
+                 desk: "CallDesk | None" = None, topics: Sequence[Any] = (), wakeups: Wakeups | None = None):
         self.handoff = handoff
         self.topics = list(topics)  # FAQ topics a logged call can be about (faq.content.Topic)
+        # Live views wait on these (bot/commit_topics.py): woken by a write in any worker.
+        self.wakeups = wakeups or Wakeups("sqlite://")
         self.views = ConsoleViews(handoff.call_centre.hours.zone)
         self.desk = desk  # the phone line's calls and callbacks (voice/desk.py); None when it is off
         self.accounts = accounts
@@ -92,6 +116,7 @@ class Console:
     def routes(self) -> list[web.RouteDef]:
         return [
             web.get("/console", self.queue),
+            web.get("/console/queue/feed", self.queue_feed),
             web.get("/console/login", self.login_page),
             web.post("/console/login", self.login),
             web.post("/console/logout", self.logout),
@@ -231,8 +256,9 @@ class Console:
     @page()
     async def queue(self, request: web.Request) -> web.Response:
         tickets = self.views.tickets(await self.handoff.list_tickets(ACTIVE_STATUSES))
+        # Live: console.js long-polls /console/queue/feed; the refresh is for pages without JS.
         return self.render(request, "queue.html", tickets=tickets, title_key="console.queue.title",
-                           refresh=True)
+                           refresh=True, live=True, digest=_digest(tickets))
 
     @page()
     async def tickets_page(self, request: web.Request) -> web.Response:
@@ -258,10 +284,46 @@ class Console:
                            reason=reason if reason in REASONS else None, detail=request.query.get("detail", "")[:200])
 
     @page()
+    async def queue_feed(self, request: web.Request) -> web.Response:
+        """The queue's table when it differs from what the page shows (`since`, a digest);
+        with `wait`, held until a ticket changes in any worker or the wait ends."""
+        since = request.query.get("since", "")
+        wait = _wait_seconds(request)
+        deadline = asyncio.get_running_loop().time() + wait
+        with self.wakeups.watch(TICKETS) as watch:
+            while True:
+                tickets = self.views.tickets(await self.handoff.list_tickets(ACTIVE_STATUSES))
+                digest = _digest(tickets)
+                left = deadline - asyncio.get_running_loop().time()
+                if digest != since or left <= 0:
+                    break
+                await watch.wait(left)
+        body: dict[str, Any] = {"digest": digest, "count": len(tickets), "html": None}
+        if digest != since:
+            lang = self.lang(request)
+            body["html"] = self.templates.get_template("_tickets_table.html").render(
+                t=lambda key, **params: self.translator.t(lang, key, **params), tickets=tickets)
+        return web.json_response(body, headers={"Cache-Control": "no-store"})
+
+    @page()
     async def ticket_feed(self, request: web.Request) -> web.Response:
+        """The ticket's messages after `after`; with `wait`, held until one comes (written by
+        any worker) or the wait ends."""
+        ticket_id, after = int(request.match_info["id"]), _int(request.query.get("after"))
+        wait = _wait_seconds(request)
+        deadline = asyncio.get_running_loop().time() + wait
         try:
-            ticket = self.views.ticket_page(await self.handoff.ticket(int(request.match_info["id"])),
-                                            after=_int(request.query.get("after")))
+            details = await self.handoff.ticket(ticket_id)
+            if wait and not any(m.id > after for m in details.messages):
+                with self.wakeups.watch(contact_topic(details.ticket.contact_id)) as watch:
+                    while True:
+                        # Read again once watching: a message committed in between is not missed.
+                        details = await self.handoff.ticket(ticket_id)
+                        left = deadline - asyncio.get_running_loop().time()
+                        if any(m.id > after for m in details.messages) or left <= 0:
+                            break
+                        await watch.wait(left)
+            ticket = self.views.ticket_page(details, after=after)
         except HandoffError:
             raise web.HTTPNotFound()
         ticket.pop("canned", None)

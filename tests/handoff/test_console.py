@@ -286,3 +286,40 @@ async def test_ticket_page_shows_words_not_codes(app, console):
     assert "Сайттағы чат · орысша" in body and ">Сәлемдесу (орысша)</option>" in body
     status, body = await console.get("/console")
     assert "Сайттағы чат" in body
+
+
+async def test_live_views_answer_when_something_changes(app, console):
+    """The queue's and a ticket's feeds hold the request until a write wakes them (in-process
+    on SQLite; tests/ops/test_console_live.py covers two workers on PostgreSQL)."""
+    import asyncio
+
+    await console.login("aida", PASSWORD)
+    status, page = await console.get("/console")
+    digest = re.search(r'id="queue" data-digest="([0-9a-f]+)"', page).group(1)
+    loop = asyncio.get_running_loop()
+
+    async def feed(path):
+        async with console.http.get(app.base_url + path) as response:
+            assert response.status == 200
+            return await response.json(), loop.time()
+
+    queue = asyncio.create_task(feed(f"/console/queue/feed?wait=20&since={digest}"))
+    await asyncio.sleep(0.3)
+    assert not queue.done()
+    user = await open_ticket(app)
+    await user.send("Когда дедлайн?")
+    written = loop.time()
+    body, woke = await asyncio.wait_for(queue, 25)
+    assert body["count"] == 1 and "T-0001" in body["html"] and woke - written < 2
+    same, _ = await feed(f"/console/queue/feed?wait=0&since={body['digest']}")
+    assert same["html"] is None and same["digest"] == body["digest"]
+
+    first, _ = await feed("/console/tickets/1/feed")
+    last_id = first["messages"][-1]["id"]
+    conversation = asyncio.create_task(feed(f"/console/tickets/1/feed?wait=20&after={last_id}"))
+    await asyncio.sleep(0.3)
+    assert not conversation.done()
+    await user.send("Спасибо!")
+    written = loop.time()
+    body, woke = await asyncio.wait_for(conversation, 25)
+    assert "Спасибо!" in [m["text"] for m in body["messages"]] and woke - written < 2

@@ -61,3 +61,55 @@ async def test_without_a_listener_waiters_fall_back_to_polling_and_it_reconnects
         assert wakeups.fallback_seconds == 60
     finally:
         await wakeups.stop()
+
+
+@needs_postgres
+async def test_topics_published_together_share_one_notify():
+    first, second = Wakeups(POSTGRES_URL, fallback_seconds=60), Wakeups(POSTGRES_URL, fallback_seconds=60)
+    await first.start()
+    await second.start()
+    try:
+        topics = [f"console:contact:{i}" for i in range(50)]
+        watches = [second.watch(topic) for topic in topics]
+        waiting = [w.__enter__() for w in watches]
+        await asyncio.gather(*(first.publish(topic) for topic in topics))
+        assert all(await asyncio.gather(*(w.wait(10) for w in waiting)))
+        assert second.received < len(topics)  # coalesced: fewer NOTIFYs than topics
+        for w in watches:
+            w.__exit__(None, None, None)
+    finally:
+        await first.stop()
+        await second.stop()
+
+
+async def test_commits_publish_what_they_changed(tmp_path):
+    """bot/commit_topics.py: a committed message or ticket wakes the console's views."""
+    from bot.commit_topics import TICKETS, contact_topic, publish_commits
+    from storage.tickets import Ticket
+    from storage.types import utcnow
+    from storage.unit_of_work import Database
+
+    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'x.db'}")
+    await db.upgrade()
+    wakeups = Wakeups(db.url)
+    publish_commits(db, wakeups)
+    try:
+        async with db.unit_of_work() as uow:
+            contact = await uow.contacts.get_or_create("webchat", "s1")
+        with wakeups.watch(contact_topic(contact.id)) as message, wakeups.watch(TICKETS) as tickets:
+            async with db.unit_of_work() as uow:
+                await uow.journal.record_many([{"contact_id": contact.id, "channel": "webchat",
+                                                "direction": "in", "text": "hi", "created_at": utcnow()}])
+            assert await message.wait(1)
+            assert not await tickets.wait(0.05)
+            async with db.unit_of_work() as uow:
+                uow.tickets.add(Ticket(contact_id=contact.id, kind="question", channel="webchat",
+                                       language="ru", opened_at=utcnow()))
+                await uow.session.rollback()  # nothing committed: nobody is woken
+            assert not await tickets.wait(0.05)
+            async with db.unit_of_work() as uow:
+                uow.tickets.add(Ticket(contact_id=contact.id, kind="question", channel="webchat",
+                                       language="ru", opened_at=utcnow()))
+            assert await tickets.wait(1)
+    finally:
+        await db.dispose()

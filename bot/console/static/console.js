@@ -1,6 +1,28 @@
-// Live conversation view: poll the ticket's JSON feed and append new messages; canned answers fill the reply box.
+// Live views: the ticket's conversation and the ticket queue long-poll their JSON feeds (the
+// server answers when a message or a ticket changes in any worker, or after `wait` seconds);
+// canned answers fill the reply box.
 (function () {
   "use strict";
+  var WAIT = 25;
+  var queue = document.getElementById("queue");
+  if (queue) {
+    var count = document.getElementById("queue-count");
+    var pollQueue = function () {
+      fetch("/console/queue/feed?wait=" + WAIT + "&since=" + encodeURIComponent(queue.dataset.digest || ""),
+            {credentials: "same-origin", cache: "no-store"})
+        .then(function (r) { return r.ok ? r.json() : Promise.reject(r.status); })
+        .then(function (data) {
+          if (data.html !== null) {
+            queue.innerHTML = data.html;  // rendered and escaped by the server's template
+            if (count) { count.textContent = "(" + data.count + ")"; }
+          }
+          queue.dataset.digest = data.digest;
+          setTimeout(pollQueue, 100);
+        })
+        .catch(function () { setTimeout(pollQueue, 5000); });
+    };
+    pollQueue();
+  }
   var box = document.getElementById("messages");
   var canned = document.getElementById("canned");
   var reply = document.getElementById("reply-text");
@@ -39,17 +61,20 @@
   }
 
   function poll() {
-    fetch("/console/tickets/" + ticketId + "/feed?after=" + lastId, {credentials: "same-origin", cache: "no-store"})
+    var delay = 5000;  // after an error: a server restarting, a network gone
+    fetch("/console/tickets/" + ticketId + "/feed?wait=" + WAIT + "&after=" + lastId,
+          {credentials: "same-origin", cache: "no-store"})
       .then(function (r) { return r.ok ? r.json() : null; })
       .then(function (data) {
         if (!data) { return; }
         var atBottom = box.scrollHeight - box.scrollTop - box.clientHeight < 40;
         data.messages.forEach(function (m) { append(m); lastId = Math.max(lastId, m.id); });
         if (data.messages.length && atBottom) { box.scrollTop = box.scrollHeight; }
+        delay = 100;
       })
       .catch(function () {})
-      .then(function () { setTimeout(poll, 2000); });
+      .then(function () { setTimeout(poll, delay); });
   }
   box.scrollTop = box.scrollHeight;
-  setTimeout(poll, 2000);
+  poll();
 })();
