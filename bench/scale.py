@@ -11,7 +11,8 @@ i mod n (a proxy spreading users). Printed: requests/s and p50/p99 latency for 1
 SQLite, 1 worker on PostgreSQL, 3 workers on PostgreSQL. Then, on PostgreSQL with 3 workers
 and the fake Bot API limited to 30 messages/s (its own process): a broadcast of
 `--broadcast` notifications (rate, duplicates, missing), and the leader killed with kill -9
-mid-broadcast (failover time: from the kill to the next worker's first message).
+mid-broadcast (failover time: from the kill to the first message of a row the new leader
+claimed, as the fake Bot API received it).
 Bounded in count and time; loopback only. The PostgreSQL database is wiped (use your own).
 """
 from __future__ import annotations
@@ -136,10 +137,7 @@ async def broadcast(url: str, fake: str, count: int, root: Path, *, kill: bool) 
             if kill and killed_at is None and len(got) >= count // 3:
                 procs[0].kill()  # the first worker started is the leader
                 # The fake stamps with time.monotonic(): one clock for the whole machine on Linux.
-                killed_at, at_kill = time.monotonic(), len(winners(fake))
-            if killed_at is not None and first_after is None:
-                after = [t for t, _ in winners(fake)[at_kill:]]
-                first_after = min(after) if after else None
+                killed_at = time.monotonic()
             stats = await outbox_states(url)
             if set(stats) <= {"sent", "failed"}:
                 break
@@ -152,6 +150,12 @@ async def broadcast(url: str, fake: str, count: int, root: Path, *, kill: bool) 
     per_chat = collections.Counter(chat for _, chat in got)
     states = await outbox_states(url)
     interrupted = states.get("failed", 0)
+    if kill and killed_at is not None:
+        # The new leader's first message: the earliest one to a chat whose row it claimed
+        # (a request of the dead leader may still reach the API just after the kill).
+        chats = await new_leader_chats(url)
+        after = [t for t, chat in got if str(chat) in chats]
+        first_after = min(after) if after else None
     if kill:
         gaps = sorted((b - a for a, b in zip(stamps, stamps[1:])), reverse=True)
         span = stamps[-1] - stamps[0] - (gaps[0] if gaps else 0)
@@ -162,6 +166,29 @@ async def broadcast(url: str, fake: str, count: int, root: Path, *, kill: bool) 
             "missing": max(0, count - len(per_chat) - interrupted), "interrupted": interrupted,
             "too_many": control(fake, "/_fake/stats")["too_many_requests"],
             "failover": (first_after - killed_at) if kill and first_after and killed_at else None}
+
+
+async def new_leader_chats(url: str) -> set[str]:
+    """Chats of the rows claimed by every sender but the first (the killed leader)."""
+    from sqlalchemy import select
+
+    from storage.models import Contact
+    from storage.outbox import OutboxMessage
+    from storage.unit_of_work import Database
+
+    db = Database(url)
+    try:
+        async with db.sessions() as session:
+            rows = (await session.execute(
+                select(OutboxMessage.claimed_by, OutboxMessage.claimed_at, Contact.external_id)
+                .join(Contact, Contact.id == OutboxMessage.contact_id)
+                .where(OutboxMessage.claimed_by.is_not(None)))).all()
+    finally:
+        await db.dispose()
+    if not rows:
+        return set()
+    first = min(rows, key=lambda row: row.claimed_at).claimed_by
+    return {row.external_id for row in rows if row.claimed_by != first}
 
 
 async def outbox_states(url: str) -> dict:
