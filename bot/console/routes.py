@@ -302,7 +302,8 @@ class Console:
         if digest != since:
             lang = self.lang(request)
             body["html"] = self.templates.get_template("_tickets_table.html").render(
-                t=lambda key, **params: self.translator.t(lang, key, **params), tickets=tickets)
+                t=lambda key, **params: self.translator.t(lang, key, **params),
+                label=Labels(self.translator, lang).given, lang=lang, tickets=tickets)
         return web.json_response(body, headers={"Cache-Control": "no-store"})
 
     @page()
