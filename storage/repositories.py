@@ -5,6 +5,7 @@ from datetime import datetime, timedelta
 from typing import Any, Iterable
 
 from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import lazyload
 
@@ -25,9 +26,18 @@ class Contacts:
             select(Contact).where(Contact.channel == channel, Contact.external_id == external_id)
         )
         if contact is None:
-            contact = Contact(channel=channel, external_id=external_id, display_name=display_name, state={})
-            self.session.add(contact)
-            await self.session.flush()
+            try:
+                async with self.session.begin_nested():
+                    contact = Contact(channel=channel, external_id=external_id, display_name=display_name, state={})
+                    self.session.add(contact)
+            except IntegrityError:
+                # Another request stored the same person between our look-up and our insert
+                # (two calls logged at once for one number): theirs is the contact.
+                contact = await self.session.scalar(
+                    select(Contact).where(Contact.channel == channel, Contact.external_id == external_id)
+                )
+                if contact is None:
+                    raise
         elif display_name and contact.display_name != display_name:
             contact.display_name = display_name
         return contact
