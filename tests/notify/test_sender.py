@@ -14,6 +14,7 @@ from fakes.telegram_api import FakeTelegramAPI
 from fakes.twilio_api import FakeTwilioAPI
 from tests.notify.helpers import run_import, seed_linked, status_rows
 from tests.support.app import free_port, running_bot
+from tests.support.timing import max_in_window
 
 TOKEN = "123456:TEST"
 FAST = dict(outbox_poll_seconds=0.05, outbox_retry_base_seconds=0.1, reminders_enabled=False)
@@ -34,16 +35,6 @@ async def wait_states(db, expected, timeout=15.0):
         if asyncio.get_running_loop().time() > deadline:
             raise AssertionError(f"outbox states {states}, expected {expected}")
         await asyncio.sleep(0.05)
-
-
-def max_in_window(times, span=1.0):
-    times = sorted(times)
-    best, start = 0, 0
-    for end, t in enumerate(times):
-        while t - times[start] >= span:
-            start += 1
-        best = max(best, end - start + 1)
-    return best
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ from storage.unit_of_work import Database
 from tests.conftest import POSTGRES_URL, reset_postgres
 from tests.notify.helpers import run_import, seed_linked, status_rows
 from tests.support.app import running_bot
+from tests.support.timing import max_in_window
 
 pytestmark = pytest.mark.skipif(not POSTGRES_URL, reason="set TEST_DATABASE_URL=postgresql+asyncpg://… to run it")
 
@@ -27,16 +28,6 @@ async def two_databases():
     finally:
         await first.dispose()
         await second.dispose()
-
-
-def max_in_window(times, span=1.0):
-    times = sorted(times)
-    best, start = 0, 0
-    for end, t in enumerate(times):
-        while t - times[start] >= span:
-            start += 1
-        best = max(best, end - start + 1)
-    return best
 
 
 async def test_one_worker_sends_at_a_time_and_the_next_waits_out_the_window(two_databases):
