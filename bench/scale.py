@@ -41,14 +41,11 @@ MARK = "Победитель"
 
 
 async def reset_database(url: str) -> None:
-    from sqlalchemy import text
-
+    from fakes.workers import reset_postgres
     from storage.unit_of_work import Database
 
+    await reset_postgres(url)
     db = Database(url)
-    async with db.engine.begin() as connection:
-        await connection.execute(text("DROP SCHEMA public CASCADE"))
-        await connection.execute(text("CREATE SCHEMA public"))
     await db.upgrade()
     await db.dispose()
 

@@ -121,3 +121,17 @@ def stop_workers(workers: list[Worker]) -> None:
             worker.process.wait(15)
         except subprocess.TimeoutExpired:
             worker.kill()
+
+
+async def reset_postgres(url: str) -> None:
+    """Empty a PostgreSQL test database (its public schema dropped and made again)."""
+    from sqlalchemy import text
+
+    from storage.unit_of_work import Database
+
+    db = Database(url)
+    async with db.engine.begin() as connection:
+        await connection.execute(text("DROP SCHEMA public CASCADE"))
+        await connection.execute(text("CREATE SCHEMA public"))
+    await db.dispose()
+

@@ -3,7 +3,8 @@ import uuid
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+
+from fakes.workers import reset_postgres  # noqa: F401 - the tests import it from here
 
 from core.i18n import Translator
 from core.privacy import mask_personal
@@ -25,14 +26,6 @@ def translator() -> Translator:
 
 def sqlite_url(tmp_path: Path) -> str:
     return f"sqlite+aiosqlite:///{tmp_path / 'zhasbot.db'}"
-
-
-async def reset_postgres(url: str) -> None:
-    db = Database(url)
-    async with db.engine.begin() as conn:
-        await conn.execute(text("DROP SCHEMA public CASCADE"))
-        await conn.execute(text("CREATE SCHEMA public"))
-    await db.dispose()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from core.config import ConfigError, config_file, load_mapping
-LANGUAGES = ("kk", "ru", "en")
+from core.i18n import LANGUAGES
+
 ITEM_KINDS = ("info", "status", "operator")
 KEYS = set("0123456789")
 _E164 = re.compile(r"^\+[1-9][0-9]{7,14}$")
