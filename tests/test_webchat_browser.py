@@ -42,12 +42,17 @@ async def test_reload_restores_the_conversation_and_sends_nothing(tmp_path):
                 # A later message (an operator's) arrives by long poll, once.
                 async with app.db.unit_of_work() as uow:
                     contact = await uow.contacts.find("webchat", sender)
-                await app.messenger.send(contact.id, "Operator: hello!", author="operator:aida")
-                await page.locator(".msg.bot", has_text="Operator: hello!").wait_for()
+                await app.messenger.send(contact.id, "Hello, how can I help?", author="operator:aida")
+                operator = page.locator(".msg.operator", has_text="Hello, how can I help?")
+                await operator.wait_for()
+                # shown as a person's message, not the bot's, and without the operator's login
+                assert (await operator.inner_text()).startswith("👤 Operator")
+                assert "aida" not in await operator.inner_text()
                 await page.reload()
-                await page.locator(".msg.bot", has_text="Operator: hello!").wait_for()
+                await operator.wait_for()
                 await page.wait_for_timeout(300)
-                assert await page.locator(".msg.bot", has_text="Operator: hello!").count() == 1
+                assert await operator.count() == 1
+                assert await page.locator(".msg.bot", has_text="Hello, how can I help?").count() == 0
                 async with app.db.sessions() as session:
                     contacts = list(await session.scalars(select(Contact).where(Contact.channel == "webchat")))
                 assert len(contacts) == 1 and contacts[0].language == "en"  # the page's language

@@ -63,6 +63,14 @@ def _language(value: object) -> str | None:
     return None
 
 
+def _speaker(direction: str, author: str | None) -> str:
+    """Who the page shows as the writer: the user, an operator (a person, shown as one, so an
+    applicant knows a human is answering now) or the bot."""
+    if direction == "in":
+        return "user"
+    return "operator" if (author or "").startswith("operator:") else "bot"
+
+
 class WebChatChannel:
     channel = Channel.webchat
 
@@ -203,7 +211,8 @@ class WebChatChannel:
         return {"id": row.id, "direction": row.direction, "recipient_id": sender, "text": text,
                 "buttons": [{"title": t, "payload": p} for t, p in (row.buttons or [])]
                 if row.direction == "out" else [],
-                "author": row.author or "", "created_at": row.created_at.isoformat()}
+                "from": _speaker(row.direction, row.author),
+                "created_at": row.created_at.isoformat()}
 
     async def messages(self, request: web.Request) -> web.Response:
         sender, refused = await self._sender_of(request)
