@@ -20,6 +20,10 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 WAL_SIZE_LIMIT = 8 * 1024 * 1024
 
 
+def _unicode_lower(value):
+    return value.lower() if isinstance(value, str) else value
+
+
 def _sqlite_pragmas(autocheckpoint: bool):
     def apply(dbapi_connection, _record) -> None:
         cursor = dbapi_connection.cursor()
@@ -40,6 +44,9 @@ def _sqlite_pragmas(autocheckpoint: bool):
             # checkpoints in the background instead (checkpoint_forever).
             cursor.execute("PRAGMA wal_autocheckpoint=0")
         cursor.close()
+        # SQLite's own lower() folds ASCII only: an operator searching «айгерим» would not
+        # find «Айгерим». PostgreSQL's lower() already folds Cyrillic and Kazakh letters.
+        dbapi_connection.create_function("lower", 1, _unicode_lower, deterministic=True)
 
     return apply
 

@@ -158,6 +158,13 @@ async def test_hand_back_and_search(app, console):
     for query in ("T-0001", "t1", "1", "ZP-0001", "zp1"):  # old ZP- numbers still find theirs
         _, body = await console.get(f"/console/search?q={query}")
         assert "/console/tickets/1" in body
+    # Names are found whatever the case of their Cyrillic letters (SQLite folds ASCII only).
+    async with app.db.unit_of_work() as uow:
+        contact = await uow.contacts.find("webchat", "Айгерим")
+        contact.display_name = "Айгерим Серікқызы"
+    for query in ("айгерим", "АЙГЕРИМ", "серікқызы", "СЕРІКҚЫЗЫ"):
+        _, body = await console.get(f"/console/search?q={query}")
+        assert "/console/tickets/1" in body, query
     _, body = await console.get("/console/search?q=nothing-like-this")
     assert "/console/tickets/1" not in body
     assert "Контакты не найдены" in body
