@@ -2,6 +2,7 @@ import re
 from pathlib import Path
 
 from core.i18n import LANGUAGES, Translator
+from core.messages import Channel
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -29,3 +30,11 @@ def test_every_key_used_in_code_exists():
 def test_languages_differ():
     translator = Translator()
     assert translator.t("kk", "menu.title") != translator.t("ru", "menu.title") != translator.t("en", "menu.title")
+
+
+def test_every_channel_has_a_label():
+    # Exports and the console show channels by label; a channel without one showed its code.
+    translator = Translator()
+    for lang in LANGUAGES:
+        missing = {c.value for c in Channel if not translator.has(f"label.channel.{c.value}", lang)}
+        assert not missing, (lang, missing)
