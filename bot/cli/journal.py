@@ -3,23 +3,24 @@ import-calls FILE [--dry-run]`: a call-centre call log (CSV or XLSX) into the jo
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from bot.cli.feedback import add_export_arguments, run_export
 
 
 def cmd_import_calls(args: argparse.Namespace) -> int:
-    from bot.cli.support import with_database
+    from bot.cli.support import CommandFailed, with_database
     from core.programme import load_programme
     from core.regions import programme_regions
     from handoff.call_import import import_calls
 
-    try:
-        report = with_database(lambda db, settings: import_calls(
-            db, args.file, dry_run=args.dry_run, zone=settings.zone,
-            regions=programme_regions(load_programme(settings.programme_path))))
-    except FileNotFoundError:
-        print(f"error: {args.file}: no such file")
-        return 2
+    # Checked here, not by catching FileNotFoundError around the whole run: a missing
+    # configuration file must not be reported as a missing input file.
+    if not Path(args.file).is_file():
+        raise CommandFailed(f"error: {args.file}: no such file")
+    report = with_database(lambda db, settings: import_calls(
+        db, args.file, dry_run=args.dry_run, zone=settings.zone,
+        regions=programme_regions(load_programme(settings.programme_path))))
     print("\n".join(report.lines()))
     return 0 if report.ok else 1
 

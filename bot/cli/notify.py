@@ -3,20 +3,21 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from bot.cli.support import with_database
+    from bot.cli.support import CommandFailed, with_database
     from core.programme import SeasonCalendar, load_programme
     from notify.importer import import_applications
 
-    try:
-        report = with_database(lambda db, settings: import_applications(
-            db, args.file, dry_run=args.dry_run, default_language=settings.default_language,
-            season=SeasonCalendar.from_programme(load_programme(settings.programme_file))))
-    except FileNotFoundError:
-        print(f"error: {args.file}: no such file")
-        return 2
+    # Checked here, not by catching FileNotFoundError around the whole run: a missing
+    # configuration file must not be reported as a missing input file.
+    if not Path(args.file).is_file():
+        raise CommandFailed(f"error: {args.file}: no such file")
+    report = with_database(lambda db, settings: import_applications(
+        db, args.file, dry_run=args.dry_run, default_language=settings.default_language,
+        season=SeasonCalendar.from_programme(load_programme(settings.programme_file))))
     print("\n".join(report.lines()))
     return 0 if report.ok else 1
 

@@ -202,4 +202,5 @@ def test_cli_import_calls(tmp_path):
     assert again.returncode == 0 and "already in the journal (skipped): 3" in again.stdout
     bad = zhasbot("bad.csv")
     assert bad.returncode == 1 and "line 5: missing time" in bad.stdout and "nothing was imported" in bad.stdout
-    assert zhasbot("missing.csv").returncode == 2
+    missing = zhasbot("missing.csv")
+    assert missing.returncode == 2 and "missing.csv: no such file" in missing.stderr and missing.stdout == ""
