@@ -54,6 +54,15 @@ def normalise_number(text: str) -> str:
     return "".join(str(text).split()).lstrip("№#").upper()
 
 
+_SEPARATORS = ("-", "/", ".", "_")
+
+
+def _without_separators(number: str) -> str:
+    for separator in _SEPARATORS:
+        number = number.replace(separator, "")
+    return number
+
+
 class Applications:
     def __init__(self, session: AsyncSession):
         self.session = session
@@ -68,7 +77,20 @@ class Applications:
         return found
 
     async def get_by_number(self, number: str) -> Application | None:
-        return await self.session.scalar(select(Application).where(Application.number == normalise_number(number)))
+        """The application with this number, also when typed without or with other separators
+        ("zp0101", "ZP 0101" for "ZP-0101") as long as only one number fits."""
+        number = normalise_number(number)
+        exact = await self.session.scalar(select(Application).where(Application.number == number))
+        if exact is not None:
+            return exact
+        key = _without_separators(number)
+        if not key:
+            return None
+        stored = Application.number
+        for separator in _SEPARATORS:
+            stored = func.replace(stored, separator, "")
+        matches = list(await self.session.scalars(select(Application).where(stored == key).limit(2)))
+        return matches[0] if len(matches) == 1 else None
 
     def add(self, application: Application) -> None:
         self.session.add(application)

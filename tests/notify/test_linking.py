@@ -43,6 +43,15 @@ async def test_web_chat_links_with_a_typed_phone(engine):
     assert "status:link" in client.buttons
 
 
+async def test_a_number_typed_without_its_hyphen_is_found(engine):
+    await run_import(engine.db, APPS)
+    client = await started(engine, "kk", user_id="web-2")
+    await client.press("menu:status")
+    await client.send("zp0043")  # as people type it on a phone
+    await client.send("87027654321")
+    assert "№ ZP-0043 өтінім байланыстырылды" in client.texts[0]
+
+
 async def test_whatsapp_uses_the_senders_number(engine):
     await run_import(engine.db, APPS)
     client = BotClient(engine, channel=Channel.whatsapp, user_id="+77027654321")
@@ -143,3 +152,11 @@ async def test_telegram_asks_for_the_shared_contact(fake, tmp_path):
         async with app.db.sessions() as session:
             contact = await session.scalar(select(Contact).where(Contact.external_id == "501"))
         assert contact.phone == "+77011234567"
+
+
+async def test_a_number_without_separators_that_fits_two_applications_finds_neither(engine):
+    await run_import(engine.db, [("ZP-01-2", "А", "+7 701 111 11 11", "Алматы", "winner", ""),
+                                 ("ZP-0-12", "Б", "+7 701 222 22 22", "Алматы", "winner", "")])
+    async with engine.db.unit_of_work() as uow:
+        assert (await uow.applications.get_by_number("zp-01-2")).number == "ZP-01-2"  # exact wins
+        assert await uow.applications.get_by_number("zp012") is None  # ambiguous: never a guess
