@@ -18,6 +18,8 @@ out of scope) was written blind the same way, after set 4's figures were known, 
 test set nobody had measured against. A change to the matcher or the content
 should hold on all of them: tuning against one set only overfits it. Settings are chosen by
 cross-validation on the content's examples (bench/faq_cv.py), never on these sets.
+Each set is also scored on its unseen questions only (those not word for word an example),
+and the targets must hold on both figures.
 """
 from __future__ import annotations
 
@@ -64,7 +66,12 @@ def load_heldout(path: Path = DATA) -> list[tuple[str, str | None, str]]:
 def evaluate(name: str, rows, matcher: Matcher, examples: set[str], latencies: list[float],
              cpu_latencies: list[float]):
     """Print one set's figures; return (failed targets, misses)."""
-    leaked = [text for _, _, text in rows if normalize(text) in examples]
+    leaked = {text for _, _, text in rows if normalize(text) in examples}
+    # Also scored without the questions that are word for word an example of the content
+    # ("салем", "спасибо"): those are answered by the lookup, not by understanding, and an
+    # example copied from a held-out set would otherwise raise its score. The targets are
+    # judged on these unseen questions.
+    unseen_hits: dict[str, list[bool]] = defaultdict(list)
     hits: dict[str, list[bool]] = defaultdict(list)
     lang_hits: dict[str, list[bool]] = defaultdict(list)
     oos_by_variant: dict[str, list[bool]] = defaultdict(list)
@@ -77,6 +84,8 @@ def evaluate(name: str, rows, matcher: Matcher, examples: set[str], latencies: l
         cpu_latencies.append((time.thread_time() - c0) * 1000)
         ok = result.topic == label
         hits["oos" if label is None else variant].append(ok)
+        if text not in leaked:
+            unseen_hits["oos" if label is None else variant].append(ok)
         if label is None and variant in VARIANTS:
             oos_by_variant[variant].append(ok)
         if label is not None and variant in EXPECTED_LANG:
@@ -103,14 +112,25 @@ def evaluate(name: str, rows, matcher: Matcher, examples: set[str], latencies: l
     by_variant = ", ".join(f"{v} {sum(oos_by_variant[v]) / len(oos_by_variant[v]):.0%} (n={len(oos_by_variant[v])})"
                            for v in VARIANTS if oos_by_variant[v])
     print(f"  out-of-scope declined {declined:6.1%}  (n={len(hits['oos'])})" + (f": {by_variant}" if by_variant else ""))
+    unseen_in_scope = [ok for v in VARIANTS for ok in unseen_hits[v]]
+    unseen_overall = sum(unseen_in_scope) / len(unseen_in_scope)
+    unseen_declined = sum(unseen_hits["oos"]) / len(unseen_hits["oos"]) if unseen_hits["oos"] else 1.0
+    worst = min((sum(unseen_hits[v]) / len(unseen_hits[v]), v) for v in VARIANTS if unseen_hits[v])
+    print(f"  unseen only (not word for word an example): top-1 {unseen_overall:.1%} (n={len(unseen_in_scope)}), "
+          f"lowest variant {worst[1]} {worst[0]:.1%}, out-of-scope declined {unseen_declined:.1%} "
+          f"(n={len(unseen_hits['oos'])})")
     set_latencies.sort()
     print(f"  match p50 {statistics.median(set_latencies):.2f} ms, "
           f"p99 {set_latencies[int(0.99 * (len(set_latencies) - 1))]:.2f} ms (cold, cache off)")
     latencies.extend(set_latencies)
-    if overall < TARGET_OVERALL:
+    if min(overall, unseen_overall) < TARGET_OVERALL:
         failed.append(f"set {name} overall")
-    if declined < TARGET_DECLINE:
+    if min(declined, unseen_declined) < TARGET_DECLINE:
         failed.append(f"set {name} out-of-scope")
+    for variant in VARIANTS:
+        if unseen_hits[variant] and sum(unseen_hits[variant]) / len(unseen_hits[variant]) < TARGET_VARIANT \
+                and f"set {name} {variant} < {TARGET_VARIANT:.0%}" not in failed:
+            failed.append(f"set {name} {variant} (unseen) < {TARGET_VARIANT:.0%}")
     return failed, misses
 
 
