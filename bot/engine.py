@@ -52,7 +52,10 @@ class ConversationEngine:
     async def handle(self, inbound: Inbound) -> list[Reply]:
         return await self.handle_batch([inbound])
 
-    async def handle_batch(self, inbounds: list[Inbound]) -> list[Reply]:
+    async def handle_batch(self, inbounds: list[Inbound], *, delivered: bool = False) -> list[Reply]:
+        """Journal and answer `inbounds`; the replies come back journaled as pending, for the
+        caller to send. `delivered=True`: the caller hands them over in its own answer (the web
+        chat's HTTP response), so they are journaled as delivered in the batch's commit."""
         if not inbounds:
             return []
         keys = sorted({(inbound.channel.value, inbound.user_id) for inbound in inbounds})
@@ -64,22 +67,22 @@ class ConversationEngine:
                 if lock is None:
                     lock = self._locks[key] = asyncio.Lock()
                 await stack.enter_async_context(lock)
-            replies = await self._handle_locked(inbounds)
+            replies = await self._handle_locked(inbounds, "delivered" if delivered else "pending")
         if self.observer is not None:
             self.observer(inbounds[0].channel.value, len(inbounds), time.perf_counter() - started)
         return replies
 
-    async def _handle_locked(self, inbounds: list[Inbound]) -> list[Reply]:
+    async def _handle_locked(self, inbounds: list[Inbound], status: str) -> list[Reply]:
         async with self.db.write_lock:
             try:
-                return await self._handle_stored(inbounds)
+                return await self._handle_stored(inbounds, status)
             except IntegrityError:
                 # Another process (or webhook) stored the same delivery between our check and
                 # our insert: once more, and this time it is seen as the duplicate it is.
                 log.info("a delivery was stored concurrently; handling the batch again")
-                return await self._handle_stored(inbounds)
+                return await self._handle_stored(inbounds, status)
 
-    async def _handle_stored(self, inbounds: list[Inbound]) -> list[Reply]:
+    async def _handle_stored(self, inbounds: list[Inbound], status: str) -> list[Reply]:
         now = self.clock()
         async with self.db.sessions() as session:
             uow = UnitOfWork(session)
@@ -99,7 +102,7 @@ class ConversationEngine:
             await session.flush()
             message_ids = await record_outbound(
                 uow, [(contact, consultation.id, outbound) for contact, consultation, outbound in replies],
-                author="bot", now=now, masker=self.masker, remember=False)
+                author="bot", now=now, masker=self.masker, remember=False, status=status)
             await session.commit()
             return [
                 Reply(message_id=message_id, contact_id=contact.id,

@@ -215,3 +215,28 @@ async def test_concurrent_users_share_commits_and_each_gets_their_own_replies(tm
             statuses = set(await db_session.scalars(
                 select(Message.delivery_status).where(Message.direction == "out")))
         assert statuses == {"delivered"}
+
+
+def test_moving_window_refuses_within_any_window_and_forgets_quiet_keys():
+    from limits import parse
+
+    from bot.channels.webchat_sessions import MovingWindow
+
+    now = [1000.0]
+    window = MovingWindow(clock=lambda: now[0], sweep_seconds=300)
+    three = parse("3/minute")
+    for second in (0, 20, 40):
+        now[0] = 1000 + second
+        assert window.hit(three, "a")
+    now[0] = 1059
+    assert not window.hit(three, "a")  # a refused hit is not recorded
+    assert window.hit(three, "b")  # another key has its own window
+    assert window.retry_after(three, "a") == 2  # the hit at 1000 leaves the window at 1060
+    now[0] = 1060
+    assert window.hit(three, "a") and not window.hit(three, "a")
+    now[0] = 1081
+    assert window.hit(three, "a")  # the hit at 1020 left; 1040, 1060 and this one remain
+    assert window.retry_after(parse("1/hour"), "nobody") == 1
+    now[0] = 1301  # past the sweep: keys whose last hit left the window are dropped
+    window.hit(three, "c")
+    assert len(window) == 1

@@ -4,7 +4,8 @@ Each web-chat request used to be its own engine batch — two commits, then a th
 "delivered" — one after another behind SQLite's single writer, so latency grew with the
 number of users (≈ 5 ms × users). Here the first request runs at once; requests arriving
 while a batch is being written wait for the next one and then share its commits, the way a
-Telegram `getUpdates` batch does (bot/engine.py handle_batch). One sender's messages never
+Telegram `getUpdates` batch does (bot/engine.py handle_batch). Nothing waits on a timer: a
+batch is whatever arrived while the previous one was written. One sender's messages never
 share a batch, so every request gets exactly its own replies, in order.
 """
 from __future__ import annotations
@@ -22,11 +23,9 @@ MAX_BATCH = 100
 
 
 class GroupCommit:
-    def __init__(self, handle_batch: Callable[[list[Inbound]], Awaitable[list[Reply]]],
-                 after_batch: Callable[[list[Reply]], Awaitable[None]] | None = None, *,
+    def __init__(self, handle_batch: Callable[[list[Inbound]], Awaitable[list[Reply]]], *,
                  max_batch: int = MAX_BATCH):
         self.handle_batch = handle_batch
-        self.after_batch = after_batch
         self.max_batch = max_batch
         self._pending: list[tuple[Inbound, asyncio.Future]] = []
         self._runner: asyncio.Task | None = None
@@ -57,8 +56,6 @@ class GroupCommit:
             batch = self._take()
             try:
                 replies = await self.handle_batch([inbound for inbound, _ in batch])
-                if self.after_batch is not None:
-                    await self.after_batch(replies)
             except Exception as exc:
                 for _, future in batch:
                     if not future.done():

@@ -12,6 +12,7 @@ ones (operator replies, notifications). The protocol is documented in README.md.
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import logging
 import math
@@ -20,12 +21,11 @@ from aiohttp import web
 
 from bot.channels.group_commit import GroupCommit
 from bot.channels.webchat_sessions import SenderIds, WebChatLimits
-from bot.delivery.journal import record_results
 from bot.engine import ConversationEngine
 from bot.wakeups import Wakeups
 from bot.web.inputs import BadInput, read_json
 from core.i18n import LANGUAGES, Translator
-from core.messages import PAYLOAD_PATTERN, Channel, ContentType, Inbound, Reply, SendOutcome, SendResult
+from core.messages import PAYLOAD_PATTERN, Channel, ContentType, Inbound, Reply, SendOutcome
 from storage.unit_of_work import Database
 
 log = logging.getLogger(__name__)
@@ -85,7 +85,9 @@ class WebChatChannel:
         self.default_language = default_language
         # Shared with the app: a reply written by any worker wakes the worker holding the poll.
         self.wakeups = wakeups or Wakeups("sqlite://")
-        self.group_commit = GroupCommit(engine.handle_batch, self._delivered)
+        # Replies in the HTTP answer are delivered (journaled so in the batch's own commit);
+        # long polling only serves later ones.
+        self.group_commit = GroupCommit(functools.partial(engine.handle_batch, delivered=True))
 
     def routes(self) -> list[web.RouteDef]:
         return [
@@ -153,10 +155,6 @@ class WebChatChannel:
         # Concurrent requests share one engine batch and its commits (group commit).
         replies = await self.group_commit.submit(inbound)
         return web.json_response([self._render(sender, reply) for reply in replies])
-
-    async def _delivered(self, replies: list[Reply]) -> None:
-        # Replies in the HTTP answer are delivered; long polling only serves later ones.
-        await record_results(self.db, [SendResult(reply.message_id, None, "delivered") for reply in replies])
 
     @staticmethod
     def _render(sender: str, reply: Reply) -> dict:

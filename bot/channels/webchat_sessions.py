@@ -11,10 +11,10 @@ import hashlib
 import hmac
 import secrets
 import time
+from collections import deque
+from typing import Callable
 
 from limits import RateLimitItem, parse
-from limits.aio.storage import MemoryStorage
-from limits.aio.strategies import MovingWindowRateLimiter
 
 _CONTEXT = b"zhasbot webchat sender v1\0"
 _MAC_CHARS = 22  # 132 bits of the HMAC, base64url
@@ -44,14 +44,69 @@ class SenderIds:
         return bool(dot and token) and hmac.compare_digest(mac.encode(), self._mac(token).encode())
 
 
+class MovingWindow:
+    """At most `item.amount` hits per key in any `item.get_expiry()` seconds, in this process.
+
+    The `limits` library's semantics (a refused hit is not recorded), kept in a deque per key.
+    Its asyncio in-memory storage re-scans every key after each hit, with a thread hop per
+    key: with 200 web-chat users that sweep was about a tenth of the worker's CPU. Here a hit
+    touches its own key only, and keys that went quiet are dropped once per `sweep_seconds`.
+    """
+
+    def __init__(self, *, clock: Callable[[], float] = time.monotonic, sweep_seconds: float = 60.0):
+        self._clock = clock
+        self._sweep_seconds = sweep_seconds
+        self._next_sweep = clock() + sweep_seconds
+        self._hits: dict[tuple, tuple[float, deque[float]]] = {}
+
+    def _recent(self, item: RateLimitItem, identifiers: tuple[str, ...], now: float) -> deque[float]:
+        key = (item.amount, item.get_expiry(), *identifiers)
+        window = float(item.get_expiry())
+        entry = self._hits.get(key)
+        if entry is None:
+            entry = self._hits[key] = (window, deque())
+        hits = entry[1]
+        while hits and hits[0] <= now - window:
+            hits.popleft()
+        return hits
+
+    def hit(self, item: RateLimitItem, *identifiers: str) -> bool:
+        now = self._clock()
+        if now >= self._next_sweep:
+            self._sweep(now)
+        hits = self._recent(item, identifiers, now)
+        if len(hits) >= item.amount:
+            return False
+        hits.append(now)
+        return True
+
+    def retry_after(self, item: RateLimitItem, *identifiers: str) -> int:
+        """Whole seconds until the oldest hit in the window leaves it (at least 1)."""
+        now = self._clock()
+        hits = self._recent(item, identifiers, now)
+        if not hits:
+            return 1
+        return max(1, int(hits[0] + item.get_expiry() - now) + 1)
+
+    def _sweep(self, now: float) -> None:
+        self._next_sweep = now + self._sweep_seconds
+        for key, (window, hits) in list(self._hits.items()):
+            if not hits or hits[-1] <= now - window:
+                del self._hits[key]
+
+    def __len__(self) -> int:
+        return len(self._hits)
+
+
 class WebChatLimits:
-    """Moving-window limits (the `limits` library, in memory) on what one sender or one IP does.
+    """Moving-window limits (in memory) on what one sender or one IP does.
 
     Each process counts for itself: with N web workers one IP gets up to N times the figure.
     """
 
-    def __init__(self, *, per_sender: str, per_ip: str, sessions_per_ip: str, polls_per_sender: str):
-        self._limiter = MovingWindowRateLimiter(MemoryStorage())
+    def __init__(self, *, per_sender: str, per_ip: str, sessions_per_ip: str, polls_per_sender: str,
+                 clock: Callable[[], float] = time.monotonic):
+        self._limiter = MovingWindow(clock=clock)
         self.per_sender: RateLimitItem = parse(per_sender)
         self.per_ip: RateLimitItem = parse(per_ip)
         self.sessions_per_ip: RateLimitItem = parse(sessions_per_ip)
@@ -59,16 +114,15 @@ class WebChatLimits:
 
     async def message(self, sender: str, ip: str) -> bool:
         """Whether a message may be handled; every attempt counts, allowed or not."""
-        sender_ok = await self._limiter.hit(self.per_sender, "message", sender)
-        ip_ok = await self._limiter.hit(self.per_ip, "message-ip", ip)
+        sender_ok = self._limiter.hit(self.per_sender, "message", sender)
+        ip_ok = self._limiter.hit(self.per_ip, "message-ip", ip)
         return sender_ok and ip_ok
 
     async def session(self, ip: str) -> bool:
-        return await self._limiter.hit(self.sessions_per_ip, "session", ip)
+        return self._limiter.hit(self.sessions_per_ip, "session", ip)
 
     async def poll(self, sender: str) -> bool:
-        return await self._limiter.hit(self.polls_per_sender, "poll", sender)
+        return self._limiter.hit(self.polls_per_sender, "poll", sender)
 
     async def retry_after(self, item: RateLimitItem, *identifiers: str) -> int:
-        stats = await self._limiter.get_window_stats(item, *identifiers)
-        return max(1, int(stats.reset_time - time.time()) + 1)
+        return self._limiter.retry_after(item, *identifiers)

@@ -40,32 +40,33 @@ def remember_offered(contact: Contact, outbounds: Iterable[Outbound]) -> None:
 
 
 def outbound_row(contact: Contact, consultation_id: int | None, outbound: Outbound, *, author: str,
-                 now: datetime, masker: Callable[[str], str] | None = None) -> dict:
+                 now: datetime, masker: Callable[[str], str] | None = None, status: str = "pending") -> dict:
     return dict(
         contact_id=contact.id, consultation_id=consultation_id, channel=contact.channel, direction="out",
         content_type="template" if outbound.template else "text",
         # What the journal keeps: the flow's journal_text if it gave one (a verdict naming a
         # birthday), masked — operators' replies and notifications included (core.privacy).
         text=(masker or mask_personal)(outbound.journal_text or outbound.text),
-        buttons=button_rows(outbound.buttons), delivery_status="pending", author=author, created_at=now,
+        buttons=button_rows(outbound.buttons), delivery_status=status, author=author, created_at=now,
     )
 
 
 async def record_outbound(uow: UnitOfWork, messages: list[tuple[Contact, int | None, Outbound]], *,
                           author: str, now: datetime, masker: Callable[[str], str] | None = None,
-                          remember: bool = True) -> list[int]:
+                          remember: bool = True, status: str = "pending") -> list[int]:
     """Journal `messages` (contact, consultation id, outbound) in one statement and remember
     each contact's offered buttons; returns the journal ids in order.
 
     `remember=False`: the caller remembered them already (the engine does so after each
-    turn, as the next turn of the same batch may type a number)."""
+    turn, as the next turn of the same batch may type a number). `status`: the rows'
+    delivery status (pending: to be sent; delivered: answered in the request itself)."""
     if remember:
         by_contact: dict[int, tuple[Contact, list[Outbound]]] = {}
         for contact, _consultation_id, outbound in messages:
             by_contact.setdefault(id(contact), (contact, []))[1].append(outbound)
         for contact, outbounds in by_contact.values():
             remember_offered(contact, outbounds)
-    rows = [outbound_row(contact, consultation_id, outbound, author=author, now=now, masker=masker)
+    rows = [outbound_row(contact, consultation_id, outbound, author=author, now=now, masker=masker, status=status)
             for contact, consultation_id, outbound in messages]
     return await uow.journal.record_many(rows, return_ids=True)
 
