@@ -1,14 +1,24 @@
 """Several workers: web-chat load, leader failover and a 3-worker broadcast, side by side.
 
     TEST_DATABASE_URL=postgresql+asyncpg://postgres@127.0.0.1:5432/zb_bench python bench/scale.py \
-        [--users 50,200] [--messages 4] [--broadcast 600]
+        [--users 50,200] [--messages 4] [--think 1.0] [--broadcast 600]
 
 Every worker is a real `zhasbot run` process on loopback (fakes/workers.py).
 Web chat: each simulated user opens a session, then sends `--messages` messages one after
-another (a closed loop, like a person waiting for each answer; `--think S` waits a random
-0..2S before each message, without it every user sends at once and the load saturates); user i talks to worker
-i mod n (a proxy spreading users). Printed: requests/s and p50/p99 latency for 1 worker on
-SQLite, 1 worker on PostgreSQL, 3 workers on PostgreSQL. Then, on PostgreSQL with 3 workers
+another, each when the previous one was answered; user i talks to worker i mod n (a proxy
+spreading users). Two loads, printed side by side for 1 worker on SQLite, 1 worker on
+PostgreSQL and 3 workers on PostgreSQL (requests/s, p50/p99 latency):
+- saturation: no think time. Every user sends the next message the moment the reply
+  arrives, so N users keep N requests in flight and the worker never idles: latency is
+  about N divided by the throughput (what earlier runs of this bench reported alone).
+- think: a web-chat user reads the answer and types the next question. Each user starts at
+  a random moment within the first `--think` seconds, and waits a random 0.5..1.5 × `--think`
+  seconds (default 1 s, so 0.5 to 1.5 s) between receiving a reply and sending the next
+  message. A person reading an answer and typing a question takes ten seconds or more; 1 s
+  is far more demanding than that: 200 such users send up to 200 messages/s between them.
+  `--think 0` leaves this load out.
+The issue-16 target (200 users, 1 worker on SQLite, p99 ≤ 300 ms) is checked on each load.
+Then, on PostgreSQL with 3 workers
 and the fake Bot API limited to 30 messages/s (its own process): a broadcast of
 `--broadcast` notifications (rate, duplicates, missing), and the leader killed with kill -9
 mid-broadcast (failover time: from the kill to the first message of a row the new leader
@@ -38,6 +48,7 @@ LOAD_SETTINGS = {"webchat_sessions_per_ip": "100000/hour", "webchat_messages_per
                  "webchat_messages_per_sender": "1000/minute", "notifications_enabled": "false"}
 QUESTIONS = ["/help", "сколько денег дают", "кто может участвовать?", "қанша ақша береді", "дедлайн когда"]
 MARK = "Победитель"
+TARGET_USERS, TARGET_P99_MS = 200, 300  # issue 16: the single-machine default
 
 
 async def reset_database(url: str) -> None:
@@ -51,6 +62,8 @@ async def reset_database(url: str) -> None:
 
 
 async def chat_load(bases: list[str], users: int, messages: int, think: float = 0.0) -> dict:
+    """`think` 0: saturation (the next message as soon as the reply came); else each user
+    starts within the first `think` seconds and waits 0.5..1.5 × `think` after each reply."""
     latencies: list[float] = []
     errors = 0
     connector = aiohttp.TCPConnector(limit=users + 10)
@@ -63,9 +76,11 @@ async def chat_load(bases: list[str], users: int, messages: int, think: float = 
 
         async def user(i: int, base: str, sender: str) -> None:
             nonlocal errors
+            if think:
+                await asyncio.sleep(random.uniform(0, think))  # users arrive spread out
             for n in range(messages):
-                if think:
-                    await asyncio.sleep(random.uniform(0, 2 * think))  # reading, then typing
+                if think and n:
+                    await asyncio.sleep(random.uniform(0.5 * think, 1.5 * think))  # reading, then typing
                 started = time.perf_counter()
                 async with http.post(base + "/webhooks/rest/webhook",
                                      json={"sender": sender, "message": QUESTIONS[(i + n) % len(QUESTIONS)]}) as r:
@@ -81,20 +96,26 @@ async def chat_load(bases: list[str], users: int, messages: int, think: float = 
             "p99": percentile(latencies, 99) * 1000, "errors": errors}
 
 
+def load_name(think: float) -> str:
+    return f"think {think:g} s" if think else "saturation"
+
+
 async def web_chat(name: str, url: str, workers: int, user_counts: list[int], messages: int, root: Path,
-                   think: float = 0.0) -> dict:
+                   thinks: list[float]) -> dict:
+    """{think: {users: figures}} for each load (think 0: saturation)."""
     from fakes.workers import start_workers, stop_workers
 
     if url.startswith("postgresql"):
         await reset_database(url)
     procs = await start_workers(root / name, workers, url, **LOAD_SETTINGS)
     try:
-        results = {}
-        for users in user_counts:
-            results[users] = await chat_load([w.base_url for w in procs], users, messages, think)
-            print(f"  {name:<14} {users:>4} users: {results[users]['rps']:7.1f} req/s  "
-                  f"p50 {results[users]['p50']:6.0f} ms  p99 {results[users]['p99']:6.0f} ms  "
-                  f"errors {results[users]['errors']}", flush=True)
+        results: dict[float, dict[int, dict]] = {}
+        for think in thinks:
+            for users in user_counts:
+                got = results.setdefault(think, {})[users] = await chat_load(
+                    [w.base_url for w in procs], users, messages, think)
+                print(f"  {name:<10} {load_name(think):<11} {users:>4} users: {got['rps']:7.1f} req/s  "
+                      f"p50 {got['p50']:6.0f} ms  p99 {got['p99']:6.0f} ms  errors {got['errors']}", flush=True)
         return results
     finally:
         stop_workers(procs)
@@ -210,12 +231,15 @@ async def main_async(args) -> int:
     user_counts = [int(n) for n in args.users.split(",")]
     root = Path(tempfile.mkdtemp(prefix="zhasbot-scale-"))
     try:
-        print("web chat (closed loop, each user waits for its answer):", flush=True)
+        thinks = [0.0] + ([args.think] if args.think else [])
+        print("web chat (each user sends its next message once answered; saturation: at once"
+              + (f", think: {0.5 * args.think:g}..{1.5 * args.think:g} s later" if args.think else "") + "):",
+              flush=True)
         chat = {
             "1 worker SQLite": await web_chat("sqlite-1", f"sqlite+aiosqlite:///{root / 'zhasbot.db'}", 1,
-                                              user_counts, args.messages, root, args.think),
-            "1 worker PG": await web_chat("pg-1", pg, 1, user_counts, args.messages, root, args.think),
-            "3 workers PG": await web_chat("pg-3", pg, 3, user_counts, args.messages, root, args.think),
+                                              user_counts, args.messages, root, thinks),
+            "1 worker PG": await web_chat("pg-1", pg, 1, user_counts, args.messages, root, thinks),
+            "3 workers PG": await web_chat("pg-3", pg, 3, user_counts, args.messages, root, thinks),
         }
         fake_process, fake = start_fake_telegram("--rate-limit", "30")
         try:
@@ -229,11 +253,19 @@ async def main_async(args) -> int:
         shutil.rmtree(root, ignore_errors=True)
 
     print("\n=== bench/scale.py ===")
-    header = f"{'web chat':<16}" + "".join(f" | {n} users: req/s  p50 ms  p99 ms" for n in user_counts)
+    header = f"{'web chat':<16} {'load':<11}" + "".join(
+        f" | {n} users: req/s  p50 ms  p99 ms" for n in user_counts)
     print(header)
-    for name, results in chat.items():
-        print(f"{name:<16}" + "".join(
-            f" | {results[n]['rps']:>12.1f} {results[n]['p50']:>7.0f} {results[n]['p99']:>7.0f}" for n in user_counts))
+    for name, by_load in chat.items():
+        for think, results in by_load.items():
+            print(f"{name if think == thinks[0] else '':<16} {load_name(think):<11}" + "".join(
+                f" | {results[n]['rps']:>12.1f} {results[n]['p50']:>7.0f} {results[n]['p99']:>7.0f}"
+                for n in user_counts))
+    if TARGET_USERS in user_counts:
+        for think, results in chat["1 worker SQLite"].items():
+            p99 = results[TARGET_USERS]["p99"]
+            print(f"target: {TARGET_USERS} users, 1 worker SQLite, p99 <= {TARGET_P99_MS} ms, "
+                  f"{load_name(think)}: {p99:.0f} ms, {'met' if p99 <= TARGET_P99_MS else 'NOT met'}")
     print(f"broadcast, 3 workers: {plain['rate']:.2f} msg/s (target >= 29.5), duplicates {plain['duplicates']}, "
           f"missing {plain['missing']}, 429s {plain['too_many']}")
     print(f"failover after kill -9 of the leader: {failover['failover']:.1f} s (target <= 15) ; "
@@ -247,8 +279,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--users", default="50,200")
     parser.add_argument("--messages", type=int, default=4, help="messages per user")
-    parser.add_argument("--think", type=float, default=0.0,
-                        help="mean seconds a user waits before each message (0: at once, a saturating load)")
+    parser.add_argument("--think", type=float, default=1.0,
+                        help="mean seconds a user waits after a reply before the next message, in the "
+                             "second load (0.5..1.5 × this; 0: the saturation load only)")
     parser.add_argument("--broadcast", type=int, default=600)
     parser.add_argument("--failover-count", type=int, default=300)
     return asyncio.run(main_async(parser.parse_args(argv)))
