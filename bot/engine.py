@@ -24,7 +24,7 @@ from core.messages import PAYLOAD_PATTERN, Address, Channel, ContentType, Inboun
 from core.text import storable
 from handlers.router import dispatch
 from handlers.turn import Services, Turn
-from storage.models import Contact
+from storage.models import Consultation, Contact
 from storage.types import utcnow
 from storage.unit_of_work import Database, UnitOfWork
 
@@ -195,6 +195,9 @@ class ConversationEngine:
         open_consultations = await uow.consultations.open_for([c.id for c in contacts.values()])
 
         accepted = []
+        # Written below in one statement per table: the ORM's flush costs far more per object.
+        active_contacts: dict[int, Contact] = {}
+        active_consultations: dict[int, Consultation] = {}
         for inbound in fresh:
             channel = inbound.channel.value
             inbound.text = storable(inbound.text or "")
@@ -207,16 +210,19 @@ class ConversationEngine:
             contact = contacts[(channel, inbound.user_id)]
             if inbound.shared_phone:
                 contact.phone = inbound.shared_phone
-            contact.last_inbound_at = now
+            active_contacts[contact.id] = contact
             consultation = open_consultations.get(contact.id)
             if consultation is None or now - consultation.last_activity_at >= self.idle:
                 if consultation is not None:
                     consultation.closed_at = consultation.last_activity_at
                 consultation = uow.consultations.open(contact, now=now)
                 open_consultations[contact.id] = consultation
-            consultation.last_activity_at = now
+            if consultation.id is not None:  # a new one was opened with last_activity_at = now
+                active_consultations[consultation.id] = consultation
             accepted.append((inbound, contact, consultation))
         await uow.flush()  # consultation ids for the journal rows below
+        await uow.contacts.mark_inbound(active_contacts.values(), now)
+        await uow.consultations.mark_active(active_consultations.values(), now)
         await uow.journal.record_many([
             dict(contact_id=contact.id, consultation_id=consultation.id, channel=inbound.channel.value,
                  direction="in", content_type=inbound.content_type.value,

@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 from core.messages import Channel, ContentType, Inbound
 from core.privacy import mask_iins
 from bot.engine import ConversationEngine
-from storage.models import Consultation, Message
+from storage.models import Consultation, Contact, Message
 from tests.conftest import unique_user
 from tests.support.conversation import BotClient, started
 
@@ -50,6 +50,9 @@ async def test_consultations_split_at_the_idle_gap(db, services):
     await client.send("/menu")  # after 31 idle minutes: a new one
     async with db.sessions() as session:
         consultations = list(await session.scalars(select(Consultation).order_by(Consultation.id)))
+        contact = await session.get(Contact, consultations[1].contact_id)
+    assert contact.last_inbound_at == now[0]  # stored, not only on the batch's objects
+    assert consultations[1].last_activity_at == now[0]
     assert len(consultations) == 2
     assert consultations[0].closed_at == datetime(2026, 3, 2, 9, 29, tzinfo=timezone.utc)
     assert consultations[1].closed_at is None and consultations[1].language == "ru"
