@@ -6,7 +6,8 @@ Both bots poll the same fake Bot API (its own process). The full bot runs the wh
 pipeline: translate, journal (SQLite), FAQ, reply, delivery results. Each bot is measured
 twice: a burst of all messages at once (the rate: updates/s until the last reply), then a
 paced load (the reply latency: from pushing an update to the first reply to it).
-Peak RSS is the bot process's VmHWM.
+Peak RSS is the bot process's VmHWM. The bot's CPU time per message over the burst (user +
+system, from /proc) is printed too: on a shared machine it moves far less than the rates.
 """
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench._common import (  # noqa: E402
-    ROOT, control, env_with_root, peak_rss_mb, percentile, start_fake_telegram, wait_for_line,
+    ROOT, control, cpu_seconds, env_with_root, peak_rss_mb, percentile, start_fake_telegram, wait_for_line,
 )
 
 TOKEN = "123456:BENCH"
@@ -148,9 +149,11 @@ def measure(mode: str, args: argparse.Namespace) -> dict:
         users = list(range(1, args.users + 1))
         burst = [message(users[i % len(users)], i) for i in range(args.messages)]
         started = time.monotonic()
+        cpu_before = cpu_seconds(child.pid)
         push(api, burst)
         expected = args.messages * replies_per_message
         sent = settle(api, expected)
+        cpu_ms = (cpu_seconds(child.pid) - cpu_before) * 1000 / args.messages
         finished = max(item["time"] for item in sent) if sent else time.monotonic()
         rate = args.messages / (finished - started)
         control(api, "/_fake/reset", {})
@@ -181,7 +184,7 @@ def measure(mode: str, args: argparse.Namespace) -> dict:
                     latencies.append((times[index] - pushed) * 1000)
         return {
             "mode": mode, "rate": rate, "replies_per_message": replies_per_message,
-            "sent": len(sent), "expected": expected,
+            "sent": len(sent), "expected": expected, "cpu_ms": cpu_ms,
             "p50": percentile(latencies, 50), "p99": percentile(latencies, 99),
             "latency_samples": len(latencies), "paced_count": paced_count,
             "rss": peak_rss_mb(child.pid),
@@ -219,7 +222,8 @@ def main() -> None:
         print(f"{result['mode']:>5}: {result['rate']:7.0f} updates/s  "
               f"replies {result['sent']}/{result['expected']} ({result['replies_per_message']} per message)  "
               f"latency p50 {result['p50']:.1f} ms  p99 {result['p99']:.1f} ms "
-              f"({result['latency_samples']} samples)  peak RSS {result['rss']:.0f} MB")
+              f"({result['latency_samples']} samples)  peak RSS {result['rss']:.0f} MB  "
+              f"bot CPU {result['cpu_ms']:.2f} ms/message (burst)")
     ratio = full["rate"] / echo["rate"]
     extra_rss = full["rss"] - echo["rss"]
     checks = [

@@ -4,7 +4,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.channels.telegram import TEXT_LIMIT
-from core.messages import Address, Channel, Outbound
+from core.messages import Address, Button, Channel, Outbound
 from core.messages import Reply
 from storage.models import Message
 from tests.conftest import sqlite_url
@@ -126,6 +126,33 @@ async def test_long_reply_respects_4096_limit_and_blocked_user(polling_bot, fake
     fake.blocked_chats.add(56)
     blocked = await delivery.send(Reply(2, 1, Address(Channel.telegram, "56"), Outbound("hi"), "ru"))
     assert (blocked.status, blocked.error_code) == ("unreachable", "403")
+
+
+async def test_send_once_outcomes_and_keyboards(polling_bot, fake):
+    """A reply's one attempt (SendText, a JSON body): what arrives, and what each answer means."""
+    telegram = polling_bot.deliverer.channels[Channel.telegram]
+    menu = Outbound("Меню", buttons=[Button("Вопросы", "menu:faq"), Button("Оператор", "menu:operator")])
+    outcome = await telegram.send_once(Reply(1, 1, Address(Channel.telegram, "61"), menu, "ru"))
+    (sent,) = fake.sent_to(61)
+    assert (outcome.kind, outcome.channel_message_id) == ("sent", str(sent.message_id))
+    assert sent.text == "Меню" and inline_payloads(sent) == ["menu:faq", "menu:operator"]
+    assert sent.reply_markup["inline_keyboard"][1][0]["text"] == "Оператор"
+    phone = Outbound("Номер?", buttons=[Button("Поделиться", "phone:share")], request_contact=True)
+    await telegram.send_once(Reply(2, 1, Address(Channel.telegram, "61"), phone, "ru"))
+    keyboard = fake.sent_to(61)[1].reply_markup["keyboard"]
+    assert keyboard == [[{"text": "Поделиться", "request_contact": True}]]
+
+    fake.per_chat_limit, fake.retry_after = 1, 7
+    await telegram.send_once(Reply(3, 1, Address(Channel.telegram, "62"), Outbound("a"), "ru"))
+    limited = await telegram.send_once(Reply(4, 1, Address(Channel.telegram, "62"), Outbound("b"), "ru"))
+    assert (limited.kind, limited.retry_after, limited.error) == ("rate_limited", 7.0, "429")
+    fake.per_chat_limit = None
+    fake.fail_next(1, status=502)
+    failed = await telegram.send_once(Reply(5, 1, Address(Channel.telegram, "63"), Outbound("c"), "ru"))
+    assert failed.kind == "server_error"
+    fake.blocked_chats.add(64)
+    blocked = await telegram.send_once(Reply(6, 1, Address(Channel.telegram, "64"), Outbound("d"), "ru"))
+    assert (blocked.kind, blocked.error) == ("forbidden", "403")
 
 
 async def test_webhook_mode(webhook_bot, fake):

@@ -24,18 +24,9 @@ from aiogram.exceptions import (
     TelegramRetryAfter,
     TelegramServerError,
 )
-from aiogram.methods import Response
-from aiogram.types import (
-    BotCommand,
-    CallbackQuery,
-    InlineKeyboardButton,
-    InlineKeyboardMarkup,
-    KeyboardButton,
-    Message,
-    ReplyKeyboardMarkup,
-    Update,
-)
-from aiohttp import web
+from aiogram.methods import Response, TelegramMethod
+from aiogram.types import BotCommand, CallbackQuery, Message, MessageId, Update
+from aiohttp import BytesPayload, web
 from pydantic import ValidationError
 
 from bot.channels.base import split_text
@@ -56,7 +47,7 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 # classes only while something refers to them, so after each garbage collection the next
 # send built the class again (~7% of the bot's time under load). Referring to them here
 # keeps them built.
-_RESPONSE_TYPES = (Response[Message], Response[list[Update]], Response[bool])
+_RESPONSE_TYPES = (Response[Message], Response[MessageId], Response[list[Update]], Response[bool])
 
 
 def _content_type(message: Message) -> ContentType:
@@ -113,46 +104,53 @@ def build_router() -> Router:
     return router
 
 
-def _keyboard(reply: Reply) -> InlineKeyboardMarkup | ReplyKeyboardMarkup | None:
+def _keyboard(reply: Reply) -> dict | None:
+    """The reply's keyboard as the Bot API's JSON object (read-only: cached ones are shared)."""
     outbound = reply.outbound
     if outbound.request_contact:
-        return ReplyKeyboardMarkup(
-            keyboard=[[KeyboardButton(text=outbound.buttons[0].title if outbound.buttons else "📱",
-                                      request_contact=True)]],
-            resize_keyboard=True, one_time_keyboard=True,
-        )
+        title = outbound.buttons[0].title if outbound.buttons else "📱"
+        return {"keyboard": [[{"text": title, "request_contact": True}]],
+                "resize_keyboard": True, "one_time_keyboard": True}
     if not outbound.buttons:
         return None
     return _inline_keyboard(tuple((button.title, button.payload) for button in outbound.buttons))
 
 
 @lru_cache(maxsize=2048)
-def _inline_keyboard(buttons: tuple[tuple[str, str], ...]) -> InlineKeyboardMarkup:
+def _inline_keyboard(buttons: tuple[tuple[str, str], ...]) -> dict:
     # The same few keyboards (menu, topic links, yes/no) go out all day: build each once.
-    return InlineKeyboardMarkup(inline_keyboard=[
-        [InlineKeyboardButton(text=title, callback_data=payload)] for title, payload in buttons
-    ])
+    return {"inline_keyboard": [[{"text": title, "callback_data": payload}] for title, payload in buttons]}
 
 
-def _without_none(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {key: _without_none(item) for key, item in value.items() if item is not None}
-    if isinstance(value, list):
-        return [_without_none(item) for item in value if item is not None]
-    return value
+class SendText(TelegramMethod[MessageId]):
+    """sendMessage of a text with an optional keyboard, sent as one JSON body.
+
+    Through `bot(SendText(...))` a reply still takes aiogram's road — the session's
+    middlewares, timeout and connection pool, and its answer checking, which raises
+    TelegramRetryAfter, TelegramForbiddenError, … as for `bot.send_message` — without what
+    made a send cost about twice the bot's own work on a message: a twenty-field SendMessage
+    model dumped again field by field, every field URL-encoded in Python (aiohttp's form
+    encoder), and the answer validated into a whole Message when only its id is read.
+    """
+
+    __returning__ = MessageId
+    __api_method__ = "sendMessage"
+
+    chat_id: int | str
+    text: str
+    reply_markup: dict[str, Any] | None = None
 
 
 class _BotSession(AiohttpSession):
-    """aiogram's session with a one-pass serialiser for keyboards.
+    """aiogram's session; a SendText goes out as its JSON body (the Bot API accepts JSON)."""
 
-    aiogram prepares every request field recursively in Python; for a keyboard (plain
-    nested dicts of strings) that is most of the cost of sending a message with buttons.
-    """
-
-    def prepare_value(self, value: Any, bot: Any, files: dict[str, Any], _dumps_json: bool = True) -> Any:
-        if _dumps_json and isinstance(value, dict) and ("inline_keyboard" in value or "keyboard" in value):
-            return self.json_dumps(_without_none(value))
-        return super().prepare_value(value, bot=bot, files=files, _dumps_json=_dumps_json)
+    def build_form_data(self, bot: Any, method: TelegramMethod) -> Any:
+        if isinstance(method, SendText):
+            body = {"chat_id": method.chat_id, "text": method.text}
+            if method.reply_markup is not None:
+                body["reply_markup"] = method.reply_markup
+            return BytesPayload(self.json_dumps(body).encode(), content_type="application/json")
+        return super().build_form_data(bot, method)
 
 
 class TelegramChannel:
@@ -310,8 +308,8 @@ class TelegramChannel:
         message_id = None
         try:
             for index, chunk in enumerate(chunks):
-                sent = await self.bot.send_message(reply.address.user_id, chunk,
-                                                   reply_markup=markup if index == len(chunks) - 1 else None)
+                sent = await self.bot(SendText(chat_id=reply.address.user_id, text=chunk,
+                                               reply_markup=markup if index == len(chunks) - 1 else None))
                 message_id = message_id or sent.message_id
         except TelegramRetryAfter as exc:
             return SendOutcome("rate_limited", retry_after=float(exc.retry_after), error="429")
