@@ -3,6 +3,9 @@
 Each message is one `send_once` per attempt on its channel's adapter; the retry policy and
 the error vocabulary (bot/delivery/outcomes.py) decide what an answer means, and the result
 is written back to the journal. One chat's messages go out in order, chats in parallel.
+What became of them is written by group commit: deliveries that finish while one write is
+under way share the next (under load one commit serves many batches, instead of a third
+commit per batch queueing for SQLite's writer ahead of the next inbound batch).
 The outbox sender (bot/delivery/sender.py) is the other caller of `send_once`: it paces
 bulk sends and retries later instead of waiting.
 """
@@ -32,6 +35,9 @@ class Deliverer:
         self.sleep = sleep
         self._chat_locks: defaultdict[tuple[Channel, str], asyncio.Lock] = defaultdict(asyncio.Lock)
         self._tasks: set[asyncio.Task] = set()
+        self._unrecorded: list[tuple[list[SendResult], asyncio.Future]] = []
+        self._recorder: asyncio.Task | None = None
+        self.result_writes = 0  # how many commits recorded results (tests read it)
         # Told (channel, outcome kind) after every attempt, as the outbox sender tells it.
         self.on_outcome: Callable[[str, str], None] | None = None
 
@@ -76,11 +82,30 @@ class Deliverer:
         else:
             per_chat = await asyncio.gather(*(one_chat(k, r) for k, r in by_chat.items()))
             results = [result for chat_results in per_chat for result in chat_results]
-        try:
-            await record_results(self.db, results)
-        except Exception:  # the messages went out; nobody waits for this answer
-            log.exception("could not record delivery results")
+        await self._record(results)
         return results
+
+    async def _record(self, results: list[SendResult]) -> None:
+        """Return once `results` are committed, in a write shared with whatever else
+        finished meanwhile."""
+        done = asyncio.get_running_loop().create_future()
+        self._unrecorded.append((results, done))
+        if self._recorder is None or self._recorder.done():
+            # A task of its own: a cancelled delivery does not cancel the others' write.
+            self._recorder = asyncio.create_task(self._record_pending(), name="delivery-results")
+        await asyncio.shield(done)
+
+    async def _record_pending(self) -> None:
+        while self._unrecorded:
+            waiting, self._unrecorded = self._unrecorded, []
+            try:
+                await record_results(self.db, [result for results, _ in waiting for result in results])
+            except Exception:  # the messages went out; nobody waits for this answer
+                log.exception("could not record delivery results")
+            self.result_writes += 1
+            for _, done in waiting:
+                if not done.done():
+                    done.set_result(None)
 
     def deliver_later(self, replies: list[Reply], first: Callable[[], Awaitable[None]] | None = None) -> None:
         """Deliver in the background (after `first`, e.g. acknowledging button presses), so
