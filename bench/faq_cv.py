@@ -96,7 +96,7 @@ def _in_process_training(texts, labels, cache_dir=None):
     return faq.classifier.train(texts, labels)
 
 
-def fit_gate(records: list, thresholds=(0.2, 0.3, 0.4, 0.5, 0.6, 0.7)) -> None:
+def fit_gate(records: list, thresholds=(0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.6, 0.7)) -> None:
     """Fit the answer gate (faq.matcher.GATE_*) on the recorded out-of-fold predictions.
 
     Target: the blended best topic is the right answer (so declining is right for the
