@@ -13,6 +13,8 @@ from sqlalchemy import event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
+from storage.sqlite_driver import use_one_hop_connections
+
 if TYPE_CHECKING:
     from alembic.config import Config
 
@@ -68,6 +70,7 @@ def create_engine(database_url: str, *, autocheckpoint: bool = True) -> AsyncEng
             Path(url.database).parent.mkdir(parents=True, exist_ok=True)
             private_file(Path(url.database))
         engine = create_async_engine(url)
+        event.listen(engine.sync_engine, "do_connect", use_one_hop_connections)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas(autocheckpoint))
         return engine
     return create_async_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
