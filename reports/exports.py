@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import AsyncIterator
 from zoneinfo import ZoneInfo
 
-from reports.journal import Masks, _local, day_range, default_labels, export_journal, write_rows
+from reports.journal import Masks, _local, day_range, default_labels, export_journal, in_chunks, write_rows
 from reports.labels import Labels
 from storage.exports import JournalFilter, contact_phone, stream_csat, stream_survey_answers, stream_tickets
 from storage.unit_of_work import Database
@@ -104,7 +104,7 @@ async def export(db: Database, kind: str, *, start: date, end: date, zone: ZoneI
         header, rows = SURVEY_HEADER, survey_rows(db, flt, zone, masks, labels, survey_id)
     else:
         raise ValueError(f"unknown export {kind!r}")
-    return await write_rows(path, fmt, header, rows, labels=labels, sheet=kind)
+    return await write_rows(path, fmt, header, in_chunks(rows), labels=labels, sheet=kind)
 
 
 class NotAllowed(Exception):

@@ -78,7 +78,9 @@ def _anonymous_since(consultation_id) -> Any:
             .scalar_subquery().label("anonymous_since"))
 
 
-async def stream_messages(session: AsyncSession, flt: JournalFilter) -> AsyncIterator[Row]:
+async def stream_message_chunks(session: AsyncSession, flt: JournalFilter) -> AsyncIterator[list[Row]]:
+    """The journal's messages in the period, a chunk of rows at a time (the caller handles a
+    chunk per await: one await per row cost a sixth of a 200,000-message export)."""
     query = (
         select(Message.id, Message.created_at, Message.channel, Message.direction, Message.content_type,
                Message.text, Message.consultation_id, Message.delivery_status, *CONTACT_COLUMNS,
@@ -90,8 +92,7 @@ async def stream_messages(session: AsyncSession, flt: JournalFilter) -> AsyncIte
     if flt.channel:
         query = query.where(Message.channel == flt.channel)
     async for partition in _rows(session, query):
-        for row in partition:
-            yield row
+        yield partition
 
 
 @dataclass
@@ -102,7 +103,8 @@ class ConsultationRow:
     messages_out: int
 
 
-async def stream_consultations(session: AsyncSession, flt: JournalFilter) -> AsyncIterator[ConsultationRow]:
+async def stream_consultation_chunks(session: AsyncSession, flt: JournalFilter) -> AsyncIterator[list[ConsultationRow]]:
+    """Consultations in the period, a chunk at a time, with their topics and message counts."""
     c = Consultation
     query = (
         select(c.id, c.opened_at, c.closed_at, c.channel, c.language, c.human_involved, c.outcome, c.region,
@@ -133,9 +135,7 @@ async def stream_consultations(session: AsyncSession, flt: JournalFilter) -> Asy
                 ).where(Message.consultation_id.in_(ids)).group_by(Message.consultation_id)
             )
         }
-        for row in partition:
-            inbound, outbound = counts.get(row.id, (0, 0))
-            yield ConsultationRow(row, topics.get(row.id, []), inbound, outbound)
+        yield [ConsultationRow(row, topics.get(row.id, []), *counts.get(row.id, (0, 0))) for row in partition]
 
 
 # --- tickets, CSAT and survey answers (issue 7), streamed the same way ------------------
