@@ -65,16 +65,21 @@ _WRITTEN = [
 # digit to the next (the patterns themselves start with look-behinds, which the regex
 # engine tries at every character). Text without it cannot hold what the pattern masks.
 _IIN_GATE = re.compile(rf"[0-9](?:{_SEP}{{0,3}}[0-9]){{11}}")
+# Digits chained by at most three separators, each chain as long as it goes: an IIN lies
+# inside one, so a text whose chains are all shorter than twelve characters holds none. A
+# single pass (the gate above starts again at every digit).
+_DIGIT_CHAIN = re.compile(rf"[0-9](?:{_SEP}{{0,3}}[0-9])*")
 _NUMERIC_GATE = re.compile(r"[0-9]\s?[./\-]")
-_CENTURY = re.compile(r"(?:19|20)[0-9]{2}")
+_CENTURY = re.compile(r"(?:19|20)[0-9]{2}")  # a quick first look for _birth_years
 _PHONE_GATE = re.compile(r"[0-9][0-9\-\s().]{8,16}[0-9]")
 _NOT_DIGIT = re.compile(r"[^0-9]")
+# Four digits in any script (`\d` is what _ascii_digits converts): fewer hold no date
+# (1.1.01 has four), IIN (12) or phone (10). One scan that jumps from digit to digit.
+_FOUR_DIGITS = re.compile(r"\d(?:\D*\d){3}")
 
 # Phone numbers: +7 701 234 56 78, 8 (701) 234-56-78, whatsapp:+77012345678, 77012345678.
 _PHONE = re.compile(r"(?<![0-9])(\+?[0-9][0-9\-\s().]{8,16}[0-9])(?![0-9])")
 
-
-_ANY_DIGIT = re.compile(r"\d")  # any Unicode decimal digit, as _ascii_digits converts
 
 # `\d` on str patterns is exactly the characters with a decimal value (Unicode Nd), so this
 # class is every digit but 0-9: the regex engine finds the rare one instead of a Python loop
@@ -105,9 +110,13 @@ def _plausible_yymmdd(digits: str) -> bool:
 
 def _iin_spans(original: str, digits_text: str) -> list[tuple[int, int, str]]:
     spans: list[tuple[int, int, str]] = []
-    if not _IIN_GATE.search(digits_text):
+    if max(map(len, _DIGIT_CHAIN.findall(digits_text)), default=0) < 12:
         return spans
-    for match in _IIN.finditer(digits_text):
+    gate = _IIN_GATE.search(digits_text)
+    if gate is None:
+        return spans
+    # Every IIN is itself a gate match: none starts before the first one.
+    for match in _IIN.finditer(digits_text, gate.start()):
         digits = _NOT_DIGIT.sub("", match.group())
         if _plausible_yymmdd(digits):
             spans.append((match.start(), match.end(), "*" * 10 + digits[-2:]))
@@ -126,9 +135,18 @@ def _valid(year: int, month: int, day: int) -> bool:
     return True
 
 
+@lru_cache(maxsize=4)
+def _birth_years(last: int) -> re.Pattern:
+    """Any year `_birth_year` accepts (1900 … `last`), written as four digits."""
+    return re.compile("|".join(str(year) for year in range(1900, last + 1)) or "(?!)")
+
+
 def _date_spans(digits_text: str, today: date) -> list[tuple[int, int, str]]:
     spans = []
-    for match in (_NUMERIC_DATE.finditer(digits_text) if _NUMERIC_GATE.search(digits_text) else ()):
+    gate = _NUMERIC_GATE.search(digits_text)
+    # A numeric date holds the gate's digit-and-separator at most three characters in
+    # (2001-…): none starts more than three characters before the first gate match.
+    for match in (_NUMERIC_DATE.finditer(digits_text, max(gate.start() - 3, 0)) if gate else ()):
         year_text = match.group("y1") or match.group("y2")
         month = int(match.group("m1") or match.group("m2"))
         day = int(match.group("d1") or match.group("d2"))
@@ -136,15 +154,16 @@ def _date_spans(digits_text: str, today: date) -> list[tuple[int, int, str]]:
         if _valid(year, month, day) and (len(year_text) == 2 or _birth_year(year, today)):
             spans.append((match.start(), match.end(), DATE_MASK))
     # The written forms are costly (every month stem, any case): only text holding a year
-    # `_birth_year` could accept is searched for them.
-    for pattern in (_WRITTEN if _CENTURY.search(digits_text) else ()):
+    # `_birth_year` accepts is searched for them (a phone number's digits seldom hold one).
+    years = _CENTURY.search(digits_text) and _birth_years(today.year - 10).search(digits_text)
+    for pattern in (_WRITTEN if years else ()):
         for match in pattern.finditer(digits_text):
             stem = match.group("month").lower()
             month = _MONTH_BY_STEM.get(stem)
             year, day = int(match.group("year")), int(match.group("day"))
             if month and _valid(year, month, day) and _birth_year(year, today):
                 spans.append((match.start(), match.end(), DATE_MASK))
-    return _without_overlaps(spans)
+    return _without_overlaps(spans) if spans else spans
 
 
 def _without_overlaps(spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
@@ -187,16 +206,25 @@ def phone_key(phone: str) -> str:
 def mask_phones(text: str, keep: frozenset[str] = frozenset()) -> str:
     """Phone numbers masked, except those whose `phone_key` is in `keep` (the programme's own
     numbers: not personal data, and a manager reading a bot answer needs to see them)."""
-    if not _PHONE_GATE.search(text):
+    gate = _PHONE_GATE.search(text)
+    if gate is None:
         return text
-
-    def replace(match: re.Match) -> str:
-        digits = _NOT_DIGIT.sub("", match.group(1))
-        if not 10 <= len(digits) <= 13 or digits[-10:] in keep:
-            return match.group(1)
-        return mask_phone(match.group(1))
-
-    return _PHONE.sub(replace, text)
+    # Every number holds a gate match, after at most a '+': none starts before the first one.
+    # The matches are those _PHONE.sub would replace, without a call back per number.
+    parts = []
+    end = 0
+    for match in _PHONE.finditer(text, max(gate.start() - 1, 0)):
+        number = match.group(1)
+        digits = _NOT_DIGIT.sub("", number)
+        if 10 <= len(digits) <= 13 and digits[-10:] not in keep:
+            # mask_phone(number): it starts with '+' or a digit, so this is its prefix.
+            parts += (text[end:match.start()], "+" if number[0] == "+" else "", digits[:4],
+                      "*" * (len(digits) - 6), digits[-2:])
+            end = match.end()
+    if not parts:
+        return text
+    parts.append(text[end:])
+    return "".join(parts)
 
 
 def mask_name(name: str | None) -> str:
@@ -227,13 +255,9 @@ def _mask_personal_cached(text: str, phones: bool, today: date, keep_phones: fro
 
 
 def _mask_personal(text: str, phones: bool, today: date, keep_phones: frozenset[str]) -> str:
-    if not _ANY_DIGIT.search(text):
-        return text  # IINs, dates and phone numbers all need digits
+    if not _FOUR_DIGITS.search(text):
+        return text  # most messages end here
     digits_text = _ascii_digits(text)
-    # Fewer than four digits hold no date (1.1.01 has four), IIN (12) or phone (10): most
-    # messages end here, after ten C-level counts.
-    if sum(map(digits_text.count, "0123456789")) < 4:
-        return text
     iins = _iin_spans(text, digits_text)
     if iins:
         # Dates are looked for after the IINs are gone (an IIN's digits are no date).
