@@ -21,7 +21,7 @@ from datetime import date
 from functools import lru_cache
 
 __all__ = ["mask_personal", "mask_iins", "mask_birth_dates", "mask_phone", "mask_phones", "mask_name",
-           "mask_text", "phone_key", "DATE_MASK"]
+           "mask_text", "mask_texts", "phone_key", "DATE_MASK"]
 
 DATE_MASK = "**.**.****"
 # Separators people put inside an IIN or a date (ASCII and full-width forms).
@@ -270,3 +270,8 @@ def _mask_personal(text: str, phones: bool, today: date, keep_phones: frozenset[
 def mask_text(text: str | None, *, today: date | None = None, keep_phones: frozenset[str] = frozenset()) -> str:
     """Free text as it may leave the system (logs, exports): IINs, birth dates, phones."""
     return mask_personal(text, phones=True, today=today, keep_phones=keep_phones)
+
+
+def mask_texts(texts: list[str | None], today: date, keep_phones: frozenset[str] = frozenset()) -> list[str]:
+    """`mask_text` of each (a batch: what an export sends to a second process)."""
+    return [mask_text(text, today=today, keep_phones=keep_phones) for text in texts]

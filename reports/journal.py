@@ -7,7 +7,9 @@ programme.yaml's facts) stay readable inside texts; everybody else's are masked.
 """
 from __future__ import annotations
 
+import asyncio
 import csv
+import multiprocessing
 import os
 import re
 from datetime import date, datetime, time, timedelta, timezone
@@ -16,7 +18,9 @@ from typing import AsyncIterator, Callable, Iterable, Sequence, TypeVar
 from zoneinfo import ZoneInfo
 
 from core.i18n import Translator
-from core.privacy import mask_name, mask_phone, mask_text
+from concurrent.futures import ProcessPoolExecutor
+
+from core.privacy import mask_name, mask_phone, mask_text, mask_texts
 from reports.labels import Labels
 from reports.xlsx_stream import SheetWriter
 from storage.exports import JournalFilter, contact_phone, stream_consultation_chunks, stream_message_chunks
@@ -99,7 +103,10 @@ class Masks:
 
     def __init__(self, masked: bool, keep_phones: frozenset[str] = frozenset()):
         self.masked = masked
-        today = date.today()
+        self.today = today = date.today()
+        self.keep_phones = keep_phones
+        self._pool: ProcessPoolExecutor | None = None
+        self._chunks = 0
         self._text: Callable[[str | None], str] = (
             (lambda value: mask_text(value, today=today, keep_phones=keep_phones)) if masked
             else (lambda value: value or ""))
@@ -109,6 +116,27 @@ class Masks:
     def text(self, value: str | None) -> str:
         # Repeated texts (the bot's answers) are masked once: core.privacy remembers them.
         return self._text(value)
+
+    def texts(self, values: list[str | None]) -> "asyncio.Future[list[str]]":
+        """The texts of one chunk, masked: here for the first chunk, then in a second process
+        while this one writes the chunk before (masking is half of a long message export's
+        work, and the machine has another core; a short export starts no process)."""
+        loop = asyncio.get_running_loop()
+        self._chunks += 1
+        if self.masked and self._pool is None and self._chunks > 1:
+            # spawn: a clean interpreter that imports core.privacy only (forking would copy
+            # the database threads' state).
+            self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+        if self._pool is not None:
+            return loop.run_in_executor(self._pool, mask_texts, values, self.today, self.keep_phones)
+        done = loop.create_future()
+        done.set_result([self._text(value) for value in values])
+        return done
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
 
     def name(self, value: str | None) -> str:
         if not self.masked:
@@ -136,9 +164,9 @@ async def journal_chunks(db: Database, flt: JournalFilter, *, by: str, zone: Zon
     local = LocalTimes(zone)
     async with db.sessions() as session:
         if by == "message":
-            def message(r) -> list[object]:
+            def message(r, masked_text: str) -> list[object]:
                 # Unpacked once (a named attribute of a row costs a lookup each time).
-                (message_id, created_at, channel, direction, content_type, text, consultation_id, delivery,
+                (message_id, created_at, channel, direction, content_type, _, consultation_id, delivery,
                  contact_id, name, *_, since) = r
                 # In a consultation holding an anonymous grievance, no row pairs the person with
                 # it: the grievance's messages show no contact, the earlier ones no consultation.
@@ -147,11 +175,24 @@ async def journal_chunks(db: Database, flt: JournalFilter, *, by: str, zone: Zon
                     consultation_id = ""
                 return [message_id, local(created_at), lab("channel", channel), "" if hidden else contact_id,
                         "" if hidden else m.name(name), "" if hidden else m.phone(contact_phone(r)),
-                        lab("direction", direction), lab("content_type", content_type), m.text(text),
+                        lab("direction", direction), lab("content_type", content_type), masked_text,
                         consultation_id or "", lab.given("delivery", delivery)]
 
-            async for chunk in stream_message_chunks(session, flt):
-                yield [message(r) for r in chunk]
+            async def rows(chunk, texts: "asyncio.Future[list[str]]") -> list[list[object]]:
+                return [message(r, masked_text) for r, masked_text in zip(chunk, await texts)]
+
+            # The texts of a chunk are masked (in the second process) while the chunk before is written.
+            pending = None
+            try:
+                async for chunk in stream_message_chunks(session, flt):
+                    texts = m.texts([r[5] for r in chunk])
+                    if pending is not None:
+                        yield await rows(*pending)
+                    pending = (chunk, texts)
+                if pending is not None:
+                    yield await rows(*pending)
+            finally:
+                m.close()
         else:
             def consultation(row) -> list[object]:
                 c = row.consultation

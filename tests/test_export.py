@@ -153,3 +153,33 @@ def test_phone_menu_choices_read_as_words():
 
     assert Labels(Translator(), "ru")("topic", "phone:apply") == "Телефонный звонок: Как подать заявку"
     assert Labels(Translator(), "kk")("phone_menu", "status") == "Өтінімнің күйі"
+
+
+async def test_long_export_masks_every_chunk_like_a_short_one(db, tmp_path):
+    """Past the first chunk, texts are masked in a second process: every row of a long
+    export is masked exactly as mask_text masks it here."""
+    from sqlalchemy import insert
+
+    from core.privacy import mask_text
+    from storage.exports import CHUNK
+    from storage.models import Contact, Message
+
+    moment = datetime(2026, 3, 2, 10, 0, tzinfo=timezone.utc)
+    async with db.unit_of_work() as uow:
+        contact = Contact(channel="telegram", external_id="42", display_name="Айгерим", phone="+77019998877",
+                          language="ru", state={}, mode="bot", opted_out=False, created_at=moment)
+        uow.session.add(contact)
+        await uow.flush()
+        texts = [f"Сообщение {n}: мой номер +7 701 {n:03d} 88 77, ИИН 990315300{n % 1000:03d}, туылған 15.03.1999"
+                 for n in range(CHUNK * 2 + 500)]
+        await uow.session.execute(insert(Message), [
+            {"contact_id": contact.id, "channel": "telegram", "direction": "in", "author": "user",
+             "content_type": "text", "text": text, "created_at": moment} for text in texts])
+    path = tmp_path / "journal.csv"
+    count = await export_journal(db, start=date(2026, 3, 2), end=date(2026, 3, 2), zone=ALMATY, by="message",
+                                 fmt="csv", path=path)
+    rows = list(csv.reader(path.read_text(encoding="utf-8-sig").splitlines()))[1:]
+    assert count == len(rows) == len(texts)
+    assert [row[MESSAGE_HEADER.index("text")] for row in rows] == [mask_text(text) for text in texts]
+    assert not any("999 88 77" in row[MESSAGE_HEADER.index("text")] or "990315" in row[MESSAGE_HEADER.index("text")]
+                   for row in rows)
