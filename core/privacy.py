@@ -20,6 +20,8 @@ import unicodedata
 from datetime import date
 from functools import lru_cache
 
+from core.names import mask_names
+
 __all__ = ["mask_personal", "mask_iins", "mask_birth_dates", "mask_phone", "mask_phones", "mask_name",
            "mask_text", "mask_texts", "phone_key", "DATE_MASK"]
 
@@ -268,8 +270,9 @@ def _mask_personal(text: str, phones: bool, today: date, keep_phones: frozenset[
 
 
 def mask_text(text: str | None, *, today: date | None = None, keep_phones: frozenset[str] = frozenset()) -> str:
-    """Free text as it may leave the system (logs, exports): IINs, birth dates, phones."""
-    return mask_personal(text, phones=True, today=today, keep_phones=keep_phones)
+    """Free text as it may leave the system (logs, exports): IINs, birth dates, phones, and
+    people's names where the text shows them (core/names.py)."""
+    return mask_names(mask_personal(text, phones=True, today=today, keep_phones=keep_phones))
 
 
 def mask_texts(texts: list[str | None], today: date, keep_phones: frozenset[str] = frozenset()) -> list[str]:

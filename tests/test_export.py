@@ -129,6 +129,8 @@ async def test_programme_phones_readable_applicant_phones_masked(db, tmp_path):
         await uow.flush()
         for direction, author, text in (
                 ("in", "user", "Мой номер +7 701 999 88 77, перезвоните"),
+                ("in", "user", "меня зовут айгерим садыкова, я из актау"),
+                ("in", "call", "Звонила Садыкова Айгерим, спросила про сроки"),
                 ("out", "bot", "Звоните в организацию: 8 708 404 23 40 или пишите сюда")):
             uow.session.add(Message(contact_id=contact.id, channel="telegram", direction=direction, author=author,
                                     content_type="text", text=text, created_at=moment))
@@ -142,7 +144,10 @@ async def test_programme_phones_readable_applicant_phones_masked(db, tmp_path):
         else:
             rows = [list(r) for r in openpyxl.load_workbook(path).active.iter_rows(min_row=2, values_only=True)]
         texts = [row[MESSAGE_HEADER.index("text")] for row in rows]
-        assert texts[1] == "Звоните в организацию: 8 708 404 23 40 или пишите сюда"  # the programme's own
+        # names people wrote, and an operator's call note, leave masked
+        assert texts[1] == "меня зовут а****** с*******, я из актау"
+        assert texts[2] == "З****** С******* А******, спросила про сроки"
+        assert texts[3] == "Звоните в организацию: 8 708 404 23 40 или пишите сюда"  # the programme's own
         assert "999 88 77" not in texts[0] and "+7701*****77" in texts[0]  # the applicant's
         assert rows[0][MESSAGE_HEADER.index("phone")] == "+7701*****77"
 
