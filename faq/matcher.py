@@ -190,16 +190,38 @@ class _Postings:
         self._items = array("i", np.frombuffer(items, dtype=np.int32)[order].tobytes())
         self._weights = array("d", np.frombuffer(weights, dtype=np.float64)[order].tobytes())
 
-    def get(self, feature: str) -> "zip[tuple[int, float]] | tuple[()]":
-        row = self._row.get(feature)
-        if row is None:
-            return ()
-        start, end = self._offsets[row], self._offsets[row + 1]
-        return zip(self._items[start:end], self._weights[start:end])
+        # Views, not copies, for `accumulate`.
+        self._items_np = np.frombuffer(self._items, dtype=np.int32)
+        self._weights_np = np.frombuffer(self._weights, dtype=np.float64)
 
-    def count(self, feature: str) -> int:
-        row = self._row.get(feature)
-        return 0 if row is None else self._offsets[row + 1] - self._offsets[row]
+    def accumulate(self, weighted: Iterable[tuple[str, float]], size: int,
+                   limit: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Per item (0..size-1), the sum of feature weight × posting weight over `weighted`
+        (features with more than `limit` postings skipped), and the items as they come.
+
+        One numpy gather and `bincount` instead of a Python loop over every posting: the
+        products and their order of summation are those of the loop, so are the sums."""
+        starts: list[int] = []
+        lengths: list[int] = []
+        factors: list[float] = []
+        offsets = self._offsets
+        for feature, weight in weighted:
+            row = self._row.get(feature)
+            if row is None:
+                continue
+            start, end = offsets[row], offsets[row + 1]
+            if end == start or (limit is not None and end - start > limit):
+                continue
+            starts.append(start)
+            lengths.append(end - start)
+            factors.append(weight)
+        if not starts:
+            return np.zeros(size), np.zeros(0, dtype=np.int32)
+        counts = np.array(lengths)
+        positions = np.repeat(np.array(starts) - (np.cumsum(counts) - counts), counts) + np.arange(counts.sum())
+        items = self._items_np[positions]
+        values = np.repeat(np.array(factors), counts) * self._weights_np[positions]
+        return np.bincount(items, weights=values, minlength=size), items
 
 
 class Matcher:
@@ -296,6 +318,9 @@ class Matcher:
         self._centroid_postings = _Postings(rows, row_of, items, weights)
         del centroids, row_of, items, weights
         self._doc_topic = [d.topic for d in docs]
+        self._topic_names = list(dict.fromkeys(self._doc_topic))
+        number = {t: i for i, t in enumerate(self._topic_names)}
+        self._doc_topic_index = np.array([number[t] for t in self._doc_topic], dtype=np.int32)
         self._max_postings = max(MIN_COMMON_POSTINGS, int(COMMON_FEATURE_SHARE * n_docs))
         self._vocab_words = sorted(
             {f[2:] for f in df if f.startswith("w:") and len(f) > 5}
@@ -462,22 +487,12 @@ class Matcher:
         coverage = self._coverage(tokens, len(snapped))
         vec = {f: _tf(c) * self._idf.get(f, self._unknown_idf) for f, c in feats.items()}
         norm = math.sqrt(sum(v * v for v in vec.values())) or 1.0
-        doc_scores: dict[int, float] = defaultdict(float)
-        for f, v in vec.items():
-            if 0 < self._postings.count(f) <= self._max_postings:
-                weight = v / norm
-                for doc, dv in self._postings.get(f):
-                    doc_scores[doc] += weight * dv
-        topic_scores: dict[str, float] = {}
-        for doc, score in doc_scores.items():
-            topic = self._doc_topic[doc]
-            if score > topic_scores.get(topic, 0.0):
-                topic_scores[topic] = score
+        weighted = [(f, v / norm) for f, v in vec.items()]
+        doc_scores, reached = self._postings.accumulate(weighted, len(self._doc_topic), self._max_postings)
+        topic_scores = self._best_per_topic(doc_scores, reached)
         if CENTROID_WEIGHT:
-            centroid_scores: dict[str, float] = defaultdict(float)
-            for f, v in vec.items():
-                for index, cv in self._centroid_postings.get(f):
-                    centroid_scores[self._centroid_topics[index]] += v / norm * cv
+            sums, _ = self._centroid_postings.accumulate(weighted, len(self._centroid_topics))
+            centroid_scores = dict(zip(self._centroid_topics, sums.tolist()))
             nearest = dict(topic_scores)
             topic_scores = {
                 t: (1 - CENTROID_WEIGHT) * s + CENTROID_WEIGHT * centroid_scores.get(t, 0.0)
@@ -517,6 +532,19 @@ class Matcher:
         # probably about something else; scale down rather than veto, as typos remain.
         factor = 1.0 - UNKNOWN_PENALTY * (1.0 - coverage)
         return {t: min(1.0, s * factor) for t, s in topic_scores.items()}
+
+    def _best_per_topic(self, doc_scores: np.ndarray, reached: np.ndarray) -> dict[str, float]:
+        """Each topic's best example score (above 0), topics in the order their examples
+        were first reached (the order decides between equal scores further on)."""
+        docs, first = np.unique(reached, return_index=True)
+        docs = docs[np.argsort(first, kind="stable")]
+        docs = docs[doc_scores[docs] > 0]
+        topics = self._doc_topic_index[docs]
+        best = np.zeros(len(self._topic_names))
+        np.maximum.at(best, topics, doc_scores[docs])
+        seen, first_topic = np.unique(topics, return_index=True)
+        ordered = seen[np.argsort(first_topic, kind="stable")]
+        return {self._topic_names[t]: float(best[t]) for t in ordered}
 
     @staticmethod
     def _states_own_age(tokens: list[str]) -> bool:
