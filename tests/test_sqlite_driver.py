@@ -64,3 +64,31 @@ async def test_an_error_is_raised_and_the_connection_goes_on(tmp_path):
             assert (await connection.execute(text("SELECT 41 + 1"))).scalar() == 42
     finally:
         await db.dispose()
+
+
+async def test_a_long_result_is_read_in_hops_not_held_whole(tmp_path, monkeypatch):
+    import storage.sqlite_driver as driver
+
+    monkeypatch.setattr(driver, "PREFETCH_ROWS", 10)
+    db = Database(sqlite_url(tmp_path))
+    try:
+        async with db.engine.begin() as connection:
+            await connection.execute(text("CREATE TABLE t (id INTEGER PRIMARY KEY)"))
+            await connection.execute(text("INSERT INTO t (id) VALUES (:id)"), [{"id": i} for i in range(1, 26)])
+        hops = counting_hops(monkeypatch)
+        async with db.engine.connect() as connection:
+            streamed = await connection.stream(text("SELECT id FROM t ORDER BY id").execution_options(yield_per=7))
+            chunks = [[row.id for row in chunk] async for chunk in streamed.partitions(7)]
+        assert [len(chunk) for chunk in chunks] == [7, 7, 7, 4]
+        assert [i for chunk in chunks for i in chunk] == list(range(1, 26))
+        # the statement's hop brought 10 rows, two more hops brought 10 and 5: never all 25 at once
+        assert hops.count("_run") == 1 and hops.count("_read") == 2, hops
+        async with db.engine.connect() as connection:  # a plain execute still reads everything
+            assert (await connection.execute(text("SELECT id FROM t ORDER BY id"))).scalars().all() == list(range(1, 26))
+            # a result left half read is closed with its connection's next statement
+            half = await connection.stream(text("SELECT id FROM t ORDER BY id").execution_options(yield_per=5))
+            assert len(await half.fetchmany(5)) == 5
+            await half.close()
+            assert (await connection.execute(text("SELECT count(*) FROM t"))).scalar() == 25
+    finally:
+        await db.dispose()
