@@ -32,6 +32,20 @@ async def seeded(db, services):
     return engine
 
 
+MOMENT = datetime(2026, 3, 2, 10, 0, tzinfo=timezone.utc)
+
+
+async def telegram_contact(uow):
+    """Айгерим on Telegram, with a phone number: the applicant whose messages are exported."""
+    from storage.models import Contact
+
+    contact = Contact(channel="telegram", external_id="42", display_name="Айгерим", phone="+77019998877",
+                      language="ru", state={}, mode="bot", opted_out=False, created_at=MOMENT)
+    uow.session.add(contact)
+    await uow.flush()
+    return contact
+
+
 def test_neutralise():
     for dangerous in ("=1+1", "+A1", "+1+cmd|' /C calc'!A0", "-2+3+cmd", "@SUM(A1)", "\tx", "\rx", "+7 701 HYPERLINK"):
         assert neutralise(dangerous).startswith("'")
@@ -119,21 +133,17 @@ def test_cli_export(tmp_path):
 
 async def test_programme_phones_readable_applicant_phones_masked(db, tmp_path):
     from core.programme import load_programme, own_phones
-    from storage.models import Contact, Message
+    from storage.models import Message
 
-    moment = datetime(2026, 3, 2, 10, 0, tzinfo=timezone.utc)
     async with db.unit_of_work() as uow:
-        contact = Contact(channel="telegram", external_id="42", display_name="Айгерим", phone="+77019998877",
-                          language="ru", state={}, mode="bot", opted_out=False, created_at=moment)
-        uow.session.add(contact)
-        await uow.flush()
+        contact = await telegram_contact(uow)
         for direction, author, text in (
                 ("in", "user", "Мой номер +7 701 999 88 77, перезвоните"),
                 ("in", "user", "меня зовут айгерим садыкова, я из актау"),
                 ("in", "call", "Звонила Садыкова Айгерим, спросила про сроки"),
                 ("out", "bot", "Звоните в организацию: 8 708 404 23 40 или пишите сюда")):
             uow.session.add(Message(contact_id=contact.id, channel="telegram", direction=direction, author=author,
-                                    content_type="text", text=text, created_at=moment))
+                                    content_type="text", text=text, created_at=MOMENT))
     keep = own_phones(load_programme())
     for fmt in ("csv", "xlsx"):
         path = tmp_path / f"journal.{fmt}"
@@ -167,19 +177,15 @@ async def test_long_export_masks_every_chunk_like_a_short_one(db, tmp_path):
 
     from core.privacy import mask_text
     from storage.exports import CHUNK
-    from storage.models import Contact, Message
+    from storage.models import Message
 
-    moment = datetime(2026, 3, 2, 10, 0, tzinfo=timezone.utc)
     async with db.unit_of_work() as uow:
-        contact = Contact(channel="telegram", external_id="42", display_name="Айгерим", phone="+77019998877",
-                          language="ru", state={}, mode="bot", opted_out=False, created_at=moment)
-        uow.session.add(contact)
-        await uow.flush()
+        contact = await telegram_contact(uow)
         texts = [f"Сообщение {n}: мой номер +7 701 {n:03d} 88 77, ИИН 990315300{n % 1000:03d}, туылған 15.03.1999"
                  for n in range(CHUNK * 2 + 500)]
         await uow.session.execute(insert(Message), [
             {"contact_id": contact.id, "channel": "telegram", "direction": "in", "author": "user",
-             "content_type": "text", "text": text, "created_at": moment} for text in texts])
+             "content_type": "text", "text": text, "created_at": MOMENT} for text in texts])
     path = tmp_path / "journal.csv"
     count = await export_journal(db, start=date(2026, 3, 2), end=date(2026, 3, 2), zone=ALMATY, by="message",
                                  fmt="csv", path=path)
