@@ -15,6 +15,7 @@ import asyncio
 import logging
 from collections import defaultdict
 from typing import Awaitable, Callable
+from weakref import WeakValueDictionary
 
 from bot.delivery.journal import record_results
 from bot.delivery.outcomes import FAILED, RetryPolicy
@@ -33,7 +34,9 @@ class Deliverer:
         self.channels = channels  # filled by the app once the adapters exist
         self.policy = policy
         self.sleep = sleep
-        self._chat_locks: defaultdict[tuple[Channel, str], asyncio.Lock] = defaultdict(asyncio.Lock)
+        # Held only while a chat's messages go out: a lock nobody holds is dropped, so the map
+        # does not grow with every chat the bot ever wrote to (as the engine's locks).
+        self._chat_locks: WeakValueDictionary[tuple[Channel, str], asyncio.Lock] = WeakValueDictionary()
         self._tasks: set[asyncio.Task] = set()
         self._unrecorded: list[tuple[list[SendResult], asyncio.Future]] = []
         self._recorder: asyncio.Task | None = None
@@ -73,7 +76,10 @@ class Deliverer:
             by_chat[(reply.address.channel, reply.address.user_id)].append(reply)
 
         async def one_chat(key: tuple[Channel, str], chat_replies: list[Reply]) -> list[SendResult]:
-            async with self._chat_locks[key]:
+            lock = self._chat_locks.get(key)
+            if lock is None:
+                lock = self._chat_locks[key] = asyncio.Lock()
+            async with lock:
                 return [await self.send(reply) for reply in chat_replies]
 
         if len(by_chat) == 1:
