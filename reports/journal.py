@@ -12,14 +12,13 @@ import csv
 import multiprocessing
 import os
 import re
+from concurrent.futures import ProcessPoolExecutor
 from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 from typing import AsyncIterator, Callable, Iterable, Sequence, TypeVar
 from zoneinfo import ZoneInfo
 
 from core.i18n import Translator
-from concurrent.futures import ProcessPoolExecutor
-
 from core.privacy import mask_name, mask_phone, mask_text, mask_texts
 from reports.labels import Labels
 from reports.xlsx_stream import SheetWriter
