@@ -24,7 +24,9 @@ async def test_reload_restores_the_conversation_and_sends_nothing(tmp_path):
                 page = await context.new_page()
                 page.set_default_timeout(10_000)
                 await page.goto(app.base_url + "/")
-                await page.wait_for_function("localStorage.getItem('zhasbot-sender-v2') !== null")
+                # The page's first bubble appears once its session is stored. (wait_for_function
+                # polls by evaluating a string in the page, which the page's CSP may refuse.)
+                await page.locator(".msg.bot").first.wait_for()
                 sender = await page.evaluate("localStorage.getItem('zhasbot-sender-v2')")
                 assert await inbound_texts(app) == []  # loading the page said nothing
 
