@@ -12,25 +12,18 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any, Mapping, Protocol
 
-from babel.dates import format_date
-
 from core.clock import default_zone
+from core.dates import format_day
 
 # Only for callers without a turn (a turn carries `today` in settings.timezone).
 PROGRAMME_ZONE = default_zone()
 PHASES = ("not_announced", "before", "open", "closed")
-# Spelled out for the sentences around them: the Kazakh texts put "күні" after a date.
-_DATE_FORMATS = {"kk": "y 'жылғы' d MMMM", "ru": "d MMMM y 'года'", "en": "d MMMM y"}
 # Dated events after the application window; each has a "will be" and a "was" sentence.
 EVENTS = ("draw", "results", "presentation")
 
 
 class TranslatorLike(Protocol):
     def t(self, lang: str | None, key: str, **params: object) -> str: ...
-
-
-def format_day(day: dt.date, lang: str) -> str:
-    return format_date(day, format=_DATE_FORMATS.get(lang, "long"), locale=lang)
 
 
 def today_in_programme_zone(now: dt.datetime | None = None) -> dt.date:

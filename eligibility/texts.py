@@ -10,8 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Mapping, Protocol
 
-from babel.dates import format_date
-
+from core.dates import format_day
 from eligibility.rules import Reason, Rules, Verdict
 
 __all__ = [
@@ -27,11 +26,6 @@ __all__ = [
 ]
 
 
-# Spelled out rather than Babel's "long" ("2026 ж. 22 қазан", "22 октября 2026 г."): the
-# Kazakh messages put "күні"/"күнін" after a date, and a date may end a sentence.
-_DATE_FORMATS = {"kk": "y 'жылғы' d MMMM", "ru": "d MMMM y 'года'", "en": "d MMMM y"}
-
-
 class TranslatorLike(Protocol):
     def t(self, lang: str | None, key: str, **params: object) -> str: ...
 
@@ -44,10 +38,6 @@ class Step:
 
     key: str
     params: dict[str, Any] = field(default_factory=dict)
-
-
-def format_day(day: date, lang: str) -> str:
-    return format_date(day, format=_DATE_FORMATS.get(lang, "long"), locale=lang)
 
 
 def _join(items: list[str], conjunction: str) -> str:

@@ -8,10 +8,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Mapping
 
-from babel.numbers import format_decimal
 
 from core.config import ConfigError, load_yaml
-from faq.dates import format_day
+from core.dates import format_day, format_integer
 
 LANGS = ("kk", "ru", "en")
 KINDS = ("topic", "intent", "out_of_scope")
@@ -161,7 +160,7 @@ def render_fact(value: Any, lang: str) -> str:
     if isinstance(value, bool):
         return str(value).lower()
     if isinstance(value, int) and abs(value) >= 10000:
-        return format_decimal(value, locale=lang)
+        return format_integer(value, lang)
     return str(value)
 
 

@@ -21,11 +21,10 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping, Protocol
 
 import yaml
-from babel.dates import format_date
 
 from core.season import as_date as _as_date
 from faq.content import LANGS, PACKAGE_DIR, ContentError, fill_placeholders
-from faq.dates import format_day, format_day_month, format_range
+from core.dates import format_day, format_day_month, format_range, weekday_name
 
 SEASON_TEXTS_FILE = PACKAGE_DIR / "season.yaml"
 # Stages of a season in the order they happen; keys of `calendar:` and of season.yaml's `stage`.
@@ -194,16 +193,11 @@ def _clock(moment: dt.time) -> str:
     return f"{moment.hour}:{moment.minute:02d}"
 
 
-def _weekday_name(index: int, lang: str) -> str:
-    # 2024-01-01 was a Monday.
-    return format_date(dt.date(2024, 1, 1 + index), "EEEE", locale=lang)
-
-
 def _weekdays_text(days: Iterable[int], lang: str) -> str:
     days = sorted(days)
     if days and days == list(range(days[0], days[-1] + 1)) and len(days) > 2:
-        return f"{_weekday_name(days[0], lang)}–{_weekday_name(days[-1], lang)}"
-    return ", ".join(_weekday_name(day, lang) for day in days)
+        return f"{weekday_name(days[0], lang)}–{weekday_name(days[-1], lang)}"
+    return ", ".join(weekday_name(day, lang) for day in days)
 
 
 def _hours_facts(call_centre: CallCentreView, texts: Mapping[str, Any], now: dt.datetime) -> dict[str, Any]:
@@ -226,7 +220,7 @@ def _hours_facts(call_centre: CallCentreView, texts: Mapping[str, Any], now: dt.
         if hours.is_open(now):
             return _fill(_text(texts, "call_centre", "open_now")[lang], closes=closes)
         back = hours.next_opening(now)
-        when = f"{_weekday_name(back.weekday(), lang)}, {format_day(back.date(), lang)}, {_clock(back.time())}"
+        when = f"{weekday_name(back.weekday(), lang)}, {format_day(back.date(), lang)}, {_clock(back.time())}"
         return _fill(_text(texts, "call_centre", "closed_now")[lang], back=when)
 
     complaint = call_centre.sla_hours.get("complaint", call_centre.sla_hours.get("question", 8))

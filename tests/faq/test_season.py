@@ -5,7 +5,7 @@ import pytest
 
 from core.programme import load_programme
 from faq.content import render_answer
-from faq.dates import format_range
+from core.dates import format_range
 from faq.season import answer_facts, answer_facts_now, next_season_pending, tense
 from handoff.call_centre import default_call_centre
 from tests.conftest import translator

@@ -1,14 +1,28 @@
-"""Dates as each language writes them: «2026 жылғы 9–22 қазан», «9–22 октября 2026 года»,
-«9–22 October 2026». Babel gives the month names; the order is the language's own."""
+"""Dates and numbers as each language writes them: «2026 жылғы 9–22 қазан», «9–22 октября
+2026 года», «9–22 October 2026», «1 000 000». The words come from core/calendar_words.py
+(Babel's CLDR data); the order is the language's own. Spelled out rather than Babel's
+"long" format («2026 ж. 22 қазан», «22 октября 2026 г.»): the Kazakh messages put «күні» after
+a date, and a date may end a sentence. A language other than kk and ru is written as English."""
 from __future__ import annotations
 
 import datetime as dt
 
-from babel.dates import format_date
+from core.calendar_words import GROUP_SEPARATOR, MINUS_SIGN, MONTHS, WEEKDAYS
 
 
 def _month(day: dt.date, lang: str) -> str:
-    return format_date(day, "MMMM", locale=lang)
+    return MONTHS.get(lang, MONTHS["en"])[day.month - 1]
+
+
+def weekday_name(index: int, lang: str) -> str:
+    """Monday is 0, as `date.weekday()` counts: «дүйсенбі», «понедельник», «Monday»."""
+    return WEEKDAYS.get(lang, WEEKDAYS["en"])[index]
+
+
+def format_integer(value: int, lang: str) -> str:
+    """«1 000 000» (no-break spaces) in Kazakh and Russian, «1,000,000» in English."""
+    digits = f"{abs(value):,}".replace(",", GROUP_SEPARATOR.get(lang, ","))
+    return MINUS_SIGN.get(lang, "-") + digits if value < 0 else digits
 
 
 def format_day(day: dt.date, lang: str) -> str:
