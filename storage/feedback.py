@@ -11,8 +11,6 @@ from datetime import datetime
 from typing import Any, Iterable
 
 from sqlalchemy import (ForeignKey, Index, Integer, String, Text, UniqueConstraint, and_, exists, or_, select)
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -20,6 +18,7 @@ from storage.applications import Application, ApplicationLink
 from storage.models import Base, Consultation, Contact, Message
 from storage.tickets import ACTIVE_STATUSES, Ticket
 from storage.types import UTCDateTime, utcnow
+from storage.upsert import dialect_insert
 
 # Inbound payloads that are answers to polls, not a conversation of their own.
 FEEDBACK_PREFIXES = ("csat:", "survey:")
@@ -75,11 +74,6 @@ class SurveyAnswer(Base):
     answered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-def _insert(session: AsyncSession):
-    dialect = session.bind.dialect.name if session.bind else "sqlite"
-    return pg_insert if dialect == "postgresql" else sqlite_insert
-
-
 def real_exchange():
     """SQL condition: the consultation had a conversation, not a lone /start, a language
     pick or an answer to a poll."""
@@ -116,7 +110,7 @@ class CsatRequests:
         """Insert CSAT rows; return the consultation ids that were new (the UNIQUE key wins races)."""
         if not rows:
             return set()
-        statement = _insert(self.session)(CsatRequest).on_conflict_do_nothing(index_elements=["consultation_id"])
+        statement = dialect_insert(self.session, CsatRequest).on_conflict_do_nothing(index_elements=["consultation_id"])
         result = await self.session.execute(statement.returning(CsatRequest.consultation_id), rows)
         return set(result.scalars())
 
@@ -154,7 +148,7 @@ class Surveys:
         """Insert response rows; return the contact ids that were new (one per survey and contact)."""
         new: set[int] = set()
         for start in range(0, len(rows), 500):
-            statement = _insert(self.session)(SurveyResponse).on_conflict_do_nothing(
+            statement = dialect_insert(self.session, SurveyResponse).on_conflict_do_nothing(
                 index_elements=["survey_id", "contact_id"])
             result = await self.session.execute(statement.returning(SurveyResponse.contact_id),
                                                 rows[start:start + 500])

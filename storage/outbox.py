@@ -16,13 +16,12 @@ from datetime import datetime
 from typing import Any, Iterable
 
 from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, func, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.models import Base
 from storage.types import UTCDateTime, utcnow
+from storage.upsert import dialect_insert
 
 STATES = ("queued", "sending", "sent", "failed", "unreachable", "needs_template")
 FINAL_STATES = ("sent", "failed", "unreachable", "needs_template")
@@ -74,14 +73,12 @@ class Outbox:
         rows = list(rows)
         if not rows:
             return 0
-        dialect = self.session.bind.dialect.name if self.session.bind else "sqlite"
-        insert = pg_insert if dialect == "postgresql" else sqlite_insert
         now = utcnow()
         inserted = 0
         for start in range(0, len(rows), 500):
             chunk = [{"state": "queued", "attempts": 0, "next_attempt_at": now, "created_at": now,
                       "updated_at": now, **row} for row in rows[start:start + 500]]
-            statement = insert(OutboxMessage).on_conflict_do_nothing(index_elements=["dedup_key"])
+            statement = dialect_insert(self.session, OutboxMessage).on_conflict_do_nothing(index_elements=["dedup_key"])
             result = await self.session.execute(statement.returning(OutboxMessage.id), chunk)
             inserted += len(result.all())
         return inserted

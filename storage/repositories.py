@@ -11,6 +11,7 @@ from sqlalchemy.orm import lazyload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from storage.models import Consultation, ConsultationTopic, Contact, Message
+from storage.upsert import dialect_insert
 
 
 DELIVERY_RANK = {"pending": 0, "accepted": 1, "queued": 1, "sending": 2, "sent": 3,
@@ -156,11 +157,7 @@ class Consultations:
         if not rows:
             return
         table = ConsultationTopic.__table__
-        if self.session.bind.dialect.name == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert as dialect_insert
-        else:
-            from sqlalchemy.dialects.sqlite import insert as dialect_insert
-        await self.session.execute(dialect_insert(table).on_conflict_do_nothing(), rows)
+        await self.session.execute(dialect_insert(self.session, table).on_conflict_do_nothing(), rows)
 
     async def close_idle(self, *, now: datetime, idle: timedelta) -> list[int]:
         """Close consultations idle for `idle`; return their ids (CSAT hooks in here later)."""

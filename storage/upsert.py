@@ -1,0 +1,17 @@
+"""INSERT … ON CONFLICT for the session's database: PostgreSQL's or SQLite's construct.
+
+Imported on first use, so a bot on SQLite never loads the PostgreSQL dialect (~2 MB)."""
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+
+def dialect_insert(session: AsyncSession, table: Any):
+    """`insert(table)` with `on_conflict_do_nothing` and `returning` for the session's database."""
+    if session.bind is not None and session.bind.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert(table)
