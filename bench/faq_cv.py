@@ -155,7 +155,7 @@ def _recording_combine(records: list):
     def combine(self, text_tokens, decision, scores, all_scores):
         margins = self._classifier.decision(self._prepare(text_tokens))
         records.append({"decision": decision[0], "scores": dict(scores), "margins": margins,
-                        "coverage": self._coverage(text_tokens, 0),
+                        "coverage": self._gate_coverage(text_tokens),
                         "matcher_oos": max((all_scores.get(t, 0.0) for t in self._decline), default=0.0),
                         "classes": self._classifier.classes, "decline": set(self._decline),
                         "answerable": set(self._answerable)})
