@@ -153,7 +153,7 @@ def _recording_combine(records: list):
     original = faq.matcher.Matcher._combine
 
     def combine(self, text_tokens, decision, scores, all_scores):
-        margins = self._classifier.decision(self._prepare(text_tokens))
+        margins = self._margins(text_tokens)
         records.append({"decision": decision[0], "scores": dict(scores), "margins": margins,
                         "coverage": self._gate_coverage(text_tokens),
                         "matcher_oos": max((all_scores.get(t, 0.0) for t in self._decline), default=0.0),
