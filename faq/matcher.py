@@ -73,8 +73,8 @@ SOFTMAX_TEMPERATURE = 0.3  # turns SVM margins into a distribution over topics
 # predictions of a 5-fold CV over the content's examples (out-of-scope ones weighted to count
 # as much as all in-scope ones), threshold the CV's best balance of top-1 and declined share:
 # `python bench/faq_cv.py --fit-gate` prints them. Refit after a large change of content.
-GATE_WEIGHTS = (-0.4296, -4.905, 0.5548, 1.116, -1.31, 2.442, -0.1508, 0.5178, 1.088, 2.151, -6.143)
-GATE_BIAS = -4.043
+GATE_WEIGHTS = (-0.1061, -5.154, -0.05104, 1.293, -0.9303, 1.723, -0.4165, 0.287, 1.621, 2.247, -5.818)
+GATE_BIAS = -3.941
 GATE_THRESHOLD = 0.35
 
 log = logging.getLogger(__name__)
