@@ -9,17 +9,17 @@ from __future__ import annotations
 
 import asyncio
 import csv
-import multiprocessing
 import os
 import re
-from concurrent.futures import ProcessPoolExecutor
+from collections import deque
 from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 from typing import AsyncIterator, Callable, Iterable, Sequence, TypeVar
 from zoneinfo import ZoneInfo
 
 from core.i18n import Translator
-from core.privacy import mask_name, mask_phone, mask_text, mask_texts
+from core.masking_process import MaskingProcess
+from core.privacy import mask_name, mask_phone, mask_text
 from reports.labels import Labels
 from reports.xlsx_stream import SheetWriter
 from storage.exports import JournalFilter, contact_phone, stream_consultation_chunks, stream_message_chunks
@@ -38,6 +38,8 @@ CONSULTATION_HEADER = ["consultation_id", "opened_at", "closed_at", "channel", "
                        "contact_name", "phone", "language", "topics", "human_involved", "outcome",
                        "messages_in", "messages_out", "region", "duration_seconds"]
 PHONE_COLUMNS = ("phone",)
+# Chunks whose texts are being masked while the one before them is built and written.
+AHEAD = 2
 # Rows travel a chunk (a list of rows) per await: an await per row cost a sixth of a
 # 200,000-message export.
 Chunks = AsyncIterator[list[list[object]]]
@@ -104,7 +106,7 @@ class Masks:
         self.masked = masked
         self.today = today = date.today()
         self.keep_phones = keep_phones
-        self._pool: ProcessPoolExecutor | None = None
+        self._process: MaskingProcess | None = None
         self._chunks = 0
         self._text: Callable[[str | None], str] = (
             (lambda value: mask_text(value, today=today, keep_phones=keep_phones)) if masked
@@ -116,26 +118,23 @@ class Masks:
         # Repeated texts (the bot's answers) are masked once: core.privacy remembers them.
         return self._text(value)
 
-    def texts(self, values: list[str | None]) -> "asyncio.Future[list[str]]":
-        """The texts of one chunk, masked: here for the first chunk, then in a second process
-        while this one writes the chunk before (masking is half of a long message export's
-        work, and the machine has another core; a short export starts no process)."""
-        loop = asyncio.get_running_loop()
+    async def texts(self, values: list[str | None]) -> "asyncio.Future[list[str]]":
+        """The texts of one chunk, to be masked: here for the first chunk, then in a second
+        process while this one writes the chunks before (masking is a third of a long message
+        export's work, and the machine has another core; a short export starts no process)."""
         self._chunks += 1
-        if self.masked and self._pool is None and self._chunks > 1:
-            # spawn: a clean interpreter that imports core.privacy only (forking would copy
-            # the database threads' state).
-            self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
-        if self._pool is not None:
-            return loop.run_in_executor(self._pool, mask_texts, values, self.today, self.keep_phones)
-        done = loop.create_future()
+        if self.masked and self._process is None and self._chunks > 1:
+            self._process = await MaskingProcess.start(self.today, self.keep_phones)
+        if self._process is not None:
+            return self._process.mask(values)
+        done = asyncio.get_running_loop().create_future()
         done.set_result([self._text(value) for value in values])
         return done
 
-    def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
-            self._pool = None
+    async def close(self) -> None:
+        if self._process is not None:
+            await self._process.close()
+            self._process = None
 
     def name(self, value: str | None) -> str:
         if not self.masked:
@@ -180,18 +179,19 @@ async def journal_chunks(db: Database, flt: JournalFilter, *, by: str, zone: Zon
             async def rows(chunk, texts: "asyncio.Future[list[str]]") -> list[list[object]]:
                 return [message(r, masked_text) for r, masked_text in zip(chunk, await texts)]
 
-            # The texts of a chunk are masked (in the second process) while the chunk before is written.
-            pending = None
+            # The texts of a chunk are masked (in the second process) while the chunks before are
+            # written. Two chunks wait there, not one: a chunk's masking and writing take
+            # different times, and with one the faster side kept waiting for the slower.
+            pending: deque = deque()
             try:
                 async for chunk in stream_message_chunks(session, flt):
-                    texts = m.texts([r[5] for r in chunk])
-                    if pending is not None:
-                        yield await rows(*pending)
-                    pending = (chunk, texts)
-                if pending is not None:
-                    yield await rows(*pending)
+                    pending.append((chunk, await m.texts([r[5] for r in chunk])))
+                    if len(pending) > AHEAD:
+                        yield await rows(*pending.popleft())
+                while pending:
+                    yield await rows(*pending.popleft())
             finally:
-                m.close()
+                await m.close()
         else:
             def consultation(row) -> list[object]:
                 c = row.consultation
