@@ -54,11 +54,12 @@ _CAPITAL_SURNAME = re.compile(
     r"(?:ов|ова|ев|ева|ёв|ёва|ин|ина|енко|ұлы|қызы|улы|кызы|uly|kyzy|qyzy)(?![^\W\d_])")
 
 
+# Any of the words above, found in one scan (twenty `in` tests scanned the text twenty times).
+_HINT = re.compile("|".join(map(re.escape, _INTRO_WORDS + _PATRONYMIC_PARTS)))
+
+
 def _may_hold_a_name(text: str) -> bool:
-    lowered = text.lower()
-    return (any(word in lowered for word in _INTRO_WORDS)
-            or any(part in lowered for part in _PATRONYMIC_PARTS)
-            or _CAPITAL_SURNAME.search(text) is not None)
+    return _HINT.search(text.lower()) is not None or _CAPITAL_SURNAME.search(text) is not None
 
 
 def name_spans(text: str) -> list[tuple[int, int]]:

@@ -1,5 +1,6 @@
 """Names inside free text (core.names): found by introductions, patronymics and surnames."""
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from core.names import mask_names
 
@@ -35,3 +36,22 @@ def test_names_are_masked(text, masked):
 ])
 def test_ordinary_text_stays_readable(text):
     assert mask_names(text) == text
+
+
+_HINT_WORDS = ("зовут", "имя", "name", "атым", "есім", "есим", "жөнім", "жоним", "atym", "esimim",
+               "фио", "ф.и.о", "ф. и. о", "атайды", "аты-жөні", "ович", "евич", "овна", "евна", "ична")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(st.sampled_from(_HINT_WORDS + ("ЗОВУТ", "Ф.И.О", "Name", "İ", "ов", "Иванов"))
+                          .map(lambda word: word[:len(word) - 1] if len(word) > 3 and word[0] in "зафн" else word),
+                          st.text("аоеимнтзвуфчΣİ. -", max_size=4), st.sampled_from(_HINT_WORDS)), max_size=6))
+def test_name_precheck_is_the_substring_rule(parts):
+    """The one-scan pre-check says "may hold a name" exactly where one of the words is in the
+    lowered text, as the twenty `in` tests before it did (or a capitalised surname is there)."""
+    from core import names
+
+    text = "".join(parts)
+    lowered = text.lower()
+    expected = any(word in lowered for word in _HINT_WORDS) or names._CAPITAL_SURNAME.search(text) is not None
+    assert names._may_hold_a_name(text) == expected
