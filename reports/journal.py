@@ -162,6 +162,9 @@ async def journal_chunks(db: Database, flt: JournalFilter, *, by: str, zone: Zon
     local = LocalTimes(zone)
     async with db.sessions() as session:
         if by == "message":
+            channels, directions, content_types = lab.kind("channel"), lab.kind("direction"), lab.kind("content_type")
+            deliveries = lab.kind("delivery", given=True)
+
             def message(r, masked_text: str) -> list[object]:
                 # Unpacked once (a named attribute of a row costs a lookup each time).
                 (message_id, created_at, channel, direction, content_type, _, consultation_id, delivery,
@@ -171,10 +174,10 @@ async def journal_chunks(db: Database, flt: JournalFilter, *, by: str, zone: Zon
                 hidden = since is not None and created_at >= since
                 if since is not None and not hidden:
                     consultation_id = ""
-                return [message_id, local(created_at), lab("channel", channel), "" if hidden else contact_id,
+                return [message_id, local(created_at), channels[channel], "" if hidden else contact_id,
                         "" if hidden else m.name(name), "" if hidden else m.phone(contact_phone(r)),
-                        lab("direction", direction), lab("content_type", content_type), masked_text,
-                        consultation_id or "", lab.given("delivery", delivery)]
+                        directions[direction], content_types[content_type], masked_text,
+                        consultation_id or "", deliveries[delivery]]
 
             async def rows(chunk, texts: "asyncio.Future[list[str]]") -> list[list[object]]:
                 return [message(r, masked_text) for r, masked_text in zip(chunk, await texts)]

@@ -60,6 +60,11 @@ class Labels:
         """The label of `code`, or "" where there is none (an empty cell, not "not given")."""
         return "" if code is None or code == "" else self(kind, code)
 
+    def kind(self, kind: str, *, given: bool = False) -> dict[object, str]:
+        """`self(kind, code)` (or `given(kind, code)`) as a dict: `labels[code]`, each code looked
+        up once. For a loop over many rows, where a call per value costs more than the label."""
+        return _KindLabels(self, kind, given)
+
     def yes_no(self, value: bool) -> str:
         return self("yes_no", "yes" if value else "no")
 
@@ -67,3 +72,14 @@ class Labels:
         """Column headings of an export (`export.col.<code>`)."""
         return [self.t(f"export.col.{code}") if self.translator.has(f"export.col.{code}", self.lang) else code
                 for code in columns]
+
+
+class _KindLabels(dict):
+    def __init__(self, labels: Labels, kind: str, given: bool):
+        super().__init__({None: "", "": ""} if given else {})
+        self.labels = labels
+        self.kind = kind
+
+    def __missing__(self, code: object) -> str:
+        label = self[code] = self.labels(self.kind, code)
+        return label

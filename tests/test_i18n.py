@@ -38,3 +38,16 @@ def test_every_channel_has_a_label():
     for lang in LANGUAGES:
         missing = {c.value for c in Channel if not translator.has(f"label.channel.{c.value}", lang)}
         assert not missing, (lang, missing)
+
+
+def test_labels_of_a_kind_as_a_dict_are_the_labels():
+    from reports.labels import Labels
+
+    labels = Labels(Translator(), "kk")
+    channels, outcomes = labels.kind("channel"), labels.kind("outcome", given=True)
+    codes = [c.value for c in Channel] + [None, "", "unknown", "no-such-code"]
+    assert [channels[code] for code in codes] == [labels("channel", code) for code in codes]
+    assert channels[None] == channels[""] == labels.t("label.unknown") != ""
+    assert [outcomes[code] for code in codes + ["eligibility:eligible"]] == \
+        [labels.given("outcome", code) for code in codes + ["eligibility:eligible"]]
+    assert outcomes[None] == outcomes[""] == ""
