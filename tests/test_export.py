@@ -2,12 +2,15 @@
 manager's language, a frozen and filtered header, phone cells as text; formula injection
 neutralised (phone numbers excepted); the programme's own numbers readable in bot answers."""
 import csv
+import io
 import subprocess
 import sys
 from datetime import date, datetime, timezone
 from zoneinfo import ZoneInfo
 
 import openpyxl
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from core.messages import Channel
 from bot.engine import ConversationEngine
@@ -194,3 +197,33 @@ async def test_long_export_masks_every_chunk_like_a_short_one(db, tmp_path):
     assert [row[MESSAGE_HEADER.index("text")] for row in rows] == [mask_text(text) for text in texts]
     assert not any("999 88 77" in row[MESSAGE_HEADER.index("text")] or "990315" in row[MESSAGE_HEADER.index("text")]
                    for row in rows)
+
+
+_CELLS = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(), st.just(""),
+                   st.text(st.sampled_from("aЖ1 ,\"'\r\n\t=+-@*()"), max_size=8),
+                   st.sampled_from(list(Channel)), st.sampled_from(["+7701*****67", "+7 (701) 234-56-78", "=1+1"]))
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(_CELLS, min_size=1, max_size=6))
+def test_csv_cell_is_what_csv_writer_writes(row):
+    from reports.journal import _safe, csv_cell
+
+    written = io.StringIO()
+    csv.writer(written).writerow(_safe(row))
+    if row != [""] and row != [None]:  # csv.writer's one special case: a lone empty cell is ""
+        assert ",".join(map(csv_cell, row)) + "\r\n" == written.getvalue()
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.tuples(st.integers(1, 10**9), st.sampled_from(["", "2026-03-02 15:00:00"]), _CELLS,
+                 st.one_of(st.just(""), st.integers(1, 10**9)), _CELLS, _CELLS, _CELLS, _CELLS, _CELLS,
+                 st.one_of(st.just(""), st.integers(1, 10**9)), _CELLS))
+def test_message_csv_line_is_what_csv_writer_writes(row):
+    """The message export's line builder (ids, time, and any label, name, phone or text)."""
+    from reports.journal import _safe, message_csv_lines
+
+    written = io.StringIO()
+    csv.writer(written).writerow(_safe(list(row)))
+    line = message_csv_lines()
+    assert line(list(row)) == line(list(row)) == written.getvalue()
