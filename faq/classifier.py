@@ -30,6 +30,8 @@ from typing import Sequence
 import numpy as np
 import snowballstemmer
 
+from faq.terms import NOT_FOUND, Terms
+
 log = logging.getLogger(__name__)
 
 CHAR_NGRAMS = (2, 5)
@@ -85,46 +87,53 @@ class _Block:
     sublinear tf (1 + log tf), times idf, then L2-normalised within the block."""
 
     def __init__(self, vocabulary: Sequence[str], idf: np.ndarray, offset: int) -> None:
-        self.index = {term: i for i, term in enumerate(vocabulary)}
+        self.terms = Terms(vocabulary)
         self.idf = idf
         self.offset = offset
 
     def features(self, grams: list[str]) -> tuple[list[int], list[float]]:
-        counts: dict[int, int] = {}
+        counts: dict[str, int] = {}
         for gram in grams:
-            i = self.index.get(gram)
-            if i is not None:
-                counts[i] = counts.get(i, 0) + 1
-        if not counts:
+            counts[gram] = counts.get(gram, 0) + 1
+        # Columns in the order the text first uses them, as scikit-learn sums them.
+        known = [(column, count) for column, count in zip(self.terms.numbers(list(counts)), counts.values())
+                 if column != NOT_FOUND]
+        if not known:
             return [], []
-        cols = list(counts)
-        values = [(1.0 + math.log(counts[c])) * float(self.idf[c]) for c in cols]
+        cols = [column for column, _ in known]
+        values = [(1.0 + math.log(count)) * float(self.idf[column]) for column, count in known]
         norm = math.sqrt(sum(v * v for v in values)) or 1.0
         return [self.offset + c for c in cols], [v / norm for v in values]
 
 
-def _blob(items: Sequence[str]) -> np.ndarray:
+def _blob(items: Sequence[str]) -> bytes:
     # N-grams never contain a newline: the normaliser splits on every non-word character.
-    return np.frombuffer("\n".join(items).encode("utf-8"), dtype=np.uint8)
+    return "\n".join(items).encode("utf-8")
 
 
-def _unblob(data: np.ndarray) -> list[str]:
-    return data.tobytes().decode("utf-8").split("\n")
+def _unblob(data: bytes) -> list[str]:
+    return data.decode("utf-8").split("\n")
+
+
+def _bytes_array(data: bytes) -> np.ndarray:
+    return np.frombuffer(data, dtype=np.uint8)
 
 
 @dataclass
 class LinearModel:
     classes: list[str]
-    char_vocabulary: list[str]
+    # The n-grams in column order, one UTF-8 blob each ("\n"-joined): kept for `save`, one
+    # object instead of ~18,000 strings; lookups go through `Terms` (faq/terms.py).
+    char_vocabulary: bytes
     char_idf: np.ndarray
-    word_vocabulary: list[str]
+    word_vocabulary: bytes
     word_idf: np.ndarray
     coef: np.ndarray  # (n_features, n_classes), float32
     intercept: np.ndarray  # (n_classes,)
 
     def __post_init__(self) -> None:
-        self._char = _Block(self.char_vocabulary, self.char_idf, 0)
-        self._word = _Block(self.word_vocabulary, self.word_idf, len(self.char_vocabulary))
+        self._char = _Block(_unblob(self.char_vocabulary), self.char_idf, 0)
+        self._word = _Block(_unblob(self.word_vocabulary), self.word_idf, len(self.char_idf))
 
     def decision(self, prepared: str) -> np.ndarray:
         """One score per class (scikit-learn's decision_function) for a prepared text."""
@@ -142,8 +151,8 @@ class LinearModel:
         # Vocabularies as one UTF-8 blob each: a fixed-width unicode array would be
         # several times larger in memory while loading (the bot's peak RSS counts).
         np.savez(
-            tmp, classes=_blob(self.classes), char_vocabulary=_blob(self.char_vocabulary),
-            char_idf=self.char_idf, word_vocabulary=_blob(self.word_vocabulary),
+            tmp, classes=_bytes_array(_blob(self.classes)), char_vocabulary=_bytes_array(self.char_vocabulary),
+            char_idf=self.char_idf, word_vocabulary=_bytes_array(self.word_vocabulary),
             word_idf=self.word_idf, coef=self.coef, intercept=self.intercept,
         )
         os.replace(tmp, path)
@@ -152,8 +161,8 @@ class LinearModel:
     def load(cls, path: Path) -> "LinearModel":
         with np.load(path, allow_pickle=False) as data:
             return cls(
-                classes=_unblob(data["classes"]), char_vocabulary=_unblob(data["char_vocabulary"]),
-                char_idf=data["char_idf"], word_vocabulary=_unblob(data["word_vocabulary"]),
+                classes=_unblob(data["classes"].tobytes()), char_vocabulary=data["char_vocabulary"].tobytes(),
+                char_idf=data["char_idf"], word_vocabulary=data["word_vocabulary"].tobytes(),
                 word_idf=data["word_idf"], coef=data["coef"], intercept=data["intercept"],
             )
 
@@ -177,8 +186,8 @@ def train(texts: Sequence[str], labels: Sequence[str]) -> LinearModel:
 
     return LinearModel(
         classes=[str(c) for c in svm.classes_],
-        char_vocabulary=ordered(char), char_idf=char.idf_.astype(np.float32),
-        word_vocabulary=ordered(word), word_idf=word.idf_.astype(np.float32),
+        char_vocabulary=_blob(ordered(char)), char_idf=char.idf_.astype(np.float32),
+        word_vocabulary=_blob(ordered(word)), word_idf=word.idf_.astype(np.float32),
         coef=np.ascontiguousarray(svm.coef_.T, dtype=np.float32),
         intercept=svm.intercept_.astype(np.float64),
     )

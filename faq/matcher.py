@@ -32,6 +32,7 @@ from rapidfuzz import fuzz, process
 from faq.content import LANGS, Topic, load_topics
 from faq.normalize import EN_MARKERS, detect_language_tokens, fold_tokens, raw_tokens
 from faq.stopwords import STOPWORDS
+from faq.terms import NOT_FOUND, Terms
 
 THRESHOLD = 0.18
 KEYWORD_BOOST = 0.12
@@ -183,12 +184,11 @@ class _Postings:
     process, as arrays ~2 MB. Reading them back yields the same floats in the same order,
     so scores do not change."""
 
-    def __init__(self, rows: dict[str, int], row_of: array, items: array, weights: array) -> None:
-        """`rows` numbers the features; postings come as three parallel arrays (the feature's
-        row, the item, the weight), in any order of rows and in item order within a row."""
+    def __init__(self, n_rows: int, row_of: array, items: array, weights: array) -> None:
+        """Postings of features numbered 0..n_rows-1 come as three parallel arrays (the
+        feature's row, the item, the weight), in any order of rows and in item order within a row."""
         order = np.argsort(np.frombuffer(row_of, dtype=np.int32), kind="stable")
-        counts = np.bincount(np.frombuffer(row_of, dtype=np.int32), minlength=len(rows))
-        self._row = rows
+        counts = np.bincount(np.frombuffer(row_of, dtype=np.int32), minlength=n_rows)
         self._offsets = array("l", np.concatenate(([0], np.cumsum(counts))).astype(np.int64).tobytes())
         self._items = array("i", np.frombuffer(items, dtype=np.int32)[order].tobytes())
         self._weights = array("d", np.frombuffer(weights, dtype=np.float64)[order].tobytes())
@@ -197,10 +197,11 @@ class _Postings:
         self._items_np = np.frombuffer(self._items, dtype=np.int32)
         self._weights_np = np.frombuffer(self._weights, dtype=np.float64)
 
-    def accumulate(self, weighted: Iterable[tuple[str, float]], size: int,
+    def accumulate(self, weighted: Iterable[tuple[int, float]], size: int,
                    limit: int | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Per item (0..size-1), the sum of feature weight × posting weight over `weighted`
-        (features with more than `limit` postings skipped), and the items as they come.
+        (feature row, weight; unknown features are NOT_FOUND; features with more than `limit`
+        postings skipped), and the items as they come.
 
         One numpy gather and `bincount` instead of a Python loop over every posting: the
         products and their order of summation are those of the loop, so are the sums."""
@@ -208,9 +209,8 @@ class _Postings:
         lengths: list[int] = []
         factors: list[float] = []
         offsets = self._offsets
-        for feature, weight in weighted:
-            row = self._row.get(feature)
-            if row is None:
+        for row, weight in weighted:
+            if row == NOT_FOUND:
                 continue
             start, end = offsets[row], offsets[row + 1]
             if end == start or (limit is not None and end - start > limit):
@@ -294,7 +294,7 @@ class Matcher:
         n_docs = len(docs)
         # One numbering of the features serves the idf, the examples' postings and the
         # topic centroids' postings: one dictionary of ~25,000 strings, not three.
-        self._feature_rows = rows = {f: row for row, f in enumerate(df)}
+        rows = {f: row for row, f in enumerate(df)}
         self._idf = array("d", (math.log((1 + n_docs) / (1 + c)) + 1.0 for c in df.values()))
         self._unknown_idf = math.log(1 + n_docs) + 1.0
         row_of, items, weights = array("i"), array("i"), array("d")
@@ -305,7 +305,7 @@ class Matcher:
                 row_of.append(rows[f])
                 items.append(i)
                 weights.append(v / norm)
-        self._postings = _Postings(rows, row_of, items, weights)
+        self._postings = _Postings(len(rows), row_of, items, weights)
         self._doc_topic = [d.topic for d in docs]
         self._topic_names = list(dict.fromkeys(self._doc_topic))
         number = {t: i for i, t in enumerate(self._topic_names)}
@@ -313,13 +313,16 @@ class Matcher:
         # Topic centroids smooth the nearest-neighbour score: one lucky short example
         # should not outweigh a topic whose examples agree with the question overall.
         self._centroid_topics = self._topic_names
-        self._centroid_postings = _Postings(rows, *self._centroids(row_of, items, weights))
+        self._centroid_postings = _Postings(len(rows), *self._centroids(row_of, items, weights))
         del row_of, items, weights
+        self._features = Terms(rows)  # the same numbers, without ~23,000 strings in a dict
+        del rows
         self._max_postings = max(MIN_COMMON_POSTINGS, int(COMMON_FEATURE_SHARE * n_docs))
         self._vocab_words = sorted(
             {f[2:] for f in df if f.startswith("w:") and len(f) > 5}
         )
         self._vocab_set = frozenset(self._vocab_words)
+        self._words = frozenset(f[2:] for f in df if f.startswith("w:"))
         # Typos rarely hit the first letter: searching only words with the same first
         # letter keeps fuzzy snapping ~20x cheaper.
         self._vocab_by_initial: dict[str, list[str]] = defaultdict(list)
@@ -338,7 +341,7 @@ class Matcher:
         first meets a feature, as the dictionaries did, so the weights are the same floats."""
         rows = np.frombuffer(row_of, dtype=np.int32).astype(np.int64)
         topics = self._doc_topic_index[np.frombuffer(items, dtype=np.int32)].astype(np.int64)
-        span = len(self._feature_rows)
+        span = len(self._idf)
         pairs, first, inverse = np.unique(topics * span + rows, return_index=True, return_inverse=True)
         sums = np.bincount(inverse.ravel(), weights=np.frombuffer(weights, dtype=np.float64))
         order = np.lexsort((first, pairs // span))
@@ -515,11 +518,11 @@ class Matcher:
         for word in snapped:
             feats["w:" + word] += WORD_WEIGHT * 0.7
         coverage = self._coverage(tokens, len(snapped))
-        rows, idf, unknown = self._feature_rows, self._idf, self._unknown_idf
-        vec = {f: _tf(c) * (idf[row] if (row := rows.get(f)) is not None else unknown)
-               for f, c in feats.items()}
-        norm = math.sqrt(sum(v * v for v in vec.values())) or 1.0
-        weighted = [(f, v / norm) for f, v in vec.items()]
+        idf, unknown = self._idf, self._unknown_idf
+        rows = self._features.numbers(list(feats))
+        vec = [_tf(c) * (idf[row] if row != NOT_FOUND else unknown) for row, c in zip(rows, feats.values())]
+        norm = math.sqrt(sum(v * v for v in vec)) or 1.0
+        weighted = [(row, v / norm) for row, v in zip(rows, vec)]
         doc_scores, reached = self._postings.accumulate(weighted, len(self._doc_topic), self._max_postings)
         topic_scores = self._best_per_topic(doc_scores, reached)
         if CENTROID_WEIGHT:
@@ -603,7 +606,7 @@ class Matcher:
         known = sum(
             1 for t in content
             if t in self._vocab_set or t[:PREFIX_LEN] in self._known_prefixes
-            or ("w:" + t) in self._feature_rows or t.startswith(self._keyword_stems)
+            or t in self._words or t.startswith(self._keyword_stems)
         )
         return min(1.0, (known + snapped) / len(content))
 
