@@ -51,7 +51,10 @@ async def on_choice(turn: Turn, data: LanguageChoice) -> None:
 
 @flow.text(when=names_a_language)
 async def on_typed_name(turn: Turn) -> None:
-    await choose_language(turn, typed_choice(turn.inbound.text or ""))
+    # As the button does: the message that waited for the choice is answered now.
+    kept = await choose_language(turn, typed_choice(turn.inbound.text or ""))
+    if kept:
+        await _answer_kept(turn, kept)
 
 
 @flow.any(when=language_unknown)

@@ -19,7 +19,7 @@ _TYPED_NAMES = {
              inglish ingliz анг""",
 }
 # Words around a language's name that do not change which one is meant.
-_FILLER_WORDS = """на по давай давайте можно пожалуйста плиз please pls in speak lets let's
+_FILLER_WORDS = """на по давай давайте можно пожалуйста плиз плз пж пжл пжлст please pls plz in speak lets let's
                    язык языке тілі тілінде тили тилинде tili language говорить говори сөйле сойле
                    жаз жазыңыз жазыныз write answer отвечай хочу want i"""
 _KK_PARTICLE = re.compile(r"(ма|ме|ба|бе|па|пе)$")

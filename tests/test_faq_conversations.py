@@ -4,7 +4,7 @@ import pytest
 from core.messages import Channel
 from bot.engine import ConversationEngine
 from tests.conftest import make_services
-from tests.support.conversation import last_consultation, new_user, started
+from tests.support.conversation import BotClient, last_consultation, new_user, started
 
 SERVICES = None
 
@@ -104,6 +104,25 @@ async def test_greeting_and_thanks(faq_engine):
     assert "menu:faq" in client.buttons
     await client.send("спасибо большое")
     assert "menu:faq" in client.buttons
+
+
+@pytest.mark.parametrize("typed", ["ру", "русский", "на русском пж"])
+async def test_a_language_typed_at_the_picker_answers_the_kept_message(faq_engine, typed):
+    # As pressing the button does: the message that waited for the choice is answered.
+    client = BotClient(faq_engine, user_id=new_user())
+    await client.send("прив")
+    assert "lang:ru" in client.buttons
+    await client.send(typed)
+    assert client.texts[0] == "Хорошо, говорим по-русски."
+    assert len(client.texts) > 1 and "menu:faq" in client.buttons  # "прив", answered
+
+
+async def test_a_question_kept_at_the_picker_is_answered_after_a_typed_choice(faq_engine):
+    client = BotClient(faq_engine, user_id=new_user())
+    await client.send("грант")  # one word: the bot cannot tell the language, and asks
+    assert "lang:ru" in client.buttons
+    await client.send("орысша")
+    assert client.texts[0] == "Хорошо, говорим по-русски." and len(client.texts) > 1
 
 
 async def optin(db, user):

@@ -6,7 +6,7 @@ from handlers.language_guess import confident_language, likely_language, typed_c
 
 @pytest.mark.parametrize(("text", "lang"), [
     ("казакша", "kk"), ("Қазақша", "kk"), ("qazaqsha", "kk"), ("kazakh", "kk"), ("давай на казахском", "kk"),
-    ("қазақ тілінде", "kk"), ("казакша жаз", "kk"), ("на русском", "ru"), ("по-русски", "ru"), ("орысша", "ru"),
+    ("қазақ тілінде", "kk"), ("казакша жаз", "kk"), ("на русском", "ru"), ("на русском пж", "ru"), ("казакша плз", "kk"), ("по-русски", "ru"), ("орысша", "ru"),
     ("русский пожалуйста", "ru"), ("english", "en"), ("english pls", "en"), ("ағылшынша", "en"),
 ])
 def test_typed_language_names_in_any_script(text, lang):
