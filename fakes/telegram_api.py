@@ -45,6 +45,8 @@ Behaviour that mirrors Telegram
   nginx-like HTML page instead, as the real front end does (aiogram then raises
   ``ClientDecodeError``).
 * ``latency``: seconds added to every request except ``getUpdates``.
+* ``late_sends``: seconds the next send requests arrive late, one per request (a request that
+  left late on a loaded machine: it counts against the limits when it arrives).
 
 Recording
 ---------
@@ -305,6 +307,7 @@ class FakeTelegramAPI:
         self.retry_after = retry_after
         self.blocked_chats: set[int] = set(blocked_chats or ())
         self.latency = latency
+        self.late_sends: collections.deque[float] = collections.deque()
         self.valid_tokens: set[str] | None = set(valid_tokens) if valid_tokens is not None else None
         self.terminate_concurrent_polls = terminate_concurrent_polls
         self.bot_username = bot_username
@@ -784,6 +787,8 @@ class FakeTelegramAPI:
                                        .get(status, "Internal Server Error"))
             if method_l != "getupdates" and self.latency:
                 await asyncio.sleep(self.latency)
+            if method_l in _SEND_METHODS and self.late_sends:
+                await asyncio.sleep(self.late_sends.popleft())
             handler = self._METHODS.get(method_l)
             if handler is None and method_l in _SEND_METHODS:
                 handler = FakeTelegramAPI._send_message

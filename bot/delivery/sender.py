@@ -319,6 +319,10 @@ class OutboxSender:
             finally:
                 if ticket is not None:
                     self.pacers[channel].done(ticket)
+                # Counted again from the answer: Telegram counts a chat's messages as they
+                # arrive, and on a loaded machine a request can leave well after its turn, so
+                # the next message for this chat waits a full interval from this answer.
+                self.spacing.mark(row.contact_id)
             if outcome.kind == "sent":
                 self.sent_log.append(row.id, outcome.channel_message_id)  # before anything else
             await self._record(row, channel, reply, outcome)
