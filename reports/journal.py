@@ -33,7 +33,7 @@ _TRIGGER_CHARS = frozenset(FORMULA_TRIGGERS)
 _PHONE_CELL = re.compile(r"\+[0-9][0-9*() \-]*[0-9]\Z")
 
 MESSAGE_HEADER = ["message_id", "time", "channel", "contact_id", "contact_name", "phone",
-                  "direction", "content_type", "text", "consultation_id", "delivery_status"]
+                  "direction", "author", "content_type", "text", "consultation_id", "delivery_status"]
 CONSULTATION_HEADER = ["consultation_id", "opened_at", "closed_at", "channel", "contact_id",
                        "contact_name", "phone", "language", "topics", "human_involved", "outcome",
                        "messages_in", "messages_out", "region", "duration_seconds"]
@@ -163,11 +163,11 @@ async def journal_chunks(db: Database, flt: JournalFilter, *, by: str, zone: Zon
     async with db.sessions() as session:
         if by == "message":
             channels, directions, content_types = lab.kind("channel"), lab.kind("direction"), lab.kind("content_type")
-            deliveries = lab.kind("delivery", given=True)
+            deliveries, authors = lab.kind("delivery", given=True), lab.kind("author", given=True)
 
             def message(r, masked_text: str) -> list[object]:
                 # Unpacked once (a named attribute of a row costs a lookup each time).
-                (message_id, created_at, channel, direction, content_type, _, consultation_id, delivery,
+                (message_id, created_at, channel, direction, content_type, _, consultation_id, delivery, author,
                  contact_id, name, *_, since) = r
                 # In a consultation holding an anonymous grievance, no row pairs the person with
                 # it: the grievance's messages show no contact, the earlier ones no consultation.
@@ -176,7 +176,7 @@ async def journal_chunks(db: Database, flt: JournalFilter, *, by: str, zone: Zon
                     consultation_id = ""
                 return [message_id, local(created_at), channels[channel], "" if hidden else contact_id,
                         "" if hidden else m.name(name), "" if hidden else m.phone(contact_phone(r)),
-                        directions[direction], content_types[content_type], masked_text,
+                        directions[direction], authors[author], content_types[content_type], masked_text,
                         consultation_id or "", deliveries[delivery]]
 
             async def rows(chunk, texts: "asyncio.Future[list[str]]") -> list[list[object]]:
@@ -269,10 +269,11 @@ def message_csv_lines() -> Callable[[list[object]], str]:
         return known
 
     def line(row: list[object]) -> str:
-        (message_id, moment, channel, contact_id, name, phone, direction, content_type, text, consultation_id,
-         delivery) = row
+        (message_id, moment, channel, contact_id, name, phone, direction, author, content_type, text,
+         consultation_id, delivery) = row
         return (f"{message_id},{moment},{cell(channel)},{contact_id},{cell(name)},{cell(phone)},"
-                f"{cell(direction)},{cell(content_type)},{csv_cell(text)},{consultation_id},{cell(delivery)}\r\n")
+                f"{cell(direction)},{cell(author)},{cell(content_type)},{csv_cell(text)},{consultation_id},"
+                f"{cell(delivery)}\r\n")
     return line
 
 

@@ -51,6 +51,9 @@ class Labels:
             return self.t(key)
         if kind == "topic" and text.startswith("phone:"):  # a phone-line menu choice
             return f"{self('channel', 'phone')}: {self('phone_menu', text[6:])}"
+        if kind == "author" and ":" in text:  # "operator:aigerim", "system:notify"
+            head, _, name = text.partition(":")
+            return f"{self(kind, head)} {name}" if head == "operator" else self(kind, head)
         if kind == "outcome" and ":" in text:
             head, _, tail = text.partition(":")
             return f"{self(kind, head)}: {self('verdict', tail)}"

@@ -83,7 +83,7 @@ async def stream_message_chunks(session: AsyncSession, flt: JournalFilter) -> As
     chunk per await: one await per row cost a sixth of a 200,000-message export)."""
     query = (
         select(Message.id, Message.created_at, Message.channel, Message.direction, Message.content_type,
-               Message.text, Message.consultation_id, Message.delivery_status, *CONTACT_COLUMNS,
+               Message.text, Message.consultation_id, Message.delivery_status, Message.author, *CONTACT_COLUMNS,
                _anonymous_since(Message.consultation_id))
         .join(Contact, Contact.id == Message.contact_id)
         .where(Message.created_at >= flt.start, Message.created_at < flt.end)

@@ -49,6 +49,13 @@ async def telegram_contact(uow):
     return contact
 
 
+def test_author_labels():
+    ru, kk, en = (Labels(Translator(), lang) for lang in ("ru", "kk", "en"))
+    assert [ru("author", code) for code in ("user", "bot", "operator:aida", "system", "system:notify")] == \
+        ["Пользователь", "Бот", "Оператор aida", "Система", "Система"]
+    assert (kk("author", "operator:aida"), en("author", "system:import")) == ("Оператор aida", "System")
+
+
 def test_neutralise():
     for dangerous in ("=1+1", "+A1", "+1+cmd|' /C calc'!A0", "-2+3+cmd", "@SUM(A1)", "\tx", "\rx", "+7 701 HYPERLINK"):
         assert neutralise(dangerous).startswith("'")
@@ -75,6 +82,8 @@ async def test_csv_by_message(db, services, tmp_path):
     assert "+7701*****67" in phones and not any("1234567" in p for p in phones)
     assert {row[MESSAGE_HEADER.index("channel")] for row in rows[1:]} == {"Чат на сайте", "WhatsApp"}
     assert {row[MESSAGE_HEADER.index("direction")] for row in rows[1:]} == {"Входящее", "Исходящее"}
+    # Who wrote each message: the person or the bot here (an operator's login, see below).
+    assert {row[MESSAGE_HEADER.index("author")] for row in rows[1:]} == {"Пользователь", "Бот"}
     assert not {"webchat", "whatsapp", "in", "out", "text", "delivered"} & {cell for row in rows[1:] for cell in row}
 
 
@@ -217,7 +226,7 @@ def test_csv_cell_is_what_csv_writer_writes(row):
 
 @settings(max_examples=300, deadline=None)
 @given(st.tuples(st.integers(1, 10**9), st.sampled_from(["", "2026-03-02 15:00:00"]), _CELLS,
-                 st.one_of(st.just(""), st.integers(1, 10**9)), _CELLS, _CELLS, _CELLS, _CELLS, _CELLS,
+                 st.one_of(st.just(""), st.integers(1, 10**9)), _CELLS, _CELLS, _CELLS, _CELLS, _CELLS, _CELLS,
                  st.one_of(st.just(""), st.integers(1, 10**9)), _CELLS))
 def test_message_csv_line_is_what_csv_writer_writes(row):
     """The message export's line builder (ids, time, and any label, name, phone or text)."""
