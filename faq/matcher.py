@@ -293,7 +293,7 @@ class Matcher:
                 df[f] += 1
         n_docs = len(docs)
         # One numbering of the features serves the idf, the examples' postings and the
-        # topic centroids' postings: one dictionary of ~25,000 strings, not three.
+        # topic centroids' postings; once built it is kept as hashes (faq/terms.py).
         rows = {f: row for row, f in enumerate(df)}
         self._idf = array("d", (math.log((1 + n_docs) / (1 + c)) + 1.0 for c in df.values()))
         self._unknown_idf = math.log(1 + n_docs) + 1.0
@@ -315,7 +315,7 @@ class Matcher:
         self._centroid_topics = self._topic_names
         self._centroid_postings = _Postings(len(rows), *self._centroids(row_of, items, weights))
         del row_of, items, weights
-        self._features = Terms(rows)  # the same numbers, without ~23,000 strings in a dict
+        self._features = Terms(rows)  # the same numbers, without keeping ~23,000 strings
         del rows
         self._max_postings = max(MIN_COMMON_POSTINGS, int(COMMON_FEATURE_SHARE * n_docs))
         self._vocab_words = sorted(
