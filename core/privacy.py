@@ -219,9 +219,7 @@ def mask_phones(text: str, keep: frozenset[str] = frozenset()) -> str:
         number = match.group(1)
         digits = _NOT_DIGIT.sub("", number)
         if 10 <= len(digits) <= 13 and digits[-10:] not in keep:
-            # mask_phone(number): it starts with '+' or a digit, so this is its prefix.
-            parts += (text[end:match.start()], "+" if number[0] == "+" else "", digits[:4],
-                      "*" * (len(digits) - 6), digits[-2:])
+            parts += (text[end:match.start()], mask_phone(number))
             end = match.end()
     if not parts:
         return text

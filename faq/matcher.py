@@ -312,7 +312,6 @@ class Matcher:
         self._doc_topic_index = np.array([number[t] for t in self._doc_topic], dtype=np.int32)
         # Topic centroids smooth the nearest-neighbour score: one lucky short example
         # should not outweigh a topic whose examples agree with the question overall.
-        self._centroid_topics = self._topic_names
         self._centroid_postings = _Postings(len(rows), *self._centroids(row_of, items, weights))
         del row_of, items, weights
         self._features = Terms(rows)  # the same numbers, without keeping ~23,000 strings
@@ -526,8 +525,8 @@ class Matcher:
         doc_scores, reached = self._postings.accumulate(weighted, len(self._doc_topic), self._max_postings)
         topic_scores = self._best_per_topic(doc_scores, reached)
         if CENTROID_WEIGHT:
-            sums, _ = self._centroid_postings.accumulate(weighted, len(self._centroid_topics))
-            centroid_scores = dict(zip(self._centroid_topics, sums.tolist()))
+            sums, _ = self._centroid_postings.accumulate(weighted, len(self._topic_names))
+            centroid_scores = dict(zip(self._topic_names, sums.tolist()))
             nearest = dict(topic_scores)
             topic_scores = {
                 t: (1 - CENTROID_WEIGHT) * s + CENTROID_WEIGHT * centroid_scores.get(t, 0.0)
