@@ -9,8 +9,13 @@ nearest-example matcher, while the matcher is better at declining what is out of
 scikit-learn and SciPy cost ~100 MB of memory and seconds of import, more than the whole bot,
 so the bot never imports them: training runs once per content version in a child process
 (`python -m faq.classifier train IN OUT`), which writes the weights to a cache file keyed by
-a hash of the training data. The bot loads that file and scores with numpy alone, computing
-exactly the features scikit-learn computes (checked by tests/faq/test_classifier.py).
+a hash of the training data. The bot loads that file and scores in plain Python over flat
+arrays, computing exactly the features scikit-learn computes (checked by
+tests/faq/test_classifier.py). numpy is not imported either: it would add ~16 MB to every
+bot process for what is ~200 multiplications per topic.
+
+Word forms are stemmed by the Snowball project's own C stemmers (PyStemmer): the pure-Python
+snowballstemmer package imports its 36 languages' stemmers to use two.
 """
 from __future__ import annotations
 
@@ -22,13 +27,14 @@ import os
 import subprocess
 import sys
 import tempfile
+from array import array
 from dataclasses import dataclass
 from functools import lru_cache
+from operator import itemgetter, mul
 from pathlib import Path
 from typing import Sequence
 
-import numpy as np
-import snowballstemmer
+import Stemmer
 
 from faq.terms import NOT_FOUND, Terms
 
@@ -39,11 +45,11 @@ WORD_NGRAMS = (1, 2)
 CHAR_MIN_DF = 2  # n-grams seen in one example only are mostly typos of that example
 SVM_C = 2.0  # 5-fold CV (bench/faq_cv.py, gate refitted each time; seeds 12 and 7): 0.5 < 1.0 < 2.0 > 4.0
 # Bump when features or training change: the cache key includes it.
-MODEL_VERSION = "3"
+MODEL_VERSION = "4"
 TRAIN_TIMEOUT_S = 300
 
-_RUSSIAN = snowballstemmer.stemmer("russian")
-_ENGLISH = snowballstemmer.stemmer("english")
+_RUSSIAN = Stemmer.Stemmer("russian")
+_ENGLISH = Stemmer.Stemmer("english")
 
 
 @lru_cache(maxsize=50_000)
@@ -86,7 +92,7 @@ class _Block:
     """One TF-IDF vectoriser's vocabulary and idf, applied the way scikit-learn does:
     sublinear tf (1 + log tf), times idf, then L2-normalised within the block."""
 
-    def __init__(self, vocabulary: Sequence[str], idf: np.ndarray, offset: int) -> None:
+    def __init__(self, vocabulary: Sequence[str], idf: array, offset: int) -> None:
         self.terms = Terms(vocabulary)
         self.idf = idf
         self.offset = offset
@@ -101,7 +107,7 @@ class _Block:
         if not known:
             return [], []
         cols = [column for column, _ in known]
-        values = [(1.0 + math.log(count)) * float(self.idf[column]) for column, count in known]
+        values = [(1.0 + math.log(count)) * self.idf[column] for column, count in known]
         norm = math.sqrt(sum(v * v for v in values)) or 1.0
         return [self.offset + c for c in cols], [v / norm for v in values]
 
@@ -115,8 +121,18 @@ def _unblob(data: bytes) -> list[str]:
     return data.decode("utf-8").split("\n")
 
 
-def _bytes_array(data: bytes) -> np.ndarray:
-    return np.frombuffer(data, dtype=np.uint8)
+MAGIC = b"zhasbot-faq-classifier\n"
+# The arrays of a model file, in file order: name, array typecode. Float weights are float32
+# as scikit-learn's are used here; the intercepts keep float64.
+_ARRAYS = (("char_idf", "f"), ("word_idf", "f"), ("coef", "f"), ("intercept", "d"))
+
+
+def _array(typecode: str, data: bytes) -> array:
+    values = array(typecode)
+    values.frombytes(data)
+    if sys.byteorder != "little":  # files are little-endian, as numpy writes "<f4"
+        values.byteswap()
+    return values
 
 
 @dataclass
@@ -125,46 +141,69 @@ class LinearModel:
     # The n-grams in column order, one UTF-8 blob each ("\n"-joined): kept for `save`, one
     # object instead of ~18,000 strings; lookups go through `Terms` (faq/terms.py).
     char_vocabulary: bytes
-    char_idf: np.ndarray
+    char_idf: array  # float32, one per character n-gram
     word_vocabulary: bytes
-    word_idf: np.ndarray
-    coef: np.ndarray  # (n_features, n_classes), float32
-    intercept: np.ndarray  # (n_classes,)
+    word_idf: array  # float32, one per word n-gram
+    # The SVM's weights class by class (n_classes × n_features, float32): a question's score
+    # for a class gathers its ~200 features' weights from one row.
+    coef: array
+    intercept: array  # float64, one per class
 
     def __post_init__(self) -> None:
         self._char = _Block(_unblob(self.char_vocabulary), self.char_idf, 0)
         self._word = _Block(_unblob(self.word_vocabulary), self.word_idf, len(self.char_idf))
+        n_features = len(self.char_idf) + len(self.word_idf)
+        if len(self.coef) != n_features * len(self.classes) or len(self.intercept) != len(self.classes):
+            raise ValueError("model arrays do not fit its vocabularies and classes")
+        # Views, not copies: one per class.
+        rows = memoryview(self.coef)
+        self._rows = [rows[k * n_features:(k + 1) * n_features] for k in range(len(self.classes))]
 
-    def decision(self, prepared: str) -> np.ndarray:
+    def decision(self, prepared: str) -> list[float]:
         """One score per class (scikit-learn's decision_function) for a prepared text."""
         cols_c, vals_c = self._char.features(_char_ngrams(prepared))
         cols_w, vals_w = self._word.features(_word_ngrams(prepared))
-        cols = cols_c + cols_w
+        cols, values = cols_c + cols_w, vals_c + vals_w
         if not cols:
-            return self.intercept.astype(np.float64)
-        weights = np.asarray(vals_c + vals_w, dtype=np.float32)
-        return (weights @ self.coef[cols]).astype(np.float64) + self.intercept
+            return list(self.intercept)
+        gather = itemgetter(*cols) if len(cols) > 1 else (lambda row: (row[cols[0]],))
+        return [sum(map(mul, values, gather(row))) + bias for row, bias in zip(self._rows, self.intercept)]
 
     def save(self, path: Path) -> None:
-        # npz without pickles: loading a cache file never runs code.
-        tmp = path.with_suffix(".tmp.npz")
-        # Vocabularies as one UTF-8 blob each: a fixed-width unicode array would be
-        # several times larger in memory while loading (the bot's peak RSS counts).
-        np.savez(
-            tmp, classes=_bytes_array(_blob(self.classes)), char_vocabulary=_bytes_array(self.char_vocabulary),
-            char_idf=self.char_idf, word_vocabulary=_bytes_array(self.word_vocabulary),
-            word_idf=self.word_idf, coef=self.coef, intercept=self.intercept,
-        )
+        """A small JSON header (classes, section sizes), then the raw sections: loading a
+        cache file never runs code, and needs neither numpy nor pickle."""
+        sections = [self.char_vocabulary, self.word_vocabulary]
+        for name, typecode in _ARRAYS:
+            values = getattr(self, name)
+            if sys.byteorder != "little":
+                values = array(typecode, values)
+                values.byteswap()
+            sections.append(values.tobytes())
+        header = json.dumps({"classes": self.classes, "sizes": [len(s) for s in sections]}).encode()
+        tmp = path.with_suffix(".tmp")
+        with open(tmp, "wb") as out:
+            out.write(MAGIC + header + b"\n")
+            for section in sections:
+                out.write(section)
         os.replace(tmp, path)
 
     @classmethod
     def load(cls, path: Path) -> "LinearModel":
-        with np.load(path, allow_pickle=False) as data:
-            return cls(
-                classes=_unblob(data["classes"].tobytes()), char_vocabulary=data["char_vocabulary"].tobytes(),
-                char_idf=data["char_idf"], word_vocabulary=data["word_vocabulary"].tobytes(),
-                word_idf=data["word_idf"], coef=data["coef"], intercept=data["intercept"],
-            )
+        data = Path(path).read_bytes()
+        if not data.startswith(MAGIC):
+            raise ValueError(f"{path} is not a FAQ classifier file")
+        end = data.index(b"\n", len(MAGIC))
+        header = json.loads(data[len(MAGIC):end])
+        sizes = header["sizes"]
+        if len(sizes) != 2 + len(_ARRAYS) or end + 1 + sum(sizes) != len(data):
+            raise ValueError(f"{path} is truncated or has the wrong layout")
+        view, at, sections = memoryview(data), end + 1, []
+        for size in sizes:
+            sections.append(view[at:at + size])
+            at += size
+        arrays = {name: _array(typecode, sections[2 + i]) for i, (name, typecode) in enumerate(_ARRAYS)}
+        return cls(classes=list(header["classes"]), char_vocabulary=bytes(sections[0]),
+                   word_vocabulary=bytes(sections[1]), **arrays)
 
 
 def train(texts: Sequence[str], labels: Sequence[str]) -> LinearModel:
@@ -186,10 +225,10 @@ def train(texts: Sequence[str], labels: Sequence[str]) -> LinearModel:
 
     return LinearModel(
         classes=[str(c) for c in svm.classes_],
-        char_vocabulary=_blob(ordered(char)), char_idf=char.idf_.astype(np.float32),
-        word_vocabulary=_blob(ordered(word)), word_idf=word.idf_.astype(np.float32),
-        coef=np.ascontiguousarray(svm.coef_.T, dtype=np.float32),
-        intercept=svm.intercept_.astype(np.float64),
+        char_vocabulary=_blob(ordered(char)), char_idf=_array("f", char.idf_.astype("<f4").tobytes()),
+        word_vocabulary=_blob(ordered(word)), word_idf=_array("f", word.idf_.astype("<f4").tobytes()),
+        coef=_array("f", svm.coef_.astype("<f4").tobytes(order="C")),
+        intercept=_array("d", svm.intercept_.astype("<f8").tobytes()),
     )
 
 
@@ -212,7 +251,7 @@ def load_or_train(texts: Sequence[str], labels: Sequence[str],
                   cache_dir: Path | None = None) -> LinearModel:
     """The model for this training data: from the cache, or trained in a child process."""
     cache_dir = Path(cache_dir) if cache_dir else default_cache_dir()
-    path = cache_dir / f"faq-classifier-{training_key(texts, labels)}.npz"
+    path = cache_dir / f"faq-classifier-{training_key(texts, labels)}.model"
     if path.exists():
         try:
             return LinearModel.load(path)
@@ -235,7 +274,7 @@ def load_or_train(texts: Sequence[str], labels: Sequence[str],
 
 def _main(argv: list[str]) -> int:
     if len(argv) != 3 or argv[0] != "train":
-        print("usage: python -m faq.classifier train TRAINING.json MODEL.npz", file=sys.stderr)
+        print("usage: python -m faq.classifier train TRAINING.json MODEL.model", file=sys.stderr)
         return 2
     data = json.loads(Path(argv[1]).read_text(encoding="utf-8"))
     train(data["texts"], data["labels"]).save(Path(argv[2]))

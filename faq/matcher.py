@@ -26,7 +26,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Sequence
 
-import numpy as np
 from rapidfuzz import fuzz, process
 
 from faq.content import LANGS, Topic, load_topics
@@ -127,7 +126,7 @@ def _english_stem(token: str) -> str:
     return token
 
 
-def gate_features(margins: np.ndarray, classes: Sequence[str], scores: dict[str, float],
+def gate_features(margins: Sequence[float], classes: Sequence[str], scores: dict[str, float],
                   matcher_declined: bool, answerable: set[str], decline: set[str], *,
                   coverage: float, matcher_oos: float,
                   ) -> tuple[list[float], list[tuple[str, float]]]:
@@ -138,10 +137,12 @@ def gate_features(margins: np.ndarray, classes: Sequence[str], scores: dict[str,
     best score, whether it declined, whether its pick is the blended best; the blended score;
     the share of the question's words the content knows, and the matcher's out-of-scope score.
     """
-    weights = np.exp((margins - margins.max()) / SOFTMAX_TEMPERATURE)
-    probs = weights / weights.sum()
+    top = max(margins)
+    weights = [math.exp((m - top) / SOFTMAX_TEMPERATURE) for m in margins]
+    total = sum(weights)
+    probs = [w / total for w in weights]
     blended = {
-        topic: (1 - MATCHER_WEIGHT) * float(probs[i]) + MATCHER_WEIGHT * scores.get(topic, 0.0)
+        topic: (1 - MATCHER_WEIGHT) * probs[i] + MATCHER_WEIGHT * scores.get(topic, 0.0)
         for i, topic in enumerate(classes) if topic in answerable
     }
     ranked = sorted(blended.items(), key=lambda kv: kv[1], reverse=True)
@@ -149,12 +150,12 @@ def gate_features(margins: np.ndarray, classes: Sequence[str], scores: dict[str,
         return [], []
     best, best_score = ranked[0]
     index = {c: i for i, c in enumerate(classes)}
-    top_two = np.sort(margins)[-2:] if len(margins) > 1 else np.array([margins[0], margins[0]])
-    out_of_scope = max((float(margins[index[c]]) for c in decline if c in index), default=-1.0)
-    oos_prob = max((float(probs[index[c]]) for c in decline if c in index), default=0.0)
+    top_two = sorted(margins)[-2:] if len(margins) > 1 else [margins[0], margins[0]]
+    out_of_scope = max((margins[index[c]] for c in decline if c in index), default=-1.0)
+    oos_prob = max((probs[index[c]] for c in decline if c in index), default=0.0)
     matcher_best = max(scores, key=scores.__getitem__) if scores else None
     features = [
-        float(probs[index[best]]), oos_prob, float(top_two[1]), float(top_two[1] - top_two[0]),
+        probs[index[best]], oos_prob, top_two[1], top_two[1] - top_two[0],
         out_of_scope, max(scores.values(), default=0.0), float(matcher_declined),
         float(matcher_best == best), best_score, coverage, matcher_oos,
     ]
@@ -187,44 +188,42 @@ class _Postings:
     def __init__(self, n_rows: int, row_of: array, items: array, weights: array) -> None:
         """Postings of features numbered 0..n_rows-1 come as three parallel arrays (the
         feature's row, the item, the weight), in any order of rows and in item order within a row."""
-        order = np.argsort(np.frombuffer(row_of, dtype=np.int32), kind="stable")
-        counts = np.bincount(np.frombuffer(row_of, dtype=np.int32), minlength=n_rows)
-        self._offsets = array("l", np.concatenate(([0], np.cumsum(counts))).astype(np.int64).tobytes())
-        self._items = array("i", np.frombuffer(items, dtype=np.int32)[order].tobytes())
-        self._weights = array("d", np.frombuffer(weights, dtype=np.float64)[order].tobytes())
-
-        # Views, not copies, for `accumulate`.
-        self._items_np = np.frombuffer(self._items, dtype=np.int32)
-        self._weights_np = np.frombuffer(self._weights, dtype=np.float64)
+        # A counting sort by row: stable, so items stay in order within a row, and no
+        # list of ~150,000 Python objects is ever made (start-up's peak memory counts).
+        offsets = array("l", bytes(8 * (n_rows + 1)))
+        for row in row_of:
+            offsets[row + 1] += 1
+        for row in range(n_rows):
+            offsets[row + 1] += offsets[row]
+        free = offsets[:-1]
+        self._offsets = offsets
+        self._items = array("i", bytes(4 * len(items)))
+        self._weights = array("d", bytes(8 * len(weights)))
+        for row, item, weight in zip(row_of, items, weights):
+            at = free[row]
+            free[row] = at + 1
+            self._items[at] = item
+            self._weights[at] = weight
 
     def accumulate(self, weighted: Iterable[tuple[int, float]], size: int,
-                   limit: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+                   limit: int | None = None) -> tuple[list[float], list[int]]:
         """Per item (0..size-1), the sum of feature weight × posting weight over `weighted`
         (feature row, weight; unknown features are NOT_FOUND; features with more than `limit`
-        postings skipped), and the items as they come.
-
-        One numpy gather and `bincount` instead of a Python loop over every posting: the
-        products and their order of summation are those of the loop, so are the sums."""
-        starts: list[int] = []
-        lengths: list[int] = []
-        factors: list[float] = []
-        offsets = self._offsets
-        for row, weight in weighted:
+        postings skipped), and the items as they come."""
+        sums = [0.0] * size
+        reached: list[int] = []
+        offsets, items, weights = self._offsets, self._items, self._weights
+        for row, factor in weighted:
             if row == NOT_FOUND:
                 continue
             start, end = offsets[row], offsets[row + 1]
             if end == start or (limit is not None and end - start > limit):
                 continue
-            starts.append(start)
-            lengths.append(end - start)
-            factors.append(weight)
-        if not starts:
-            return np.zeros(size), np.zeros(0, dtype=np.int32)
-        counts = np.array(lengths)
-        positions = np.repeat(np.array(starts) - (np.cumsum(counts) - counts), counts) + np.arange(counts.sum())
-        items = self._items_np[positions]
-        values = np.repeat(np.array(factors), counts) * self._weights_np[positions]
-        return np.bincount(items, weights=values, minlength=size), items
+            row_items = items[start:end]
+            for item, weight in zip(row_items, weights[start:end]):
+                sums[item] += factor * weight
+            reached.extend(row_items)
+        return sums, reached
 
 
 class Matcher:
@@ -309,7 +308,7 @@ class Matcher:
         self._doc_topic = [d.topic for d in docs]
         self._topic_names = list(dict.fromkeys(self._doc_topic))
         number = {t: i for i, t in enumerate(self._topic_names)}
-        self._doc_topic_index = np.array([number[t] for t in self._doc_topic], dtype=np.int32)
+        self._doc_topic_index = array("i", [number[t] for t in self._doc_topic])
         # Topic centroids smooth the nearest-neighbour score: one lucky short example
         # should not outweigh a topic whose examples agree with the question overall.
         self._centroid_postings = _Postings(len(rows), *self._centroids(row_of, items, weights))
@@ -335,23 +334,29 @@ class Matcher:
         """Each topic's centroid (the sum of its examples' unit vectors, made unit length),
         as postings (feature row, topic, weight) in topic order.
 
-        Computed on the examples' postings with numpy: a dictionary per topic took ~10 MB
-        while building. Sums run in the examples' order and norms in the order each topic
-        first meets a feature, as the dictionaries did, so the weights are the same floats."""
-        rows = np.frombuffer(row_of, dtype=np.int32).astype(np.int64)
-        topics = self._doc_topic_index[np.frombuffer(items, dtype=np.int32)].astype(np.int64)
-        span = len(self._idf)
-        pairs, first, inverse = np.unique(topics * span + rows, return_index=True, return_inverse=True)
-        sums = np.bincount(inverse.ravel(), weights=np.frombuffer(weights, dtype=np.float64))
-        order = np.lexsort((first, pairs // span))
-        topic_of, row_of_pair = pairs[order] // span, pairs[order] % span
-        values = sums[order].tolist()
-        bounds = np.flatnonzero(np.diff(topic_of)).tolist()
-        for start, end in zip([0, *(b + 1 for b in bounds)], [*(b + 1 for b in bounds), len(values)]):
-            norm = math.sqrt(sum(v * v for v in values[start:end])) or 1.0
-            values[start:end] = [v / norm for v in values[start:end]]
-        return (array("i", row_of_pair.astype(np.int32).tobytes()),
-                array("i", topic_of.astype(np.int32).tobytes()), array("d", values))
+        A topic's examples are consecutive items, so one topic's sums are kept at a time
+        (a dictionary per topic took ~10 MB while building)."""
+        out_rows, out_topics, out_values = array("i"), array("i"), array("d")
+        topic_of = self._doc_topic_index
+
+        def add(topic: int, sums: dict[int, float]) -> None:
+            norm = math.sqrt(sum(v * v for v in sums.values())) or 1.0
+            for row, value in sums.items():
+                out_rows.append(row)
+                out_topics.append(topic)
+                out_values.append(value / norm)
+
+        current, sums = -1, {}
+        for row, item, weight in zip(row_of, items, weights):
+            topic = topic_of[item]
+            if topic != current:
+                if sums:
+                    add(current, sums)
+                current, sums = topic, {}
+            sums[row] = sums.get(row, 0.0) + weight
+        if sums:
+            add(current, sums)
+        return out_rows, out_topics, out_values
 
     def _build_keywords(self) -> None:
         # A keyword matches when every word of it starts a question word; the stem (word
@@ -408,7 +413,7 @@ class Matcher:
         self._prepare = prepare
         return model
 
-    def _margins(self, tokens: list[str]) -> np.ndarray:
+    def _margins(self, tokens: list[str]) -> list[float]:
         # The classifier reads the words the matcher snapped typos to as well ("докуметы" ->
         # "документы"): its character n-grams absorb a slip only partly. 5-fold CV, gate
         # refitted: balanced top-1/declined 77.6% -> 79.4% (80.9% -> 81.3% without the
@@ -526,7 +531,7 @@ class Matcher:
         topic_scores = self._best_per_topic(doc_scores, reached)
         if CENTROID_WEIGHT:
             sums, _ = self._centroid_postings.accumulate(weighted, len(self._topic_names))
-            centroid_scores = dict(zip(self._topic_names, sums.tolist()))
+            centroid_scores = dict(zip(self._topic_names, sums))
             nearest = dict(topic_scores)
             topic_scores = {
                 t: (1 - CENTROID_WEIGHT) * s + CENTROID_WEIGHT * centroid_scores.get(t, 0.0)
@@ -567,18 +572,19 @@ class Matcher:
         factor = 1.0 - UNKNOWN_PENALTY * (1.0 - coverage)
         return {t: min(1.0, s * factor) for t, s in topic_scores.items()}
 
-    def _best_per_topic(self, doc_scores: np.ndarray, reached: np.ndarray) -> dict[str, float]:
+    def _best_per_topic(self, doc_scores: list[float], reached: list[int]) -> dict[str, float]:
         """Each topic's best example score (above 0), topics in the order their examples
         were first reached (the order decides between equal scores further on)."""
-        docs, first = np.unique(reached, return_index=True)
-        docs = docs[np.argsort(first, kind="stable")]
-        docs = docs[doc_scores[docs] > 0]
-        topics = self._doc_topic_index[docs]
-        best = np.zeros(len(self._topic_names))
-        np.maximum.at(best, topics, doc_scores[docs])
-        seen, first_topic = np.unique(topics, return_index=True)
-        ordered = seen[np.argsort(first_topic, kind="stable")]
-        return {self._topic_names[t]: float(best[t]) for t in ordered}
+        best: dict[int, float] = {}
+        topic_of = self._doc_topic_index
+        for doc in dict.fromkeys(reached):
+            score = doc_scores[doc]
+            if score > 0:
+                topic = topic_of[doc]
+                if score > best.get(topic, 0.0):
+                    best[topic] = score
+        names = self._topic_names
+        return {names[t]: score for t, score in best.items()}
 
     @staticmethod
     def _states_own_age(tokens: list[str]) -> bool:

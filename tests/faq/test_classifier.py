@@ -1,4 +1,9 @@
-"""The classifier scores with numpy exactly what scikit-learn computes, and is cached."""
+"""The classifier scores in plain Python exactly what scikit-learn computes, and is cached
+in a file that holds only data."""
+import json
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
@@ -18,7 +23,7 @@ def test_stemming_by_script():
     assert prepare(["документы", "applications", "2026"]) == "документ applic 2026"
 
 
-def test_numpy_scores_equal_scikit_learn():
+def test_scores_equal_scikit_learn():
     from scipy.sparse import hstack
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.svm import LinearSVC
@@ -40,7 +45,7 @@ def test_numpy_scores_equal_scikit_learn():
 
 def test_model_is_trained_once_then_loaded(tmp_path, monkeypatch):
     first = load_or_train(TEXTS, LABELS, tmp_path)
-    files = list(tmp_path.glob("faq-classifier-*.npz"))
+    files = list(tmp_path.glob("faq-classifier-*.model"))
     assert len(files) == 1
 
     def no_training(*args, **kwargs):
@@ -54,15 +59,41 @@ def test_model_is_trained_once_then_loaded(tmp_path, monkeypatch):
 def test_changed_content_or_broken_cache_trains_again(tmp_path):
     load_or_train(TEXTS, LABELS, tmp_path)
     load_or_train(TEXTS + ["бесплатно ли"], LABELS + ["grant_amount"], tmp_path)
-    assert len(list(tmp_path.glob("faq-classifier-*.npz"))) == 2
-    for path in tmp_path.glob("faq-classifier-*.npz"):
+    assert len(list(tmp_path.glob("faq-classifier-*.model"))) == 2
+    for path in tmp_path.glob("faq-classifier-*.model"):
         path.write_bytes(b"not a model")
     model = load_or_train(TEXTS, LABELS, tmp_path)
     assert isinstance(model, LinearModel) and model.classes == sorted(set(LABELS))
 
 
-def test_cache_file_holds_no_pickles(tmp_path):
+def test_cache_file_is_a_header_and_raw_arrays(tmp_path):
     load_or_train(TEXTS, LABELS, tmp_path)
-    path = next(tmp_path.glob("faq-classifier-*.npz"))
-    with np.load(path, allow_pickle=False) as data:
-        assert all(data[name].dtype != object for name in data.files)
+    path = next(tmp_path.glob("faq-classifier-*.model"))
+    data = path.read_bytes()
+    assert data.startswith(classifier.MAGIC)
+    header = json.loads(data[len(classifier.MAGIC):data.index(b"\n", len(classifier.MAGIC))])
+    assert header["classes"] == sorted(set(LABELS))
+    assert b"pickle" not in data and b"\x80\x04" not in data[:64]
+
+
+def test_truncated_cache_file_is_refused_then_retrained(tmp_path):
+    first = load_or_train(TEXTS, LABELS, tmp_path)
+    path = next(tmp_path.glob("faq-classifier-*.model"))
+    path.write_bytes(path.read_bytes()[:-7])
+    with pytest.raises(ValueError):
+        LinearModel.load(path)
+    again = load_or_train(TEXTS, LABELS, tmp_path)
+    assert again.decision("грант канша") == first.decision("грант канша")
+
+
+def test_the_bot_side_never_imports_numpy_or_scikit_learn():
+    # ~16 MB of every bot process for numpy alone: scoring and loading need neither.
+    code = (
+        "import sys\n"
+        "from faq.matcher import Matcher\n"
+        "m = Matcher.from_directory()\n"
+        "m.match('какие документы нужны'); m.match('grant qansha')\n"
+        "print(sorted(n for n in ('numpy', 'sklearn', 'scipy', 'snowballstemmer') if n in sys.modules))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip().splitlines()[-1] == "[]"
