@@ -189,21 +189,28 @@ class LinearModel:
 
     @classmethod
     def load(cls, path: Path) -> "LinearModel":
-        data = Path(path).read_bytes()
-        if not data.startswith(MAGIC):
-            raise ValueError(f"{path} is not a FAQ classifier file")
-        end = data.index(b"\n", len(MAGIC))
-        header = json.loads(data[len(MAGIC):end])
-        sizes = header["sizes"]
-        if len(sizes) != 2 + len(_ARRAYS) or end + 1 + sum(sizes) != len(data):
-            raise ValueError(f"{path} is truncated or has the wrong layout")
-        view, at, sections = memoryview(data), end + 1, []
-        for size in sizes:
-            sections.append(view[at:at + size])
-            at += size
-        arrays = {name: _array(typecode, sections[2 + i]) for i, (name, typecode) in enumerate(_ARRAYS)}
-        return cls(classes=list(header["classes"]), char_vocabulary=bytes(sections[0]),
-                   word_vocabulary=bytes(sections[1]), **arrays)
+        # Each section is read straight into its array: reading the file whole first would
+        # hold the ~3 MB of weights twice while loading.
+        with open(path, "rb") as source:
+            if source.read(len(MAGIC)) != MAGIC:
+                raise ValueError(f"{path} is not a FAQ classifier file")
+            header = json.loads(source.readline(1_000_000))
+            sizes = header["sizes"]
+            size_left = os.fstat(source.fileno()).st_size - source.tell()
+            if len(sizes) != 2 + len(_ARRAYS) or sum(sizes) != size_left:
+                raise ValueError(f"{path} is truncated or has the wrong layout")
+            vocabularies = [source.read(size) for size in sizes[:2]]
+            arrays = {}
+            for (name, typecode), size in zip(_ARRAYS, sizes[2:]):
+                values = array(typecode)
+                if size % values.itemsize:
+                    raise ValueError(f"{path}: section {name} is not a whole number of items")
+                values.fromfile(source, size // values.itemsize)
+                if sys.byteorder != "little":
+                    values.byteswap()
+                arrays[name] = values
+        return cls(classes=list(header["classes"]), char_vocabulary=vocabularies[0],
+                   word_vocabulary=vocabularies[1], **arrays)
 
 
 def train(texts: Sequence[str], labels: Sequence[str]) -> LinearModel:
@@ -255,7 +262,7 @@ def load_or_train(texts: Sequence[str], labels: Sequence[str],
     if path.exists():
         try:
             return LinearModel.load(path)
-        except (OSError, ValueError, KeyError) as exc:
+        except (OSError, ValueError, KeyError, TypeError, EOFError) as exc:
             log.warning("FAQ classifier cache %s unreadable (%s): training again", path, exc)
     cache_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.NamedTemporaryFile("w", suffix=".json", dir=cache_dir, delete=False,

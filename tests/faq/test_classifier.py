@@ -97,3 +97,12 @@ def test_the_bot_side_never_imports_numpy_or_scikit_learn():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip().splitlines()[-1] == "[]"
+
+
+@pytest.mark.parametrize("content", [b"", classifier.MAGIC, classifier.MAGIC + b"[1, 2]\n",
+                                     classifier.MAGIC + b'{"sizes": [1, 1, 1, 1, 1, 3]}\nabcdefgh'])
+def test_odd_cache_files_are_trained_again(tmp_path, content):
+    first = load_or_train(TEXTS, LABELS, tmp_path)
+    path = next(tmp_path.glob("faq-classifier-*.model"))
+    path.write_bytes(content)
+    assert load_or_train(TEXTS, LABELS, tmp_path).decision("грант") == first.decision("грант")
