@@ -219,8 +219,13 @@ def _hours_facts(call_centre: CallCentreView, texts: Mapping[str, Any], now: dt.
     def right_now(lang: str) -> str:
         if hours.is_open(now):
             return _fill(_text(texts, "call_centre", "open_now")[lang], closes=closes)
-        back = hours.next_opening(now)
-        when = f"{weekday_name(back.weekday(), lang)}, {format_day(back.date(), lang)}, {_clock(back.time())}"
+        back = hours.next_opening(now).astimezone(local.tzinfo)
+        days_ahead = (back.date() - local.date()).days
+        if days_ahead in (0, 1):
+            day = _text(texts, "call_centre", "today" if days_ahead == 0 else "tomorrow")[lang]
+        else:
+            day = f"{weekday_name(back.weekday(), lang)}, {format_day(back.date(), lang)}"
+        when = f"{day}, {_clock(back.time())}"
         return _fill(_text(texts, "call_centre", "closed_now")[lang], back=when)
 
     complaint = call_centre.sla_hours.get("complaint", call_centre.sla_hours.get("question", 8))

@@ -79,7 +79,12 @@ def test_published_open_days_are_listed_until_they_pass():
     (dt.datetime(2026, 11, 28, 7, tzinfo=UTC), "ru", "Откроется: понедельник, 30 ноября 2026 года, 9:00."),
     (dt.datetime(2026, 11, 28, 7, tzinfo=UTC), "kk", "Қайта ашылады: дүйсенбі, 2026 жылғы 30 қараша, 9:00."),
     # Independence Day (Wednesday 16 Dec): closed, back on Thursday.
-    (dt.datetime(2026, 12, 16, 7, tzinfo=UTC), "en", "It opens again: Thursday, 17 December 2026, 9:00."),
+    (dt.datetime(2026, 12, 16, 7, tzinfo=UTC), "en", "It opens again: tomorrow, 9:00."),
+    # Monday 7:50 in Almaty: later today; Friday evening: Monday, with its date.
+    (dt.datetime(2026, 11, 30, 2, 50, tzinfo=UTC), "kk", "Қайта ашылады: бүгін, 9:00."),
+    (dt.datetime(2026, 11, 30, 2, 50, tzinfo=UTC), "ru", "Откроется: сегодня, 9:00."),
+    (dt.datetime(2026, 11, 27, 14, tzinfo=UTC), "ru", "Откроется: понедельник, 30 ноября 2026 года, 9:00."),
+    (dt.datetime(2026, 12, 1, 14, tzinfo=UTC), "kk", "Қайта ашылады: ертең, 9:00."),
 ])
 def test_contacts_say_whether_the_call_centre_is_open(moment, lang, expected):
     text = render_answer("contacts", lang, _facts(moment))
