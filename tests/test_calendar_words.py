@@ -2,8 +2,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import subprocess
-import sys
 
 import pytest
 from babel.dates import format_date
@@ -11,6 +9,7 @@ from babel.numbers import format_decimal
 
 from core.calendar_words import MONTHS
 from core.dates import format_day, format_integer, weekday_name
+from tests.support.fresh_python import printed_by
 
 LANGS = ("kk", "ru", "en")
 
@@ -56,5 +55,4 @@ def test_the_running_bot_never_loads_babels_locale_data():
         "    format_day(dt.date(2026, 10, 9), lang); weekday_name(0, lang); render_fact(1000000, lang); eligibility_day(dt.date(2026, 1, 1), lang)\n"
         "print(sorted(data._cache))\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "[]"
+    assert printed_by(code) == "[]"

@@ -1,14 +1,13 @@
 """The classifier scores in plain Python exactly what scikit-learn computes, and is cached
 in a file that holds only data."""
 import json
-import subprocess
-import sys
 
 import numpy as np
 import pytest
 
 from faq import classifier
 from faq.classifier import LinearModel, load_or_train, prepare, train
+from tests.support.fresh_python import printed_by
 
 TEXTS = [
     "какие документы нужны", "документы для заявки", "справка о прописке нужна",
@@ -95,8 +94,7 @@ def test_the_bot_side_never_imports_numpy_or_scikit_learn():
         "m.match('какие документы нужны'); m.match('grant qansha')\n"
         "print(sorted(n for n in ('numpy', 'sklearn', 'scipy', 'snowballstemmer') if n in sys.modules))\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip().splitlines()[-1] == "[]"
+    assert printed_by(code).splitlines()[-1] == "[]"
 
 
 @pytest.mark.parametrize("content", [b"", classifier.MAGIC, classifier.MAGIC + b"[1, 2]\n",

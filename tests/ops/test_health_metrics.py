@@ -6,6 +6,7 @@ from sqlalchemy import text
 from core.messages import Channel, Inbound
 from tests.conftest import sqlite_url
 from tests.support.app import running_bot
+from tests.support.fresh_python import printed_by
 
 
 def samples(body: str) -> dict[tuple[str, tuple], float]:
@@ -85,8 +86,6 @@ def test_head_revision_read_from_the_files_is_alembics():
 
 
 async def test_a_current_schema_is_not_migrated_again_and_alembic_stays_unloaded(tmp_path):
-    import subprocess
-    import sys
     import textwrap
 
     from storage.unit_of_work import Database
@@ -109,5 +108,4 @@ async def test_a_current_schema_is_not_migrated_again_and_alembic_stays_unloaded
         asyncio.run(main())
         print(sorted(m for m in sys.modules if m.split('.')[0] in ('alembic', 'mako')))
     """)
-    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "[]"
+    assert printed_by(script) == "[]"

@@ -1,9 +1,8 @@
 """A login with an unknown name is checked against a fixed dummy hash, as slowly as a real one,
 and that hash is not computed when the module is imported (scrypt takes 16 MB)."""
-import subprocess
-import sys
 
 from bot.console import auth
+from tests.support.fresh_python import printed_by
 
 
 def test_dummy_hash_uses_todays_scrypt_parameters_and_matches_nothing():
@@ -23,5 +22,4 @@ def test_importing_the_module_runs_no_scrypt():
         "import bot.console.auth\n"
         "print(len(calls))\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "0"
+    assert printed_by(code) == "0"
