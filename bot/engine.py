@@ -188,9 +188,10 @@ class ConversationEngine:
             fresh.append(inbound)
 
         contacts: dict[tuple[str, str], Contact] = {}
+        fresh_ids = {id(inbound) for inbound in fresh}  # `in fresh` compared dataclasses pairwise
         for channel, items in by_channel.items():
             found = await uow.contacts.get_or_create_many(
-                channel, {i.user_id: i.display_name for i in items if i in fresh})
+                channel, {i.user_id: i.display_name for i in items if id(i) in fresh_ids})
             contacts.update({(channel, external_id): c for external_id, c in found.items()})
         open_consultations = await uow.consultations.open_for([c.id for c in contacts.values()])
 
