@@ -128,12 +128,18 @@ MAGIC = b"zhasbot-faq-classifier\n"
 _ARRAYS = (("char_idf", "f"), ("word_idf", "f"), ("coef", "f"), ("intercept", "d"))
 
 
+def _native(values: array) -> array:
+    """`values` read from little-endian bytes (as the file holds them and numpy's "<f4" writes
+    them), in this machine's byte order: swapped in place on a big-endian one."""
+    if sys.byteorder != "little":
+        values.byteswap()
+    return values
+
+
 def _array(typecode: str, data: bytes) -> array:
     values = array(typecode)
     values.frombytes(data)
-    if sys.byteorder != "little":  # files are little-endian, as numpy writes "<f4"
-        values.byteswap()
-    return values
+    return _native(values)
 
 
 @dataclass
@@ -176,9 +182,8 @@ class LinearModel:
         sections = [self.char_vocabulary, self.word_vocabulary]
         for name, typecode in _ARRAYS:
             values = getattr(self, name)
-            if sys.byteorder != "little":
-                values = array(typecode, values)
-                values.byteswap()
+            if sys.byteorder != "little":  # a swapped copy: the model keeps native order
+                values = _native(array(typecode, values))
             sections.append(values.tobytes())
         header = json.dumps({"classes": self.classes, "sizes": [len(s) for s in sections]}).encode()
         tmp = path.with_suffix(".tmp")
@@ -207,9 +212,7 @@ class LinearModel:
                 if size % values.itemsize:
                     raise ValueError(f"{path}: section {name} is not a whole number of items")
                 values.fromfile(source, size // values.itemsize)
-                if sys.byteorder != "little":
-                    values.byteswap()
-                arrays[name] = values
+                arrays[name] = _native(values)
         return cls(classes=list(header["classes"]), char_vocabulary=vocabularies[0],
                    word_vocabulary=vocabularies[1], **arrays)
 
