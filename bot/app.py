@@ -54,12 +54,13 @@ def return_freed_memory() -> None:
 
 
 def load_faq(topics_dir=None):
-    """The FAQ matcher if the FAQ package is present."""
+    """The FAQ matcher if the FAQ package is present: its index loaded from the cache file
+    a child process builds once per content version (faq/index_file.py)."""
     try:
-        from faq.matcher import Matcher
+        from faq.index_file import load_matcher
     except ImportError:
         return None
-    return Matcher.from_directory(topics_dir)
+    return load_matcher(topics_dir)
 
 
 @dataclass

@@ -35,6 +35,7 @@ from typing import Sequence
 
 import Stemmer
 
+from faq import packed
 from faq.terms import NOT_FOUND, Terms
 
 log = logging.getLogger(__name__)
@@ -113,33 +114,11 @@ class _Block:
         return [self.offset + c for c in cols], [v / norm for v in values]
 
 
-def _blob(items: Sequence[str]) -> bytes:
-    # N-grams never contain a newline: the normaliser splits on every non-word character.
-    return "\n".join(items).encode("utf-8")
-
-
-def _unblob(data: bytes) -> list[str]:
-    return data.decode("utf-8").split("\n")
-
-
 MAGIC = b"zhasbot-faq-classifier\n"
-# The arrays of a model file, in file order: name, array typecode. Float weights are float32
-# as scikit-learn's are used here; the intercepts keep float64.
-_ARRAYS = (("char_idf", "f"), ("word_idf", "f"), ("coef", "f"), ("intercept", "d"))
-
-
-def _native(values: array) -> array:
-    """`values` read from little-endian bytes (as the file holds them and numpy's "<f4" writes
-    them), in this machine's byte order: swapped in place on a big-endian one."""
-    if sys.byteorder != "little":
-        values.byteswap()
-    return values
-
-
-def _array(typecode: str, data: bytes) -> array:
-    values = array(typecode)
-    values.frombytes(data)
-    return _native(values)
+# The sections of a model file, in file order: name, array typecode (None: a UTF-8 blob).
+# Float weights are float32 as scikit-learn's are used here; the intercepts keep float64.
+MODEL_SECTIONS = (("char_vocabulary", None), ("word_vocabulary", None), ("char_idf", "f"),
+             ("word_idf", "f"), ("coef", "f"), ("intercept", "d"))
 
 
 @dataclass
@@ -157,8 +136,8 @@ class LinearModel:
     intercept: array  # float64, one per class
 
     def __post_init__(self) -> None:
-        self._char = _Block(_unblob(self.char_vocabulary), self.char_idf, 0)
-        self._word = _Block(_unblob(self.word_vocabulary), self.word_idf, len(self.char_idf))
+        self._char = _Block(packed.iter_terms(self.char_vocabulary), self.char_idf, 0)
+        self._word = _Block(packed.iter_terms(self.word_vocabulary), self.word_idf, len(self.char_idf))
         n_features = len(self.char_idf) + len(self.word_idf)
         if len(self.coef) != n_features * len(self.classes) or len(self.intercept) != len(self.classes):
             raise ValueError("model arrays do not fit its vocabularies and classes")
@@ -177,44 +156,14 @@ class LinearModel:
         return [sum(map(mul, values, gather(row))) + bias for row, bias in zip(self._rows, self.intercept)]
 
     def save(self, path: Path) -> None:
-        """A small JSON header (classes, section sizes), then the raw sections: loading a
-        cache file never runs code, and needs neither numpy nor pickle."""
-        sections = [self.char_vocabulary, self.word_vocabulary]
-        for name, typecode in _ARRAYS:
-            values = getattr(self, name)
-            if sys.byteorder != "little":  # a swapped copy: the model keeps native order
-                values = _native(array(typecode, values))
-            sections.append(values.tobytes())
-        header = json.dumps({"classes": self.classes, "sizes": [len(s) for s in sections]}).encode()
-        tmp = path.with_suffix(".tmp")
-        with open(tmp, "wb") as out:
-            out.write(MAGIC + header + b"\n")
-            for section in sections:
-                out.write(section)
-        os.replace(tmp, path)
+        """A small JSON header (classes, section sizes), then the raw sections
+        (faq/packed.py): loading a cache file never runs code, and needs neither numpy nor pickle."""
+        packed.write(path, MAGIC, {"classes": self.classes}, [getattr(self, name) for name, _ in MODEL_SECTIONS])
 
     @classmethod
     def load(cls, path: Path) -> "LinearModel":
-        # Each section is read straight into its array: reading the file whole first would
-        # hold the ~3 MB of weights twice while loading.
-        with open(path, "rb") as source:
-            if source.read(len(MAGIC)) != MAGIC:
-                raise ValueError(f"{path} is not a FAQ classifier file")
-            header = json.loads(source.readline(1_000_000))
-            sizes = header["sizes"]
-            size_left = os.fstat(source.fileno()).st_size - source.tell()
-            if len(sizes) != 2 + len(_ARRAYS) or sum(sizes) != size_left:
-                raise ValueError(f"{path} is truncated or has the wrong layout")
-            vocabularies = [source.read(size) for size in sizes[:2]]
-            arrays = {}
-            for (name, typecode), size in zip(_ARRAYS, sizes[2:]):
-                values = array(typecode)
-                if size % values.itemsize:
-                    raise ValueError(f"{path}: section {name} is not a whole number of items")
-                values.fromfile(source, size // values.itemsize)
-                arrays[name] = _native(values)
-        return cls(classes=list(header["classes"]), char_vocabulary=vocabularies[0],
-                   word_vocabulary=vocabularies[1], **arrays)
+        header, sections = packed.read(path, MAGIC, [typecode for _, typecode in MODEL_SECTIONS])
+        return cls(classes=list(header["classes"]), **{name: section for (name, _), section in zip(MODEL_SECTIONS, sections)})
 
 
 def train(texts: Sequence[str], labels: Sequence[str]) -> LinearModel:
@@ -236,10 +185,10 @@ def train(texts: Sequence[str], labels: Sequence[str]) -> LinearModel:
 
     return LinearModel(
         classes=[str(c) for c in svm.classes_],
-        char_vocabulary=_blob(ordered(char)), char_idf=_array("f", char.idf_.astype("<f4").tobytes()),
-        word_vocabulary=_blob(ordered(word)), word_idf=_array("f", word.idf_.astype("<f4").tobytes()),
-        coef=_array("f", svm.coef_.astype("<f4").tobytes(order="C")),
-        intercept=_array("d", svm.intercept_.astype("<f8").tobytes()),
+        char_vocabulary=packed.blob(ordered(char)), char_idf=packed.from_bytes("f", char.idf_.astype("<f4").tobytes()),
+        word_vocabulary=packed.blob(ordered(word)), word_idf=packed.from_bytes("f", word.idf_.astype("<f4").tobytes()),
+        coef=packed.from_bytes("f", svm.coef_.astype("<f4").tobytes(order="C")),
+        intercept=packed.from_bytes("d", svm.intercept_.astype("<f8").tobytes()),
     )
 
 

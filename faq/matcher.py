@@ -29,6 +29,7 @@ from typing import Iterable, Sequence
 from rapidfuzz import fuzz, process
 
 from faq.content import LANGS, Topic, load_topics
+from faq.packed import blob, iter_terms
 from faq.normalize import EN_MARKERS, detect_language_tokens, fold_tokens, raw_tokens
 from faq.stopwords import STOPWORDS
 from faq.terms import NOT_FOUND, Terms
@@ -205,6 +206,18 @@ class _Postings:
             self._items[at] = item
             self._weights[at] = weight
 
+    @classmethod
+    def from_packed(cls, offsets: array, items: array, weights: array) -> "_Postings":
+        """Postings as `packed` gave them (from an index file: faq/index_file.py)."""
+        if len(offsets) < 1 or len(items) != len(weights) or offsets[-1] != len(items):
+            raise ValueError("postings arrays do not fit together")
+        postings = cls.__new__(cls)
+        postings._offsets, postings._items, postings._weights = offsets, items, weights
+        return postings
+
+    def packed(self) -> tuple[array, array, array]:
+        return self._offsets, self._items, self._weights
+
     def accumulate(self, weighted: Iterable[tuple[int, float]], size: int,
                    limit: int | None = None) -> tuple[list[float], list[int]]:
         """Per item (0..size-1), the sum of feature weight × posting weight over `weighted`
@@ -231,14 +244,11 @@ class Matcher:
 
     def __init__(self, topics: Iterable[Topic], threshold: float = THRESHOLD,
                  cache_size: int = CACHE_SIZE, classifier: bool = True,
-                 model_cache_dir: str | Path | None = None) -> None:
-        self._cache: OrderedDict[str, MatchResult] = OrderedDict()
-        self._cache_size = cache_size
-        self._last_snap: tuple[tuple[str, ...], tuple[str, ...]] | None = None
-        self.topics = [t for t in topics]
-        self.threshold = threshold
-        self._answerable = {t.id for t in self.topics if t.answerable}
-        self._decline = {t.id for t in self.topics if not t.answerable}
+                 model_cache_dir: str | Path | None = None, keep_feature_names: bool = False) -> None:
+        """`keep_feature_names`: keep the index's feature strings, which `index_state` saves
+        (a bot process keeps only their hashes)."""
+        self._setup(topics, threshold, cache_size)
+        self._keep_feature_names = keep_feature_names
         self._build_vocab()
         self._build_index()
         self._build_keywords()
@@ -246,9 +256,79 @@ class Matcher:
         self._classifier = self._build_classifier(model_cache_dir) if classifier else None
         del self._doc_tokens  # only needed while building
 
+    def _setup(self, topics: Iterable[Topic], threshold: float, cache_size: int) -> None:
+        self._cache: OrderedDict[str, MatchResult] = OrderedDict()
+        self._cache_size = cache_size
+        self._last_snap: tuple[tuple[str, ...], tuple[str, ...]] | None = None
+        self.topics = [t for t in topics]
+        self.threshold = threshold
+        self._answerable = {t.id for t in self.topics if t.answerable}
+        self._decline = {t.id for t in self.topics if not t.answerable}
+
     @classmethod
     def from_directory(cls, path: str | Path | None = None, **kwargs: float) -> "Matcher":
         return cls(load_topics(path), **kwargs)
+
+    # -- the index as data (saved and loaded by faq/index_file.py) ----------------------
+
+    # Sections of the saved index, in order: name, array typecode (None: "\n"-joined strings).
+    INDEX_SECTIONS = (
+        ("feature_names", None), ("english", None), ("cyrillic", None), ("chat_words", None),
+        ("chat_prefixes", None), ("idf", "d"), ("doc_topic_index", "i"),
+        ("postings_offsets", "l"), ("postings_items", "i"), ("postings_weights", "d"),
+        ("centroid_offsets", "l"), ("centroid_items", "i"), ("centroid_weights", "d"),
+    )
+
+    def index_state(self) -> tuple[dict, dict]:
+        """What this matcher built from its topics, beyond the topics themselves: scalars and
+        names (JSON), and the sections of INDEX_SECTIONS (string lists; the feature names as
+        a blob). Needs `keep_feature_names=True`."""
+        postings, centroids = self._postings.packed(), self._centroid_postings.packed()
+        sections = {
+            "feature_names": blob(self._feature_names), "english": sorted(self._english),
+            "cyrillic": sorted(self._cyrillic), "chat_words": sorted(self._chat_words),
+            "chat_prefixes": list(self._chat_prefixes), "idf": self._idf,
+            "doc_topic_index": self._doc_topic_index,
+            "postings_offsets": postings[0], "postings_items": postings[1], "postings_weights": postings[2],
+            "centroid_offsets": centroids[0], "centroid_items": centroids[1], "centroid_weights": centroids[2],
+        }
+        meta = {"topic_names": self._topic_names, "unknown_idf": self._unknown_idf,
+                "max_postings": self._max_postings, "chat_topics": sorted(self._chat_topics)}
+        return meta, sections
+
+    @classmethod
+    def from_index_state(cls, topics: Iterable[Topic], meta: dict, sections: dict, classifier,
+                         threshold: float = THRESHOLD, cache_size: int = CACHE_SIZE) -> "Matcher":
+        """A matcher from `index_state` of one built from the same topics, and its classifier
+        (None: none). Nothing is rebuilt but the keyword table, which is small: a bot process
+        then never holds the building's ~10 MB of passing objects (its peak memory counts)."""
+        matcher = cls.__new__(cls)
+        matcher._setup(topics, threshold, cache_size)
+        matcher._english = frozenset(sections["english"])
+        matcher._cyrillic = frozenset(sections["cyrillic"])
+        matcher._idf = sections["idf"]
+        matcher._unknown_idf = float(meta["unknown_idf"])
+        matcher._max_postings = int(meta["max_postings"])
+        matcher._topic_names = [str(t) for t in meta["topic_names"]]
+        matcher._doc_topic_index = sections["doc_topic_index"]
+        matcher._postings = _Postings.from_packed(
+            sections["postings_offsets"], sections["postings_items"], sections["postings_weights"])
+        matcher._centroid_postings = _Postings.from_packed(
+            sections["centroid_offsets"], sections["centroid_items"], sections["centroid_weights"])
+        names = sections["feature_names"]  # a blob: its ~60,000 strings are never all held at once
+        matcher._features = Terms(iter_terms(names))
+        if len(matcher._features) != len(matcher._idf) or len(matcher._postings.packed()[0]) != len(matcher._idf) + 1:
+            raise ValueError("index sections do not fit together")
+        matcher._word_sets(iter_terms(names))
+        matcher._chat_topics = frozenset(meta["chat_topics"])
+        matcher._chat_words = frozenset(sections["chat_words"])
+        matcher._chat_prefixes = tuple(sections["chat_prefixes"])
+        matcher._build_keywords()
+        matcher._classifier = classifier
+        if classifier is not None:
+            from faq.classifier import prepare
+            matcher._prepare = prepare
+        return matcher
 
     # -- building -----------------------------------------------------------------------
 
@@ -305,30 +385,33 @@ class Matcher:
                 items.append(i)
                 weights.append(v / norm)
         self._postings = _Postings(len(rows), row_of, items, weights)
-        self._doc_topic = [d.topic for d in docs]
-        self._topic_names = list(dict.fromkeys(self._doc_topic))
+        self._topic_names = list(dict.fromkeys(d.topic for d in docs))
         number = {t: i for i, t in enumerate(self._topic_names)}
-        self._doc_topic_index = array("i", [number[t] for t in self._doc_topic])
+        self._doc_topic_index = array("i", [number[d.topic] for d in docs])
         # Topic centroids smooth the nearest-neighbour score: one lucky short example
         # should not outweigh a topic whose examples agree with the question overall.
         self._centroid_postings = _Postings(len(rows), *self._centroids(row_of, items, weights))
         del row_of, items, weights
         self._features = Terms(rows)  # the same numbers, without keeping ~23,000 strings
+        if self._keep_feature_names:
+            self._feature_names = list(rows)
         del rows
         self._max_postings = max(MIN_COMMON_POSTINGS, int(COMMON_FEATURE_SHARE * n_docs))
-        self._vocab_words = sorted(
-            {f[2:] for f in df if f.startswith("w:") and len(f) > 5}
-        )
+        self._word_sets(df)
+
+    def _word_sets(self, features: Iterable[str]) -> None:
+        """The known words, from the index's features ("w:" ones): for snapping typos and
+        for the share of a question's words the content knows."""
+        words = [f[2:] for f in features if f.startswith("w:")]
+        self._vocab_words = sorted({w for w in words if len(w) > 3})
         self._vocab_set = frozenset(self._vocab_words)
-        self._words = frozenset(f[2:] for f in df if f.startswith("w:"))
+        self._words = frozenset(words)
         # Typos rarely hit the first letter: searching only words with the same first
         # letter keeps fuzzy snapping ~20x cheaper.
         self._vocab_by_initial: dict[str, list[str]] = defaultdict(list)
         for word in self._vocab_words:
             self._vocab_by_initial[word[0]].append(word)
-        self._known_prefixes = frozenset(
-            f[2:][:PREFIX_LEN] for f in df if f.startswith("w:") and len(f) >= 5
-        )
+        self._known_prefixes = frozenset(w[:PREFIX_LEN] for w in words if len(w) >= 3)
 
     def _centroids(self, row_of: array, items: array, weights: array) -> tuple[array, array, array]:
         """Each topic's centroid (the sum of its examples' unit vectors, made unit length),
@@ -527,7 +610,7 @@ class Matcher:
         vec = [_tf(c) * (idf[row] if row != NOT_FOUND else unknown) for row, c in zip(rows, feats.values())]
         norm = math.sqrt(sum(v * v for v in vec)) or 1.0
         weighted = [(row, v / norm) for row, v in zip(rows, vec)]
-        doc_scores, reached = self._postings.accumulate(weighted, len(self._doc_topic), self._max_postings)
+        doc_scores, reached = self._postings.accumulate(weighted, len(self._doc_topic_index), self._max_postings)
         topic_scores = self._best_per_topic(doc_scores, reached)
         if CENTROID_WEIGHT:
             sums, _ = self._centroid_postings.accumulate(weighted, len(self._topic_names))

@@ -113,10 +113,10 @@ class FaqMissesPage(Console):
             return
 
         async def rebuild() -> None:
-            from faq.matcher import Matcher
+            from faq.index_file import load_matcher
 
             try:
-                self.bot.services.faq = await asyncio.to_thread(Matcher.from_directory, self.topics_dir)
+                self.bot.services.faq = await asyncio.to_thread(load_matcher, self.topics_dir)
                 log.info("FAQ matcher rebuilt after an example was added")
             except Exception:  # noqa: BLE001 - the old matcher keeps answering
                 log.exception("FAQ matcher rebuild failed; the previous one stays in use")
