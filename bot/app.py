@@ -92,6 +92,7 @@ class ZhasBot:
         services = Services(
             translator=translator, programme=config.programme, rules=config.rules,
             default_language=settings.default_language, faq=load_faq(settings.faq_topics_dir) if with_faq else None,
+            faq_topics_dir=settings.faq_topics_dir,
             secret_key=secret_key(settings),
             call_centre=config.call_centre, surveys=config.surveys, zone=settings.zone,
             link_limits=LinkLimits(per_number=settings.status_link_failures_per_number,

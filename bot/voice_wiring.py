@@ -31,7 +31,7 @@ def build_prompts(settings, translator: Translator, programme: dict[str, Any],
         return answer_facts(programme, clock(), call_centre, translator)
 
     def info_text(topic: str, lang: str) -> str:
-        return render_answer(topic, lang, facts_now())
+        return render_answer(topic, lang, facts_now(), settings.faq_topics_dir)
 
     return Prompts(
         load_voice_config(settings.voice_path), translator, info_text=info_text,

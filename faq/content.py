@@ -130,9 +130,26 @@ def _topics_by_id(directory: str | None) -> dict[str, Topic]:
     return {t.id: t for t in load_topics(directory)}
 
 
+def _directory_key(directory: str | Path | None) -> str | None:
+    if directory is None or Path(directory).resolve() == DEFAULT_TOPICS_DIR.resolve():
+        return None
+    return str(Path(directory).resolve())
+
+
+def topics_in(directory: str | Path | None = None) -> list[Topic]:
+    """The topics of `directory` (None: the shipped ones), read once per process: the
+    matcher, the answers and the menus share them (`FAQ_TOPICS_DIR` names another directory)."""
+    return list(_topics_by_id(_directory_key(directory)).values())
+
+
+def reload_topics() -> None:
+    """Forget the topics read so far: the next use reads the files again (after an edit)."""
+    _topics_by_id.cache_clear()
+
+
 def shipped_topics() -> list[Topic]:
     """The shipped topics, read once per process (the bot's menus ask for them often)."""
-    return list(_topics_by_id(None).values())
+    return topics_in(None)
 
 
 @lru_cache(maxsize=1)
@@ -142,7 +159,7 @@ def shipped_groups() -> tuple[Group, ...]:
 
 
 def get_topic(topic_id: str, directory: str | Path | None = None) -> Topic:
-    topics = _topics_by_id(str(directory) if directory else None)
+    topics = _topics_by_id(_directory_key(directory))
     try:
         return topics[topic_id]
     except KeyError:

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from faq import packed
 from faq.classifier import MODEL_SECTIONS, LinearModel, default_cache_dir
-from faq.content import DEFAULT_TOPICS_DIR, Topic, load_topics, shipped_topics
+from faq.content import DEFAULT_TOPICS_DIR, Topic, load_topics, reload_topics, topics_in
 from faq.matcher import Matcher
 
 log = logging.getLogger(__name__)
@@ -89,11 +89,14 @@ def load(path: Path, topics: list[Topic], key: str, **kwargs) -> Matcher:
         raise ValueError(f"{path}: {exc}") from None
 
 
-def load_matcher(directory: str | Path | None = None, cache_dir: str | Path | None = None) -> Matcher:
-    """The matcher for the topics in `directory` (None: the shipped ones, read once per
-    process and shared with the answers), from its index file, built by a child process
-    when there is none yet."""
-    topics = shipped_topics() if directory is None else load_topics(directory)
+def load_matcher(directory: str | Path | None = None, cache_dir: str | Path | None = None, *,
+                 reload: bool = False) -> Matcher:
+    """The matcher for the topics in `directory` (None: the shipped ones), from its index
+    file, built by a child process when there is none yet. The topics are the process's one
+    copy, shared with the answers; `reload` reads the files again first (after an edit)."""
+    if reload:
+        reload_topics()
+    topics = topics_in(directory)
     cache = Path(cache_dir) if cache_dir else default_cache_dir()
     key = index_key(topics)
     path = index_path(cache, key)

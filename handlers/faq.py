@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 
-from faq.content import ContentError, get_topic, render_answer, shipped_groups, shipped_topics
+from faq.content import ContentError, get_topic, render_answer, shipped_groups, topics_in
 from faq.season import answer_facts_now, next_season_pending
 
 from core.messages import Button
@@ -46,8 +46,13 @@ flow = Flow("faq")
 BACK = MenuChoice(item=MenuItem.main)
 
 
+def _topic(turn: Turn, topic_id: str):
+    # FAQ_TOPICS_DIR: a deployment's own topics answer, not the shipped ones.
+    return get_topic(topic_id, turn.services.faq_topics_dir)
+
+
 def _topic_button(turn: Turn, topic_id: str) -> Button:
-    return Button(get_topic(topic_id).title_for(turn.lang), FaqTopic(topic=topic_id).pack())
+    return Button(_topic(turn, topic_id).title_for(turn.lang), FaqTopic(topic=topic_id).pack())
 
 
 def _now(turn: Turn):
@@ -58,7 +63,7 @@ def _answer_text(turn: Turn, topic_id: str) -> str:
     # Facts for this moment: the tense of the season's stages, "open now / back at …".
     facts = answer_facts_now(turn.services.programme, _now(turn),
                              turn.services.call_centre or default_call_centre(), turn.services.translator)
-    return render_answer(topic_id, turn.lang, facts)
+    return render_answer(topic_id, turn.lang, facts, turn.services.faq_topics_dir)
 
 
 @flow.text()
@@ -86,7 +91,7 @@ async def answer_free_text(turn: Turn) -> None:
 
         await eligibility.answer_age_question(turn, text)
         return
-    if get_topic(result.topic).kind == "topic":
+    if _topic(turn, result.topic).kind == "topic":
         # Kept so that "не то" / "not helpful" right after can be tied to this question.
         turn.update_state(last_faq={"text": turn.inbound.text[:500], "topic": result.topic,
                                     "lang": result.lang, "score": result.score})
@@ -135,7 +140,7 @@ async def answer_topic(turn: Turn, topic_id: str, *, with_buttons: bool = True) 
     Without buttons: the answer alone, for a side question inside another flow (which
     asks its own question again right after)."""
     try:
-        topic = get_topic(topic_id)
+        topic = _topic(turn, topic_id)
     except ContentError:
         await menu.show_menu(turn)
         return
@@ -193,7 +198,7 @@ async def not_understood(turn: Turn, likely: list[str]) -> None:
     turn.update_state(faq_misses=misses)
     turn.set_outcome("not_understood")
     suggestions = [_topic_button(turn, topic) for topic in likely
-                   if get_topic(topic).kind == "topic"][:MAX_SUGGESTIONS]
+                   if _topic(turn, topic).kind == "topic"][:MAX_SUGGESTIONS]
     operator = turn.button("menu.operator", MenuChoice(item=MenuItem.operator))
     if misses >= 2:
         buttons = [operator, *suggestions, turn.button("menu.back", BACK)]
@@ -205,7 +210,7 @@ async def not_understood(turn: Turn, likely: list[str]) -> None:
 
 @flow.button(MenuChoice, item=MenuItem.faq)
 async def show_groups(turn: Turn, _data: MenuChoice | None = None) -> None:
-    answerable_groups = {t.group for t in shipped_topics() if t.kind == "topic"}
+    answerable_groups = {t.group for t in topics_in(turn.services.faq_topics_dir) if t.kind == "topic"}
     buttons = [Button(group.title_for(turn.lang), FaqGroup(group=group.id).pack()) for group in shipped_groups()
                if group.id in answerable_groups]
     buttons.append(turn.button("menu.back", BACK))
@@ -214,7 +219,7 @@ async def show_groups(turn: Turn, _data: MenuChoice | None = None) -> None:
 
 @flow.button(FaqGroup)
 async def show_group(turn: Turn, data: FaqGroup) -> None:
-    topics = [t for t in shipped_topics() if t.group == data.group and t.kind == "topic"]
+    topics = [t for t in topics_in(turn.services.faq_topics_dir) if t.group == data.group and t.kind == "topic"]
     if not topics:
         await show_groups(turn)
         return

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -25,6 +26,7 @@ class Services:
     programme: dict[str, Any]  # programme.yaml (facts for answers)
     default_language: str = "kk"
     faq: Any = None  # faq.matcher.Matcher once the FAQ is loaded
+    faq_topics_dir: Path | None = None  # FAQ_TOPICS_DIR: where topics and answers come from (None: shipped)
     call_centre: Any = None  # handoff.call_centre.CallCentre: working hours, SLAs (hand-off)
     surveys: SurveyCatalogue | None = None  # surveys.yaml; none configured when not given
     # HMAC key for iin_hash; bot/app.py passes settings.secret_key in production.

@@ -116,7 +116,7 @@ class FaqMissesPage(Console):
             from faq.index_file import load_matcher
 
             try:
-                self.bot.services.faq = await asyncio.to_thread(load_matcher, self.topics_dir)
+                self.bot.services.faq = await asyncio.to_thread(load_matcher, self.topics_dir, reload=True)
                 log.info("FAQ matcher rebuilt after an example was added")
             except Exception:  # noqa: BLE001 - the old matcher keeps answering
                 log.exception("FAQ matcher rebuild failed; the previous one stays in use")
