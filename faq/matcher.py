@@ -29,8 +29,8 @@ from typing import Iterable, Sequence
 from rapidfuzz import fuzz, process
 
 from faq.content import LANGS, Topic, load_topics
-from faq.packed import blob, iter_terms
 from faq.normalize import EN_MARKERS, detect_language_tokens, fold_tokens, raw_tokens
+from faq.packed import blob, iter_terms
 from faq.stopwords import STOPWORDS
 from faq.terms import NOT_FOUND, Terms
 
@@ -300,8 +300,8 @@ class Matcher:
     def from_index_state(cls, topics: Iterable[Topic], meta: dict, sections: dict, classifier,
                          threshold: float = THRESHOLD, cache_size: int = CACHE_SIZE) -> "Matcher":
         """A matcher from `index_state` of one built from the same topics, and its classifier
-        (None: none). Nothing is rebuilt but the keyword table, which is small: a bot process
-        then never holds the building's ~10 MB of passing objects (its peak memory counts)."""
+        (None: none). Nothing is rebuilt but the keyword table, which is small: ~0.1 s
+        instead of ~1.5 s of tokenising and stemming every example."""
         matcher = cls.__new__(cls)
         matcher._setup(topics, threshold, cache_size)
         matcher._english = frozenset(sections["english"])
