@@ -1,6 +1,7 @@
 """FAQ answering in Kazakh, Russian and English with an honest fallback.
 
-    matcher = Matcher.from_directory()            # once, at start-up
+    matcher = load_matcher()                      # once, at start-up (faq/index_file.py; or
+                                                  # Matcher.from_directory() to build it here)
     result = matcher.match(text)                  # MatchResult(topic|None, score, lang, alternatives)
     render_answer(result.topic, "kk", facts)      # facts = load_programme()["facts"]
 """
