@@ -173,6 +173,19 @@ def _tf(count: float) -> float:
     return 1 + math.log(count) if count >= 1 else count
 
 
+def _bounds(doc_topic: array, n_topics: int) -> list[int]:
+    """Where each topic's documents start (and, last, where they end): a topic's examples
+    are consecutive documents, in topic order."""
+    bounds = [0] * (n_topics + 1)
+    for topic in doc_topic:
+        bounds[topic + 1] += 1
+    for topic in range(n_topics):
+        bounds[topic + 1] += bounds[topic]
+    if any(doc_topic[i] > doc_topic[i + 1] for i in range(len(doc_topic) - 1)):
+        raise ValueError("a topic's documents are not consecutive")
+    return bounds
+
+
 @dataclass
 class _Doc:
     topic: str
@@ -219,12 +232,11 @@ class _Postings:
         return self._offsets, self._items, self._weights
 
     def accumulate(self, weighted: Iterable[tuple[int, float]], size: int,
-                   limit: int | None = None) -> tuple[list[float], list[int]]:
+                   limit: int | None = None, reached: list[int] | None = None) -> list[float]:
         """Per item (0..size-1), the sum of feature weight × posting weight over `weighted`
         (feature row, weight; unknown features are NOT_FOUND; features with more than `limit`
-        postings skipped), and the items as they come."""
+        postings skipped). With `reached`, the items are appended to it as they come."""
         sums = [0.0] * size
-        reached: list[int] = []
         offsets, items, weights = self._offsets, self._items, self._weights
         for row, factor in weighted:
             if row == NOT_FOUND:
@@ -235,8 +247,9 @@ class _Postings:
             row_items = items[start:end]
             for item, weight in zip(row_items, weights[start:end]):
                 sums[item] += factor * weight
-            reached.extend(row_items)
-        return sums, reached
+            if reached is not None:
+                reached.extend(row_items)
+        return sums
 
 
 class Matcher:
@@ -311,6 +324,7 @@ class Matcher:
         matcher._max_postings = int(meta["max_postings"])
         matcher._topic_names = [str(t) for t in meta["topic_names"]]
         matcher._doc_topic_index = sections["doc_topic_index"]
+        matcher._topic_bounds = _bounds(matcher._doc_topic_index, len(matcher._topic_names))
         matcher._postings = _Postings.from_packed(
             sections["postings_offsets"], sections["postings_items"], sections["postings_weights"])
         matcher._centroid_postings = _Postings.from_packed(
@@ -388,6 +402,7 @@ class Matcher:
         self._topic_names = list(dict.fromkeys(d.topic for d in docs))
         number = {t: i for i, t in enumerate(self._topic_names)}
         self._doc_topic_index = array("i", [number[d.topic] for d in docs])
+        self._topic_bounds = _bounds(self._doc_topic_index, len(self._topic_names))
         # Topic centroids smooth the nearest-neighbour score: one lucky short example
         # should not outweigh a topic whose examples agree with the question overall.
         self._centroid_postings = _Postings(len(rows), *self._centroids(row_of, items, weights))
@@ -610,10 +625,11 @@ class Matcher:
         vec = [_tf(c) * (idf[row] if row != NOT_FOUND else unknown) for row, c in zip(rows, feats.values())]
         norm = math.sqrt(sum(v * v for v in vec)) or 1.0
         weighted = [(row, v / norm) for row, v in zip(rows, vec)]
-        doc_scores, reached = self._postings.accumulate(weighted, len(self._doc_topic_index), self._max_postings)
+        reached: list[int] = []
+        doc_scores = self._postings.accumulate(weighted, len(self._doc_topic_index), self._max_postings, reached)
         topic_scores = self._best_per_topic(doc_scores, reached)
         if CENTROID_WEIGHT:
-            sums, _ = self._centroid_postings.accumulate(weighted, len(self._topic_names))
+            sums = self._centroid_postings.accumulate(weighted, len(self._topic_names))
             centroid_scores = dict(zip(self._topic_names, sums))
             nearest = dict(topic_scores)
             topic_scores = {
@@ -656,18 +672,20 @@ class Matcher:
         return {t: min(1.0, s * factor) for t, s in topic_scores.items()}
 
     def _best_per_topic(self, doc_scores: list[float], reached: list[int]) -> dict[str, float]:
-        """Each topic's best example score (above 0), topics in the order their examples
-        were first reached (the order decides between equal scores further on)."""
-        best: dict[int, float] = {}
+        """Each topic's best example score, for the topics whose examples were reached, in the
+        order they were first reached (the order decides between equal scores further on).
+
+        A topic's examples are consecutive documents, so its best is one `max` over a slice;
+        a reached example always scores above 0 (every weight is positive)."""
         topic_of = self._doc_topic_index
-        for doc in dict.fromkeys(reached):
-            score = doc_scores[doc]
-            if score > 0:
-                topic = topic_of[doc]
-                if score > best.get(topic, 0.0):
-                    best[topic] = score
-        names = self._topic_names
-        return {names[t]: score for t, score in best.items()}
+        order: dict[int, None] = {}
+        for topic in map(topic_of.__getitem__, reached):
+            if topic not in order:
+                order[topic] = None
+                if len(order) == len(self._topic_names):
+                    break
+        names, bounds = self._topic_names, self._topic_bounds
+        return {names[t]: max(doc_scores[bounds[t]:bounds[t + 1]]) for t in order}
 
     @staticmethod
     def _states_own_age(tokens: list[str]) -> bool:
