@@ -605,12 +605,13 @@ class Matcher:
 
     def scores(self, text: str) -> tuple[dict[str, float], str | None]:
         """Per-topic scores (0..1) and the detected language, for diagnostics and tuning."""
-        tokens = self._query_tokens(text)
-        lang = detect_language_tokens(
+        return self._score_tokens(self._query_tokens(text)), self._language(text)
+
+    def _language(self, text: str) -> str | None:
+        return detect_language_tokens(
             [w for w in raw_tokens(text)[:MAX_TOKENS] if not w.isdigit()],
             self._english, self._cyrillic,
         )
-        return self._score_tokens(tokens), lang
 
     def _score_tokens(self, tokens: list[str]) -> dict[str, float]:
         if not tokens:
@@ -738,14 +739,15 @@ class Matcher:
     def _match(self, text: str) -> MatchResult:
         try:
             text = text if isinstance(text, str) else str(text or "")
-            scores, lang = self.scores(text)
+            tokens = self._query_tokens(text)  # once: the normaliser is a third of the work
+            lang = self._language(text)
+            scores = self._score_tokens(tokens)
             decision = self._decide(scores)
             if decision[0] in self._chat_topics:
                 # "Здравствуйте, что это за программа": answer the question, and greet
                 # only when what is left after the greeting words matches nothing.
                 # The rest must match clearly: "қайырлы күн" and "thank you so much" leave
                 # a word ("күн", "much") that alone would drift to a topic.
-                tokens = self._query_tokens(text)
                 rest = [t for t in tokens if not self._is_chat_word(t)]
                 if len(rest) < len(tokens) and any(t not in STOPWORDS for t in rest):
                     rest_decision = self._decide(self._score_tokens(rest))
@@ -754,7 +756,6 @@ class Matcher:
                         and rest_decision[1] >= max(CHAT_REST_MIN, self.threshold)
                     ):
                         decision = rest_decision
-            tokens = self._query_tokens(text)
             # A person stating their own age wants to be checked (a rule, not a guess).
             if self._classifier is not None and not (
                 decision[0] == AGE_INTENT and self._states_own_age(tokens)
