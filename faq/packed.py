@@ -43,7 +43,7 @@ def unblob(data: bytes) -> list[str]:
 
 def iter_terms(data: bytes) -> Iterator[str]:
     """The strings of a blob one at a time: a caller that only hashes or filters them never
-    holds tens of thousands of small strings at once (their holes would stay in the heap)."""
+    holds tens of thousands of small strings at once (loading needs less memory at its peak)."""
     text = data.decode("utf-8")
     if not text:
         return
