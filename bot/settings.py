@@ -201,8 +201,9 @@ class Settings(BaseSettings):
 
     # `cp .env.example .env` must start: an empty line there means "not set".
     @field_validator("public_base_url", "twilio_api_base", "programme_file", "whatsapp_templates_file",
-                     "call_centre_file", "outbox_sent_log", "reminders_file", "scheduler_jobstore_url",
-                     "retention_days", "cookie_secure", "secret_key", mode="before")
+                     "call_centre_file", "report_file", "surveys_file", "voice_file", "voice_prompts_dir",
+                     "outbox_sent_log", "reminders_file", "scheduler_jobstore_url", "retention_days",
+                     "cookie_secure", "secret_key", "faq_topics_dir", "config_dir", mode="before")
     @classmethod
     def _empty_url_is_none(cls, value: object) -> object:
         return None if value == "" else value

@@ -52,3 +52,16 @@ def test_bad_setting_stops_cli_without_traceback(tmp_path):
     assert result.returncode == 2
     assert "HTTP_PORT" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+PATH_SETTINGS = ("config_dir", "faq_topics_dir", "report_file", "surveys_file", "voice_file", "voice_prompts_dir",
+                 "programme_file", "call_centre_file", "whatsapp_templates_file", "reminders_file", "outbox_sent_log")
+
+
+def test_empty_paths_from_env_example_mean_not_set(monkeypatch):
+    # `cp .env.example .env` leaves CONFIG_DIR=, REPORT_FILE= … empty: that is "not set", not
+    # Path("") = the current directory (REPORT_FILE= made the report's plan file ".").
+    for name in PATH_SETTINGS:
+        monkeypatch.setenv(name.upper(), "")
+    settings = load_settings(_env_file=None)
+    assert {name: getattr(settings, name) for name in PATH_SETTINGS} == dict.fromkeys(PATH_SETTINGS)
