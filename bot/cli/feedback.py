@@ -39,12 +39,12 @@ def cmd_report(args: argparse.Namespace) -> int:
         return 2
 
     async def work(db, settings):
-        return await build_report(db, args.date_from, args.date_to, settings.zone,
-                                  plan_file=Path(args.config) if args.config else settings.report_path,
-                                  **report_inputs(settings.programme_file))
+        report = await build_report(db, args.date_from, args.date_to, settings.zone,
+                                    plan_file=Path(args.config) if args.config else settings.report_path,
+                                    **report_inputs(settings.programme_file))
+        return report, report_labels(Translator(), args.lang, topics_dir=settings.faq_topics_dir)
 
-    report = _run(work)
-    labels = report_labels(Translator(), args.lang)
+    report, labels = _run(work)
     if fmt == "xlsx":
         write_xlsx(report, Path(args.output), labels)
         print(f"report written to {args.output}")
@@ -74,7 +74,8 @@ def run_export(args: argparse.Namespace, kind: str) -> int:
         return await export(db, kind, start=args.date_from, end=args.date_to, zone=settings.zone, fmt=args.format,
                             path=Path(args.output), channel=args.channel, masked=not args.unmasked,
                             by=getattr(args, "by", "consultation"), survey_id=getattr(args, "survey", None),
-                            **export_inputs(Translator(), args.lang, settings.programme_file))
+                            **export_inputs(Translator(), args.lang, settings.programme_file,
+                                            topics_dir=settings.faq_topics_dir))
 
     try:
         count = _run(work)

@@ -25,7 +25,7 @@ def console_routes(bot) -> list[web.RouteDef]:
     def journal(*args, lang: str, **kwargs):
         # Headings in the manager's language; the programme's own numbers left readable.
         return export_journal(*args, **kwargs, **export_inputs(translator, lang, bot.settings.programme_file,
-                                                               bot.services.surveys))
+                                                               bot.services.surveys, bot.settings.faq_topics_dir))
 
     console = Console(handoff=bot.handoff, accounts=bot.accounts, translator=translator,
                       secure_cookies=secure, export_journal=journal, desk=desk,

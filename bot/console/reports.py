@@ -51,10 +51,11 @@ class Reports(Console):
         self.plan = bot.configuration.report_plan
         self.surveys = bot.services.surveys
         self.programme_file = bot.settings.programme_file
+        self.topics_dir = bot.settings.faq_topics_dir
         self.inputs = report_inputs(self.programme_file, self.surveys)
 
     def labels(self, request: web.Request):
-        return report_labels(self.translator, self.lang(request), self.surveys)
+        return report_labels(self.translator, self.lang(request), self.surveys, self.topics_dir)
 
     def routes(self) -> list[web.RouteDef]:
         return [web.get("/console/reports", self.reports),
@@ -137,7 +138,8 @@ class Reports(Console):
             path = Path(folder) / name
             await export(self.db, kind, start=dates[0], end=dates[1], zone=self.zone, fmt=fmt, path=path,
                          channel=channel, masked=not unmasked, by=by or "consultation",
-                         **export_inputs(self.translator, self.lang(request), self.programme_file, self.surveys))
+                         **export_inputs(self.translator, self.lang(request), self.programme_file, self.surveys,
+                                         self.topics_dir))
             # Streamed from the file in chunks: memory stays flat whatever the export's size.
             response = web.StreamResponse(headers={
                 "Content-Type": CONTENT_TYPES[fmt], "Cache-Control": "no-store",

@@ -4,7 +4,8 @@ import shutil
 import yaml
 
 from faq.content import DEFAULT_TOPICS_DIR, reload_topics
-from tests.conftest import sqlite_url
+from bot.report_inputs import report_labels
+from tests.conftest import sqlite_url, translator
 from tests.support.app import running_bot
 from tests.support.conversation import started
 
@@ -35,5 +36,8 @@ async def test_answers_and_menus_come_from_the_configured_topics(tmp_path):
             await user.send(payload="menu:faq")
             await user.press(f"faqgroup:{amount['group']}")
             assert "faq:parking" in user.buttons
+        # Exports and reports name the deployment's topics by their titles too.
+        labels = report_labels(translator(), "ru", topics_dir=topics)
+        assert labels("topic", "parking") == "Парковка у офиса"
     finally:
         reload_topics()  # other tests read the shipped topics
