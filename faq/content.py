@@ -130,7 +130,9 @@ def _topics_by_id(directory: str | None) -> dict[str, Topic]:
     return {t.id: t for t in load_topics(directory)}
 
 
+@lru_cache(maxsize=16)
 def _directory_key(directory: str | Path | None) -> str | None:
+    # Cached: get_topic runs several times per answer, and resolving a path is file-system work.
     if directory is None or Path(directory).resolve() == DEFAULT_TOPICS_DIR.resolve():
         return None
     return str(Path(directory).resolve())

@@ -15,7 +15,7 @@ import tempfile
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
-from faq.content import DEFAULT_TOPICS_DIR, LANGS, load_topics
+from faq.content import DEFAULT_TOPICS_DIR, LANGS, load_topics, topics_in
 from faq.normalize import normalize
 from faq.validate import Issue, validate
 
@@ -90,5 +90,5 @@ def add_example(topic_id: str, lang: str, example: str, *, facts: Mapping[str, A
 
 def topic_choices(directory: str | Path | None = None) -> list[str]:
     """Ids of the topics an example can be added to (not the out-of-scope class)."""
-    return sorted(t.id for t in load_topics(directory) if t.answerable) + [
-        t.id for t in load_topics(directory) if not t.answerable]
+    topics = topics_in(directory)
+    return sorted(t.id for t in topics if t.answerable) + [t.id for t in topics if not t.answerable]

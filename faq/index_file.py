@@ -58,10 +58,7 @@ def _layout() -> list[str | None]:
 def save(matcher: Matcher, path: Path, key: str) -> None:
     meta, sections = matcher.index_state()
     model = matcher._classifier
-    values = []
-    for name, typecode in Matcher.INDEX_SECTIONS:
-        value = sections[name]
-        values.append(packed.blob(value) if typecode is None and not isinstance(value, bytes) else value)
+    values = [sections[name] for name, _ in Matcher.INDEX_SECTIONS]
     for name, _ in MODEL_SECTIONS:
         values.append(getattr(model, name) if model is not None else b"")
     header = {"key": key, "meta": meta, "classes": model.classes if model is not None else None}
@@ -75,9 +72,7 @@ def load(path: Path, topics: list[Topic], key: str, **kwargs) -> Matcher:
     if header.get("key") != key:
         raise ValueError(f"{path} holds another index")
     count = len(Matcher.INDEX_SECTIONS)
-    sections = {}
-    for (name, typecode), value in zip(Matcher.INDEX_SECTIONS, values[:count]):
-        sections[name] = packed.unblob(value) if typecode is None and name != "feature_names" else value
+    sections = {name: value for (name, _), value in zip(Matcher.INDEX_SECTIONS, values[:count])}
     model = None
     if header.get("classes") is not None:
         model = LinearModel(classes=list(header["classes"]),

@@ -284,7 +284,7 @@ class Matcher:
 
     # -- the index as data (saved and loaded by faq/index_file.py) ----------------------
 
-    # Sections of the saved index, in order: name, array typecode (None: "\n"-joined strings).
+    # Sections of the saved index, in order: name, array typecode (None: "\n"-joined strings, a blob).
     INDEX_SECTIONS = (
         ("feature_names", None), ("english", None), ("cyrillic", None), ("chat_words", None),
         ("chat_prefixes", None), ("idf", "d"), ("doc_topic_index", "i"),
@@ -294,13 +294,13 @@ class Matcher:
 
     def index_state(self) -> tuple[dict, dict]:
         """What this matcher built from its topics, beyond the topics themselves: scalars and
-        names (JSON), and the sections of INDEX_SECTIONS (string lists; the feature names as
-        a blob). Needs `keep_feature_names=True`."""
+        names (JSON), and the sections of INDEX_SECTIONS (arrays, and blobs of strings).
+        Needs `keep_feature_names=True`."""
         postings, centroids = self._postings.packed(), self._centroid_postings.packed()
         sections = {
-            "feature_names": blob(self._feature_names), "english": sorted(self._english),
-            "cyrillic": sorted(self._cyrillic), "chat_words": sorted(self._chat_words),
-            "chat_prefixes": list(self._chat_prefixes), "idf": self._idf,
+            "feature_names": blob(self._feature_names), "english": blob(sorted(self._english)),
+            "cyrillic": blob(sorted(self._cyrillic)), "chat_words": blob(sorted(self._chat_words)),
+            "chat_prefixes": blob(self._chat_prefixes), "idf": self._idf,
             "doc_topic_index": self._doc_topic_index,
             "postings_offsets": postings[0], "postings_items": postings[1], "postings_weights": postings[2],
             "centroid_offsets": centroids[0], "centroid_items": centroids[1], "centroid_weights": centroids[2],
@@ -317,8 +317,8 @@ class Matcher:
         instead of ~1.5 s of tokenising and stemming every example."""
         matcher = cls.__new__(cls)
         matcher._setup(topics, threshold, cache_size)
-        matcher._english = frozenset(sections["english"])
-        matcher._cyrillic = frozenset(sections["cyrillic"])
+        matcher._english = frozenset(iter_terms(sections["english"]))
+        matcher._cyrillic = frozenset(iter_terms(sections["cyrillic"]))
         matcher._idf = sections["idf"]
         matcher._unknown_idf = float(meta["unknown_idf"])
         matcher._max_postings = int(meta["max_postings"])
@@ -335,8 +335,8 @@ class Matcher:
             raise ValueError("index sections do not fit together")
         matcher._word_sets(iter_terms(names))
         matcher._chat_topics = frozenset(meta["chat_topics"])
-        matcher._chat_words = frozenset(sections["chat_words"])
-        matcher._chat_prefixes = tuple(sections["chat_prefixes"])
+        matcher._chat_words = frozenset(iter_terms(sections["chat_words"]))
+        matcher._chat_prefixes = tuple(iter_terms(sections["chat_prefixes"]))
         matcher._build_keywords()
         matcher._classifier = classifier
         if classifier is not None:

@@ -37,10 +37,6 @@ def blob(items: Sequence[str]) -> bytes:
     return "\n".join(items).encode("utf-8")
 
 
-def unblob(data: bytes) -> list[str]:
-    return data.decode("utf-8").split("\n") if data else []
-
-
 def iter_terms(data: bytes) -> Iterator[str]:
     """The strings of a blob one at a time: a caller that only hashes or filters them never
     holds tens of thousands of small strings at once (loading needs less memory at its peak)."""

@@ -35,7 +35,7 @@ def console_routes(bot) -> list[web.RouteDef]:
 
 def _call_topics(directory) -> list:
     """The FAQ topics an operator may note for a phone call (answerable ones), by title."""
-    from faq.content import load_topics
+    from faq.content import topics_in
 
-    return [topic for topic in load_topics(directory) if topic.answerable and topic.kind != "intent"]
+    return [topic for topic in topics_in(directory) if topic.answerable and topic.kind != "intent"]
 

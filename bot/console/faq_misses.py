@@ -16,7 +16,7 @@ from aiohttp import web
 
 from bot.console.routes import FORM, OPERATOR, Console
 from core.privacy import mask_text
-from faq.content import DEFAULT_TOPICS_DIR, LANGS, load_topics
+from faq.content import DEFAULT_TOPICS_DIR, LANGS, topics_in
 from faq.editing import EditError, add_example, topic_choices
 from faq.misses import day_bounds, missed_groups
 from faq.season import answer_facts, unconfirmed_facts
@@ -59,7 +59,7 @@ class FaqMissesPage(Console):
         async with self.db.unit_of_work() as uow:
             groups = await missed_groups(uow, *day_bounds(*dates, self.zone))
         lang = self.lang(request)
-        titles = {topic.id: topic.title_for(lang) for topic in load_topics(self.topics_dir)}
+        titles = {topic.id: topic.title_for(lang) for topic in topics_in(self.topics_dir)}
         return self.render(
             request, "faq_misses.html", status=status, groups=groups[:SHOWN_GROUPS], total=len(groups),
             topics=topic_choices(self.topics_dir), topic_title=lambda code: titles.get(code, code),
