@@ -123,7 +123,7 @@ class HandoffService:
     def _record(self, ticket: Ticket, contact: Contact, now: datetime, names: dict[int, str]) -> TicketRecord:
         state = sla_state(now, ticket.sla_due_at, self.call_centre.hours,
                           answered=ticket.first_reply_at is not None or not ticket.active,
-                          due_soon=self.call_centre.due_soon)
+                          due_soon=self.call_centre.due_soon, first_reply_at=ticket.first_reply_at)
         return TicketRecord(ticket, contact, names.get(ticket.assignee_id or 0), state, now)
 
     @staticmethod

@@ -95,10 +95,11 @@ class WorkingHours:
 
 
 def sla_state(now: datetime, due: datetime | None, hours: WorkingHours, *,
-              answered: bool, due_soon: timedelta) -> str:
-    """ok | due_soon | overdue | answered, counting working time only."""
+              answered: bool, due_soon: timedelta, first_reply_at: datetime | None = None) -> str:
+    """ok | due_soon | overdue | answered | answered_late, counting working time only.
+    Late means the first reply came after the due time, as the reports count a missed SLA."""
     if answered:
-        return "answered"
+        return "answered_late" if first_reply_at and due and first_reply_at > due else "answered"
     if due is None:
         return "ok"
     if now >= due:

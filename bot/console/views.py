@@ -53,6 +53,8 @@ class ConsoleViews:
             "first_reply_at": _iso(ticket.first_reply_at), "resolved_at": _iso(ticket.resolved_at),
             "sla_due_at": _iso(ticket.sla_due_at), "sla_due_local": self.local(ticket.sla_due_at),
             "sla_state": record.sla_state,
+            # Beside the SLA badge: when it was answered once it was, else when it is due.
+            "sla_time_local": self.local(ticket.first_reply_at) if ticket.first_reply_at else self.local(ticket.sla_due_at),
             "waiting_minutes": int((record.now - since).total_seconds() // 60) if ticket.active else None,
             "resolution": ticket.resolution, "reopened_count": ticket.reopened_count,
             "mode": str(contact.mode),

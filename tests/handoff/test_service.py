@@ -62,6 +62,8 @@ async def test_reply_auto_claims_and_sets_first_reply(env):
     view = env.views.ticket_page(await env.handoff.ticket(ticket_id))
     assert view["assignee"] == "bolat" and datetime.fromisoformat(view["first_reply_at"]) == env.clock.now
     assert view["sla_state"] == "answered"
+    # Beside the badge the console shows when it was answered, no longer when it was due.
+    assert view["sla_time_local"] == env.views.local(env.clock.now) != view["sla_due_local"]
     last = view["messages"][-1]
     assert (last["author"], last["text"], last["delivery_status"]) == ("operator:bolat", "Здравствуйте!", "sent")
     with pytest.raises(HandoffError):

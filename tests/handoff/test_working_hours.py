@@ -96,6 +96,11 @@ def test_sla_states():
     assert sla_state(at(2026, 12, 7, 11, 45), due, HOURS, answered=False, due_soon=soon) == "due_soon"
     assert sla_state(at(2026, 12, 7, 12, 30), due, HOURS, answered=False, due_soon=soon) == "overdue"
     assert sla_state(at(2026, 12, 9), due, HOURS, answered=True, due_soon=soon) == "answered"
+    # Answered: on time or late by the first reply, as the reports count a met or missed SLA.
+    assert sla_state(at(2026, 12, 9), due, HOURS, answered=True, due_soon=soon,
+                     first_reply_at=at(2026, 12, 7, 12, 29)) == "answered"
+    assert sla_state(at(2026, 12, 9), due, HOURS, answered=True, due_soon=soon,
+                     first_reply_at=at(2026, 12, 7, 12, 31)) == "answered_late"
 
 
 def test_custom_hours_and_bad_config():
