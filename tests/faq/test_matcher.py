@@ -29,10 +29,31 @@ def test_topics_in_each_language(matcher, text, topic):
     ("my_status", ["Какой статус у моей заявки?", "Менің өтінімім қандай күйде?", "What is my application status?"]),
     ("greeting", ["Привет", "Сәлеметсіз бе", "Hello"]),
     ("thanks", ["Спасибо!", "Рахмет", "Thank you"]),
+    # The first things a new applicant types (found using the web chat as a user).
+    ("human", ["операторға жазғым келеді", "операторга жазгым келеди"]),
+    ("how_to_apply", ["как получить грант", "грант алу үшін не істеу керек", "грант алғым келеді"]),
 ])
 def test_intents_in_each_language(matcher, intent, texts):
     for text in texts:
         assert matcher.match(text).topic == intent, text
+
+
+def test_a_topic_title_typed_finds_its_topic(matcher):
+    """Buttons show topics' titles; a user who types a title instead of pressing it (or
+    whose client shows buttons as text) must get that topic, in every language."""
+    from faq.content import LANGS, load_topics
+    from faq.normalize import fold_cyrillic
+
+    wrong = []
+    for topic in load_topics():
+        for lang in LANGS:
+            title = (topic.title or {}).get(lang)
+            if not title:
+                continue
+            typed = {title, title.lower(), fold_cyrillic(title.lower())}
+            wrong += [(topic.id, text, matcher.match(text).topic) for text in typed
+                      if matcher.match(text).topic != topic.id]
+    assert not wrong
 
 
 @pytest.mark.parametrize("text", [
