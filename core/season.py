@@ -64,8 +64,10 @@ class Calendar:
         window = (programme.get("eligibility") or {}).get("application_window") or {}
         opens, closes = _date(window.get("opens"), "opens"), _date(window.get("closes"), "closes")
         return cls(
-            # No window, or `announced: false`: the next season has not been announced.
-            announced=bool(section.get("announced", True)) and opens is not None and closes is not None,
+            # No window, `announced: false`, or dates the programme has not confirmed
+            # (`confirmed: false`, season settings rather than facts): not announced to users.
+            announced=(bool(section.get("announced", True)) and bool(section.get("confirmed", True))
+                       and opens is not None and closes is not None),
             opens=opens, closes=closes,
             events={name: _date(section.get(name), name) for name in EVENTS},
         )

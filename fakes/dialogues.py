@@ -357,10 +357,12 @@ class StoryBench:
 
         from bot.app import ZhasBot
         from bot.settings import load_settings
+        from fakes.season import write_confirmed_programme
 
         settings = load_settings(
             _env_file=None, database_url=f"sqlite+aiosqlite:///{self.workdir / 'stories.db'}",
             http_host="127.0.0.1", http_port=0, notifications_enabled=False,
+            programme_file=write_confirmed_programme(self.workdir),
             # Stories type fast; the limits have their own tests.
             webchat_messages_per_sender="10000/minute", webchat_messages_per_ip="100000/minute",
             webchat_sessions_per_ip="100000/hour", webchat_polls_per_sender="10000/minute")

@@ -118,6 +118,11 @@ class Season:
         window = (programme.get("eligibility") or {}).get("application_window") or {}
         if "applications" not in calendar and window.get("opens") and window.get("closes"):
             calendar["applications"] = _period([window["opens"], window["closes"]])
+        flags = programme.get("calendar") or {}
+        if not (flags.get("announced", True) and flags.get("confirmed", True)):
+            # Not announced, or dates the programme has not confirmed: no date is told as this
+            # season's (as core/season.py); the timeline gives last season's for reference.
+            calendar = dict.fromkeys(calendar)
         last = programme.get("last_season") or {}
         last_calendar = {stage: _period(value) for stage, value in (last.get("calendar") or {}).items()}
         open_days: dict[int, tuple] = {}

@@ -13,6 +13,7 @@ from typing import Any, Iterable, Iterator, Mapping
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from core.config import line_of
 from faq.content import (
     DEFAULT_GROUPS_FILE, DEFAULT_TOPICS_DIR, KINDS, LANGS, PLACEHOLDER_RE, ContentError,
     fill_placeholders, render_fact, topic_files,
@@ -115,6 +116,20 @@ def _check_lang_map(path: str, topic_id: str, owner: MappingNode, field: str,
             elif not as_list and not isinstance(value, ScalarNode):
                 issues.append(Issue(path, _line(value), f"topic {topic_id!r}: `{field}.{lang}` must be text"))
     return found
+
+
+def season_issues(programme: Mapping[str, Any], path: str | Path) -> list[Issue]:
+    """A warning while the season's dates are settings the programme has not confirmed
+    (config/programme.yaml `calendar.confirmed: false`): answers then tell no date as this
+    season's, so the dates a deployment set are not shown until it confirms them."""
+    from core.config import line_of
+
+    calendar = programme.get("calendar") or {}
+    if calendar.get("confirmed", True):
+        return []
+    return [Issue(str(path), line_of(calendar, "confirmed") or 1,
+                  "calendar: the season's dates are not confirmed by the programme (confirmed: false); "
+                  "answers say they are not announced yet, with last season's for reference", "warning")]
 
 
 def validate(

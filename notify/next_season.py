@@ -58,8 +58,8 @@ def announced_window(programme: Mapping[str, Any], now: dt.datetime) -> tuple[dt
     calendar = Calendar.from_programme(programme)
     phase = calendar.phase(today_in_programme_zone(now))
     if phase == "not_announced":
-        raise NothingToAnnounce("programme.yaml announces no season (calendar.announced is false "
-                                "or eligibility.application_window has no dates)")
+        raise NothingToAnnounce("programme.yaml announces no season (calendar.announced or calendar.confirmed "
+                                "is false, or eligibility.application_window has no dates)")
     if phase == "closed":
         raise NothingToAnnounce(f"the application window in programme.yaml closed on {calendar.closes}: "
                                 "set the next season's dates first")

@@ -4,11 +4,11 @@ from pathlib import Path
 
 import pytest
 
+from fakes.season import confirmed_programme
 from fakes.workers import reset_postgres  # noqa: F401 - the tests import it from here
 
 from core.i18n import Translator
 from core.privacy import mask_personal
-from core.programme import load_programme
 from bot.engine import ConversationEngine
 from handlers.turn import Services
 from storage.unit_of_work import Database
@@ -63,7 +63,7 @@ def make_services(with_faq: bool = False) -> Services:
         from bot.app import load_faq
 
         faq = load_faq()
-    return Services(translator=translator(), programme=load_programme(), default_language="kk", faq=faq)
+    return Services(translator=translator(), programme=confirmed_programme(), default_language="kk", faq=faq)
 
 
 @pytest.fixture

@@ -9,13 +9,13 @@ from sqlalchemy import select
 
 from core.messages import Channel
 from core.privacy import mask_iins
-from core.programme import load_programme
 from core.season import Calendar, today_in_programme_zone
 from bot.engine import ConversationEngine
 from core.iin import iin_hash
 from storage.models import Consultation, Contact, Message
 from tests.conftest import sqlite_url, translator, unique_user
 from tests.eligibility.iin_vectors import make_iin
+from fakes.season import confirmed_programme
 from fakes.telegram_api import FakeTelegramAPI
 from tests.support.app import running_bot
 from tests.support.conversation import BotClient, contact_of, last_consultation
@@ -31,7 +31,7 @@ AFTER_THE_WINDOW = datetime(2026, 11, 29, 6, 0, tzinfo=timezone.utc)
 
 
 # Bots started whole (HTTP, Telegram) read the real date.
-OPEN_TODAY = Calendar.from_programme(load_programme()).accepting(today_in_programme_zone())
+OPEN_TODAY = Calendar.from_programme(confirmed_programme()).accepting(today_in_programme_zone())
 
 
 @pytest.fixture

@@ -5,12 +5,12 @@ import pytest
 
 from bot.engine import ConversationEngine
 from core.privacy import mask_iins
-from core.programme import load_programme
 from core.season import Calendar, sentences
+from fakes.season import confirmed_programme
 from tests.conftest import make_services, translator
 from tests.support.conversation import BotClient
 
-PROGRAMME = load_programme()
+PROGRAMME = confirmed_programme()
 
 
 @pytest.mark.parametrize(("today", "phase"), [

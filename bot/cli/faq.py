@@ -61,18 +61,19 @@ def run_validate(args: argparse.Namespace, stdout: TextIO | None = None) -> int:
     from handoff.call_centre import CallCentreConfigError, load_call_centre
     from faq.content import ContentError, load_topics
     from faq.season import answer_facts, unconfirmed_facts
-    from faq.validate import validate
+    from faq.validate import season_issues, validate
 
     stdout = stdout or sys.stdout
     try:
-        programme = load_programme(args.programme or load_settings().programme_path)
+        programme_path = args.programme or load_settings().programme_path
+        programme = load_programme(programme_path)
         # Answers are checked as they would render now, with the shipped call-centre calendar.
         facts = answer_facts(programme, call_centre=load_call_centre(), translator=Translator())
     except (ProgrammeConfigError, CallCentreConfigError, ContentError, ValueError) as exc:
         print(exc, file=stdout)
         return 1
     issues = validate(args.topics, facts=facts, groups_file=args.groups,
-                      unconfirmed=unconfirmed_facts(programme))
+                      unconfirmed=unconfirmed_facts(programme)) + season_issues(programme, programme_path)
     for issue in issues:
         print(issue, file=stdout)
     errors = [i for i in issues if i.severity == "error"]

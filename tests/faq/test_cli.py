@@ -55,6 +55,7 @@ def _programme_with(tmp_path, phone_unconfirmed: bool):
     from core.programme import default_programme_file
 
     data = yaml.safe_load(default_programme_file().read_text(encoding="utf-8"))
+    data["calendar"]["confirmed"] = True  # the season's dates: test_unconfirmed_season_dates_are_a_warning
     if not phone_unconfirmed:
         data.pop("unconfirmed", None)
         data["facts"]["phone"] = "+7 701 111 22 33"
@@ -77,6 +78,15 @@ def test_placeholder_phone_is_a_warning_and_an_error_with_strict(tmp_path):
     args = _parse(["faq", "validate", "--strict", "--programme", str(programme)])
     assert args.func(args, stdout=out) == 1
     assert "0 error(s)" in out.getvalue()
+
+
+def test_unconfirmed_season_dates_are_a_warning():
+    """The shipped season's dates are settings the programme has not confirmed: flagged."""
+    out = io.StringIO()
+    args = _parse(["faq", "validate"])
+    assert args.func(args, stdout=out) == 0
+    assert any("programme.yaml:" in line and ": warning: calendar:" in line and "not confirmed" in line
+               for line in out.getvalue().splitlines()), out.getvalue()
 
 
 def test_confirmed_phone_passes_strict(tmp_path):

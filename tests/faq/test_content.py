@@ -3,6 +3,7 @@ import datetime as dt
 import pytest
 
 from core.programme import load_programme
+from fakes.season import confirmed_programme
 from faq.content import ContentError, load_groups, load_topics, render_answer, render_fact, title
 from faq.season import answer_facts
 from handoff.call_centre import default_call_centre
@@ -26,7 +27,7 @@ def test_every_catalogue_id_is_shipped():
 
 
 def test_dates_render_the_languages_own_way():
-    during = answer_facts(load_programme(), dt.datetime.combine(IN_THE_WINDOW, dt.time(6), dt.timezone.utc),
+    during = answer_facts(confirmed_programme(), dt.datetime.combine(IN_THE_WINDOW, dt.time(6), dt.timezone.utc),
                           default_call_centre(), translator())
     assert "2026 жылғы 22 қазан" in render_answer("deadline", "kk", during)
     assert "22 октября 2026 года" in render_answer("deadline", "ru", during)

@@ -4,6 +4,7 @@ import datetime as dt
 import pytest
 
 from core.programme import load_programme
+from fakes.season import confirmed_programme
 from faq.content import render_answer
 from core.dates import format_range
 from faq.season import answer_facts, answer_facts_now, next_season_pending, tense
@@ -14,13 +15,13 @@ UTC = dt.timezone.utc
 
 
 def _programme(**changes):
-    programme = load_programme()
+    programme = confirmed_programme()
     programme.update(changes)
     return programme
 
 
 def _facts(when, programme=None):
-    return answer_facts(programme or load_programme(), when, default_call_centre(), translator())
+    return answer_facts(programme or confirmed_programme(), when, default_call_centre(), translator())
 
 
 def test_ranges_read_as_each_language():
@@ -49,6 +50,20 @@ def test_timeline_tense_and_last_season():
     assert "дата ещё не объявлена (в 2023 году: 7 декабря)" in ru
     kk = render_answer("timeline", "kk", facts)
     assert "2026 жылғы 31 қазан — алда" in kk
+
+
+def test_dates_the_programme_has_not_confirmed_are_never_told():
+    """The shipped season repeats 2023's dates for 2026 as settings (`calendar.confirmed:
+    false`): before and after those days, no answer tells them as this season's."""
+    for moment in (dt.datetime(2026, 10, 1, 6, tzinfo=UTC), dt.datetime(2026, 11, 30, 6, tzinfo=UTC)):
+        facts = answer_facts(load_programme(), moment, default_call_centre(), translator())
+        for lang, topic in ((lang, topic) for lang in ("kk", "ru", "en")
+                            for topic in ("timeline", "deadline", "results", "lottery", "open_day")):
+            assert "2026" not in render_answer(topic, lang, facts), (lang, topic)
+        timeline = render_answer("timeline", "ru", facts)
+        assert "• Публичная онлайн-презентация итогов: дата ещё не объявлена (в 2023 году: 7 декабря)" in timeline
+        assert "впереди" not in timeline and "прошло" not in timeline
+        assert "ещё не объявлен" in render_answer("deadline", "ru", facts)
 
 
 def test_open_day_never_shows_past_dates_as_upcoming():

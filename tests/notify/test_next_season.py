@@ -8,6 +8,7 @@ from sqlalchemy import select
 from bot.cli import main as cli_main
 from core.config import config_file
 from core.programme import load_programme
+from fakes.season import confirmed_programme
 from fakes.twilio_api import FakeTwilioAPI
 from notify.next_season import NothingToAnnounce, enqueue_next_season
 from storage.models import Contact
@@ -21,7 +22,7 @@ TEMPLATE_SID = "HX" + "2" * 32
 
 
 def programme(**window):
-    data = copy.deepcopy(load_programme())
+    data = copy.deepcopy(confirmed_programme())
     data["eligibility"]["application_window"].update(window)
     return data
 
@@ -40,7 +41,7 @@ async def add_contacts(db, specs):
 
 async def announce(db, data=None, now=BEFORE, **kw):
     async with db.unit_of_work() as uow:
-        return await enqueue_next_season(uow.session, translator(), data or load_programme(),
+        return await enqueue_next_season(uow.session, translator(), data or confirmed_programme(),
                                          default_language="kk", now=now, **kw)
 
 
@@ -109,6 +110,7 @@ def shipped_with_window(tmp_path, opens: date, closes: date):
     text = config_file("programme.yaml").read_text(encoding="utf-8")
     text = text.replace("    opens: 2026-10-09", f"    opens: {opens.isoformat()}")
     text = text.replace("    closes: 2026-10-22", f"    closes: {closes.isoformat()}")
+    text = text.replace("\n  confirmed: false\n", "\n  confirmed: true\n")
     path = tmp_path / f"programme-{opens.isoformat()}.yaml"
     path.write_text(text, encoding="utf-8")
     return path
@@ -154,3 +156,12 @@ async def test_whatsapp_outside_the_24_hours_gets_the_template(tmp_path):
             assert template.content_sid == TEMPLATE_SID and "жылғы" in template.content_variables
             free = by_number["whatsapp:+77010000802"]
             assert free.content_sid is None and "келесі конкурсы жарияланды" in free.body
+
+
+async def test_dates_the_programme_has_not_confirmed_are_not_announced(sqlite_db):
+    """The shipped season's dates are settings (`calendar.confirmed: false`): announcing them
+    would promise a window nobody published."""
+    await add_contacts(sqlite_db, [("telegram", "702", "ru", True, False, None)])
+    with pytest.raises(NothingToAnnounce, match="calendar.confirmed"):
+        await announce(sqlite_db, copy.deepcopy(load_programme()))
+    assert await outbox(sqlite_db) == []
