@@ -80,8 +80,13 @@ async def test_manager_adds_a_missed_question_to_a_topic(app):
         assert status == 403
         await manager.login("zhanna", PASSWORD)
         await manager.get("/console/lang/ru")
+        async with app.db.unit_of_work() as uow:
+            uow.faq_misses.record(created_at=datetime(2026, 11, 5, 6, tzinfo=UTC), channel="webchat", language="ru",
+                                  kind="declined", text="перезвоните мне на 87011234567", topic=None, score=0.1)
         status, body = await manager.get("/console/faq/misses?from=2026-11-01&to=2026-11-10")
         assert status == 200 and "Вопросы, на которые бот не ответил" in body
+        # Masked everywhere on the page, the "add to examples" field included.
+        assert "перезвоните мне на" in body and "87011234567" not in body
         assert body.index("вы работаете в субботу") < body.index("стипендия қашан түседі")
         assert 'href="/console/faq/misses"' in body
 
