@@ -59,6 +59,8 @@ RU_MARKERS = frozenset("""
 какие какои каким кто почему с о об за от до или а но если бы будет вы вас ваш вам
 спасибо здравствуите привет нет да уже еще чтобы так тоже меня кого чем при про
 """.split())
+# Marker words of both languages («не»: "what" in Kazakh, "not" in Russian) tell neither.
+SHARED_MARKERS = KK_MARKERS & RU_MARKERS
 EN_MARKERS = frozenset("""
 a an the is are am was were be been do does did can could will would should may might i me my
 you your we our they their he she it its what when where who whom why how which that this there
@@ -299,13 +301,15 @@ def detect_language_tokens(
             if re.search(r"[әғқңөұүһі]", word):
                 kk += 2
             folded = _fold_mixed(word) if script == "mixed" else fold_cyrillic(word)
+            if folded in SHARED_MARKERS:
+                continue
             if folded in KK_MARKERS:
                 kk += 1.5
             elif folded in RU_MARKERS:
                 ru += 1.5
             elif re.search(r"(мын|мин|сыз|сиз|лар|лер|дар|дер|тар|тер|нын|нин|дын|дин|тын|тин|гыз|гиз)$", folded):
                 kk += 0.6
-            elif re.search(r"(ть|ться|ого|ему|ами|ями|ешь|ите|ый|ий|ая|ое|ые|ов|ев)$", word):
+            elif re.search(r"(ть|ться|ого|ему|ами|ями|ешь|ите|ый|ий|ая|ое|ые|ов|ев|аю|яю|ую|ею)$", word):
                 ru += 0.6
             else:
                 ru += 0.2  # Cyrillic without other evidence: Russian is the likelier

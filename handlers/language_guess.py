@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import re
 
-from faq.normalize import EN_MARKERS, KK_MARKERS, RU_MARKERS, fold_cyrillic, looks_kazakh_latin, raw_tokens, script_of
+from faq.normalize import (
+    EN_MARKERS, KK_MARKERS, RU_MARKERS, SHARED_MARKERS, detect_language_tokens, fold_cyrillic, looks_kazakh_latin,
+    raw_tokens, script_of,
+)
 
 # Names of the languages as people type them, in any script (compared folded: қ→к, й→и …).
 _TYPED_NAMES = {
@@ -56,6 +59,8 @@ def confident_language(text: str) -> str | None:
         script = script_of(word)
         if script in ("cyr", "mixed"):
             folded = _fold(word)
+            if folded in SHARED_MARKERS:
+                continue
             if _KK_LETTERS.search(word):
                 scores["kk"] += 2
             elif folded in KK_MARKERS or _KK_PARTICLE.sub("", folded) in KK_MARKERS:
@@ -80,19 +85,7 @@ def likely_language(text: str) -> str | None:
     confident = confident_language(text)
     if confident is not None:
         return confident
-    scripts = {"cyr": 0, "lat": 0}
-    for word in raw_tokens(text or ""):
-        script = script_of(word)
-        if script in ("cyr", "mixed"):
-            folded = _fold(word)
-            if _KK_LETTERS.search(word) or folded in KK_MARKERS or _KK_PARTICLE.sub("", folded) in KK_MARKERS:
-                return "kk"
-            scripts["cyr"] += 1
-        elif script == "lat":
-            if looks_kazakh_latin(word):
-                return "kk"
-            scripts["lat"] += 1
-    if not any(scripts.values()):
-        return None
-    return "ru" if scripts["cyr"] >= scripts["lat"] else "en"
+    # The FAQ's own guess (word endings too: «билемин», «знаю»): Russian for Cyrillic and
+    # English for Latin without other evidence.
+    return detect_language_tokens([word for word in raw_tokens(text or "") if not word.isdigit()])
 
