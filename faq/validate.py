@@ -122,8 +122,6 @@ def season_issues(programme: Mapping[str, Any], path: str | Path) -> list[Issue]
     """A warning while the season's dates are settings the programme has not confirmed
     (config/programme.yaml `calendar.confirmed: false`): answers then tell no date as this
     season's, so the dates a deployment set are not shown until it confirms them."""
-    from core.config import line_of
-
     calendar = programme.get("calendar") or {}
     if calendar.get("confirmed", True):
         return []
