@@ -2,6 +2,7 @@
 import json
 
 from bot.cli import main
+from fakes.season import confirmed_programme_file
 
 
 def test_validate_lists_prompts_and_missing_kazakh_recordings(tmp_path, monkeypatch, capsys):
@@ -11,6 +12,7 @@ def test_validate_lists_prompts_and_missing_kazakh_recordings(tmp_path, monkeypa
     (folder / "menu.apply.wav").write_bytes(b"RIFF")
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("VOICE_PROMPTS_DIR", str(folder))
+    monkeypatch.setenv("PROGRAMME_FILE", str(confirmed_programme_file()))  # a season with its dates
     assert main(["voice", "validate", "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
     kazakh = {p["prompt"]: p for p in report["prompts"] if p["language"] == "kk"}
