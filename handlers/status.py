@@ -114,7 +114,7 @@ async def _on_number(turn: Turn) -> None:
     text = turn.inbound.text.strip()
     number = normalise_number(text)
     if not number or len(number) > 32 or not any(ch.isdigit() for ch in number):
-        turn.say_key("status.bad_number", [turn.button("menu.back", BACK)])
+        turn.say_key("status.bad_number", _help_buttons(turn))
         return
     turn.update_state(step="phone", status={"number": number})
     contact = turn.contact
@@ -147,7 +147,7 @@ async def _on_phone(turn: Turn) -> None:
         return
     phone = normalise_phone(inbound.shared_phone or inbound.text)
     if phone is None:
-        turn.say_key("status.bad_phone", [turn.button("menu.back", BACK)])
+        turn.say_key("status.bad_phone", _help_buttons(turn))
         return
     await _verify(turn, phone)
 
@@ -159,9 +159,15 @@ async def _blocked(turn: Turn, now: datetime, number: str, phone_hash: str | Non
     return by_number >= limits.per_number or by_phone >= limits.per_phone or by_contact >= limits.per_contact
 
 
+def _help_buttons(turn: Turn) -> list:
+    """After a number or phone that did not work: someone who does not remember theirs needs
+    a person, not the same question again."""
+    return [turn.button("menu.operator", MenuChoice(item=MenuItem.operator)), turn.button("menu.back", BACK)]
+
+
 def _refuse(turn: Turn) -> None:
     _end(turn)
-    turn.say_key("status.too_many", [turn.button("menu.operator", MenuChoice(item=MenuItem.operator)), turn.button("menu.back", BACK)])
+    turn.say_key("status.too_many", _help_buttons(turn))
     turn.set_outcome("not_understood")
 
 
@@ -182,7 +188,7 @@ async def _verify(turn: Turn, raw_phone: str | None) -> None:
             return
         turn.update_state(step="number", status=None)
         key = "status.not_found_whatsapp" if turn.contact.channel == Channel.whatsapp.value else "status.not_found"
-        turn.say_key(key, [turn.button("menu.back", BACK)])
+        turn.say_key(key, _help_buttons(turn))
         return
     turn.contact.phone = phone
     await turn.uow.applications.link(application, turn.contact.id, now=now)
