@@ -151,7 +151,7 @@ async def test_not_eligible_names_every_failed_criterion(engine, db, lang):
 @pytest.mark.parametrize("lang", LANGS)
 async def test_needs_documents_lists_what_to_get(engine, db, lang):
     client = await started(engine, lang)
-    await answer_all(client, region="mangystau", studying="part-time", documents=["id"])
+    await answer_all(client, region="mangystau", studying="no", documents=["id"])
     assert client.texts[0].split("\n")[0] == t(lang, "elig.verdict.needs_documents")
     missing = t(lang, "elig.doc.registration")
     assert missing in client.texts[0] and t(lang, "elig.doc.neet") in client.texts[0]
@@ -175,11 +175,21 @@ async def test_too_old_is_told_the_age_limit(engine):
 
 async def test_typed_answers_in_russian(engine, db):
     client = await started(engine, "ru")
-    for text in ("да", "15.03.2001", "Ақтау", "нет", "заочно", "нет", "все есть", "нет"):
+    for text in ("да", "15.03.2001", "Ақтау", "нет", "не учусь", "нет", "все есть", "нет"):
         await client.send(text)
     assert client.texts[0] == "Вы можете подать заявку!"
     _contact, consultation = await contact_and_consultation(db, client.user_id)
     assert consultation.region == "mangystau"
+
+
+async def test_part_time_study_is_study_unless_the_programme_says_otherwise(engine, db):
+    """NEET is "not in education" (the programme's report); whether extramural or evening study
+    keeps the status is not in it, so the shipped rules count it as study."""
+    client = await started(engine, "ru")
+    for text in ("да", "15.03.2001", "Ақтау", "нет", "заочно", "нет", "все есть", "нет"):
+        await client.send(text)
+    assert client.texts[0].split("\n")[0] == t("ru", "elig.verdict.not_eligible")
+    assert t("ru", "elig.reason.studying_part_time") in client.texts[0]
 
 
 async def test_typed_answers_in_kazakh_with_an_iin(engine, db):
@@ -476,7 +486,7 @@ async def test_hash_uses_the_services_secret_key(db, services):
 async def test_whatsapp_by_typing_numbers(engine, db):
     user = "+77015550011"
     client = await started(engine, "kk", channel=Channel.whatsapp, user_id=user)
-    for text in ("1", IIN_MALE_2001, "2", "2", "2", "2", "4", "2"):
+    for text in ("1", IIN_MALE_2001, "2", "2", "1", "2", "4", "2"):
         await client.send(text)
     assert client.texts[0] == t("kk", "elig.verdict.eligible")
     _contact, consultation = await contact_and_consultation(db, user, channel="whatsapp")
@@ -550,7 +560,7 @@ async def test_telegram_adapter_runs_the_wizard(telegram_bot, fake_telegram):
         ("text", IIN_MALE_2001, "elig.ask.region"),
         ("callback", "elig:region:mangystau", "elig.ask.employed"),
         ("text", "нет", "elig.ask.studying"),
-        ("callback", "elig:studying:part-time", "elig.ask.training"),
+        ("callback", "elig:studying:no", "elig.ask.training"),
         ("callback", "elig:training:no", "elig.ask.documents"),
         ("callback", "elig:documents:all", "elig.ask.applied"),
         ("callback", "elig:applied:no", "elig.verdict.eligible" if OPEN_TODAY else "elig.verdict.eligible_closed"),

@@ -15,7 +15,7 @@ def test_programme_file_parses(programme_rules):
     assert programme_rules.min_age == 18 and programme_rules.max_age == 35
     assert programme_rules.age_counted_on == date(2026, 10, 22)
     assert programme_rules.regions == ("almaty", "mangystau")
-    assert programme_rules.studying_allowed == {"no", "part-time"}
+    assert programme_rules.studying_allowed == {"no"}  # NEET as the report defines it: no study at all
     assert programme_rules.employed_allowed is False and programme_rules.training_allowed is False
     assert programme_rules.documents == ("id", "registration", "neet")
     assert (programme_rules.opens, programme_rules.closes) == (date(2026, 10, 9), date(2026, 10, 22))
