@@ -14,7 +14,7 @@ from typing import Iterable, Protocol
 
 from rapidfuzz import fuzz, process
 
-from faq.classifier import prepare
+from faq.classifier import stemmed
 from faq.normalize import fold_tokens
 from faq.stopwords import STOPWORDS
 
@@ -64,7 +64,7 @@ def question_key(text: str) -> str:
     """Folded, stemmed content words: what two wordings of one question share."""
     tokens = fold_tokens(text)
     content = [t for t in tokens if t not in STOPWORDS] or tokens
-    return prepare(content)
+    return stemmed(content)
 
 
 def group_misses(misses: Iterable[Miss], similar: int = SIMILAR) -> list[MissGroup]:

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from faq import classifier
-from faq.classifier import LinearModel, load_or_train, prepare, train
+from faq.classifier import LinearModel, load_or_train, prepare, stemmed, train
 from tests.support.fresh_python import printed_by
 
 TEXTS = [
@@ -19,7 +19,14 @@ LABELS = ["documents"] * 3 + ["grant_amount"] * 3 + ["out_of_scope"] * 3 + ["doc
 
 
 def test_stemming_by_script():
-    assert prepare(["документы", "applications", "2026"]) == "документ applic 2026"
+    assert stemmed(["документы", "applications", "2026"]) == "документ applic 2026"
+
+
+def test_character_ngrams_read_the_words_unstemmed():
+    # The character block sees "кужаттарды" whole (the Russian stemmer would cut a Kazakh
+    # word anywhere); the word block its stem.
+    assert prepare(["кужаттарды", "applications"]) == "кужаттарды applications"
+    assert classifier._stems("кужаттарды applications") == stemmed(["кужаттарды", "applications"])
 
 
 def test_scores_equal_scikit_learn():
@@ -32,10 +39,11 @@ def test_scores_equal_scikit_learn():
     char = TfidfVectorizer(analyzer="char_wb", ngram_range=classifier.CHAR_NGRAMS, sublinear_tf=True,
                            min_df=classifier.CHAR_MIN_DF, lowercase=False)
     word = TfidfVectorizer(analyzer="word", ngram_range=classifier.WORD_NGRAMS, sublinear_tf=True,
-                           token_pattern=r"\S+", lowercase=False)
+                           token_pattern=r"\S+", lowercase=False, preprocessor=classifier._stems)
     matrix = hstack([char.fit_transform(TEXTS), word.fit_transform(TEXTS)]).tocsr()
     svm = LinearSVC(C=classifier.SVM_C, class_weight="balanced", random_state=0).fit(matrix, LABELS)
-    queries = ["документы какие", "сумма гранта сколько", "погода", "кужаттар", "", "zzz qqq"]
+    queries = ["документы какие", "сумма гранта сколько", "погода", "кужаттар", "кужаттарды", "", "zzz qqq",
+               "applications documents"]
     expected = svm.decision_function(hstack([char.transform(queries), word.transform(queries)]).tocsr())
     got = np.vstack([model.decision(q) for q in queries])
     assert list(svm.classes_) == model.classes
