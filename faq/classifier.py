@@ -72,7 +72,7 @@ def stem(token: str) -> str:
 
 def stemmed(tokens: Sequence[str]) -> str:
     """Normalised tokens (faq.normalize), stemmed, space-separated."""
-    return " ".join(stem(t) for t in tokens)
+    return _stems(" ".join(tokens))
 
 
 def prepare(tokens: Sequence[str]) -> str:
