@@ -59,12 +59,14 @@ CALENDAR_KEYS = frozenset(STAGES) | {"results", "announced", "confirmed"}
 
 @dataclass(frozen=True)
 class SeasonCalendar:
-    """This season's dates (`calendar:`) and the draw's stream link (`facts.draw_stream_url`).
+    """This season's dates (`calendar:`) and the draw's stream link (`facts.draw_stream_url`):
+    the one reading of the calendar, for status texts, reminders, the FAQ's dated answers and
+    the eligibility check (core/season.py, faq/season.py).
 
-    A stage is a (first, last) day, equal for a one-day stage, or None while not announced.
-    Dates not yet confirmed by the programme (`confirmed: false`) are season settings, not
-    facts: `period()` then gives None, so status texts say "will be announced" rather than
-    promise a date (`planned()` still has them for managers).
+    A stage (and `results`) is a (first, last) day, equal for a one-day stage, or None while not
+    announced. Dates not yet confirmed by the programme (`confirmed: false`) are season
+    settings, not facts: `period()` then gives None, so users hear "will be announced" rather
+    than a promised date (`planned()` still has them for managers' reminders).
     """
 
     stages: Mapping[str, tuple[date, date] | None]
@@ -80,7 +82,7 @@ class SeasonCalendar:
         if unknown:
             raise ProgrammeConfigError(f"calendar: unknown stage(s) {unknown}; expected {sorted(CALENDAR_KEYS)}")
         window = (programme.get("eligibility") or {}).get("application_window") or {}
-        stages = {stage: _period(stage, raw.get(stage)) for stage in STAGES if stage != "applications"}
+        stages = {stage: _period(stage, raw.get(stage)) for stage in (*STAGES, "results") if stage != "applications"}
         stages["applications"] = (_period("applications", [window["opens"], window["closes"]])
                                   if window.get("opens") and window.get("closes") else None)
         if not raw.get("announced", True):

@@ -14,6 +14,7 @@ from typing import Any, Mapping, Protocol
 
 from core.clock import default_zone
 from core.dates import format_day
+from core.programme import SeasonCalendar
 
 # Only for callers without a turn (a turn carries `today` in settings.timezone).
 PROGRAMME_ZONE = default_zone()
@@ -44,13 +45,6 @@ def as_date(value: Any) -> dt.date | None:
     return dt.date.fromisoformat(str(value))
 
 
-def _date(value: Any, name: str) -> dt.date | None:
-    try:
-        return as_date(value)
-    except ValueError:
-        raise ValueError(f"calendar.{name}: {value!r} is not a date (YYYY-MM-DD)") from None
-
-
 @dataclass(frozen=True)
 class Calendar:
     announced: bool
@@ -60,16 +54,14 @@ class Calendar:
 
     @classmethod
     def from_programme(cls, programme: Mapping[str, Any]) -> "Calendar":
-        section = programme.get("calendar") or {}
-        window = (programme.get("eligibility") or {}).get("application_window") or {}
-        opens, closes = _date(window.get("opens"), "opens"), _date(window.get("closes"), "closes")
+        # The dates users may be told (core/programme.py reads the calendar): none without a
+        # window, with `announced: false`, or while the programme has not confirmed them.
+        season = SeasonCalendar.from_programme(programme)
+        window = season.period("applications")
         return cls(
-            # No window, `announced: false`, or dates the programme has not confirmed
-            # (`confirmed: false`, season settings rather than facts): not announced to users.
-            announced=(bool(section.get("announced", True)) and bool(section.get("confirmed", True))
-                       and opens is not None and closes is not None),
-            opens=opens, closes=closes,
-            events={name: _date(section.get(name), name) for name in EVENTS},
+            announced=window is not None,
+            opens=window[0] if window else None, closes=window[1] if window else None,
+            events={name: (season.period(name) or (None,))[0] for name in EVENTS},
         )
 
     def phase(self, today: dt.date) -> str:

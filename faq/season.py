@@ -22,15 +22,12 @@ from typing import Any, Iterable, Mapping, Protocol
 
 import yaml
 
+from core.programme import STAGES, SeasonCalendar
 from core.season import as_date as _as_date
 from faq.content import LANGS, PACKAGE_DIR, ContentError, fill_placeholders
 from core.dates import format_day, format_day_month, format_range, weekday_name
 
 SEASON_TEXTS_FILE = PACKAGE_DIR / "season.yaml"
-# Stages of a season in the order they happen; keys of `calendar:` and of season.yaml's `stage`.
-STAGES = ("applications", "technical_selection", "draw", "contracts", "implementation",
-          "final_report", "presentation")
-_NOT_STAGES = frozenset({"announced", "confirmed", "results"})
 
 
 class Hours(Protocol):
@@ -111,18 +108,12 @@ class Season:
     @classmethod
     def from_programme(cls, programme: Mapping[str, Any]) -> "Season":
         year = int(programme.get("season") or 0)
-        # `calendar:` is shared with core/season.py: its `announced`/`confirmed` flags and the
-        # `results` date are its own; the window is `eligibility.application_window`.
-        section = {k: v for k, v in (programme.get("calendar") or {}).items() if k not in _NOT_STAGES}
-        calendar = {stage: _period(value) for stage, value in section.items()}
-        window = (programme.get("eligibility") or {}).get("application_window") or {}
-        if "applications" not in calendar and window.get("opens") and window.get("closes"):
-            calendar["applications"] = _period([window["opens"], window["closes"]])
-        flags = programme.get("calendar") or {}
-        if not (flags.get("announced", True) and flags.get("confirmed", True)):
-            # Not announced, or dates the programme has not confirmed: no date is told as this
-            # season's (as core/season.py); the timeline gives last season's for reference.
-            calendar = dict.fromkeys(calendar)
+        # The dates users may be told, as core/programme.py reads them: none while not announced
+        # or not confirmed (the timeline then gives last season's for reference). The stages
+        # listed are the window and those the calendar names.
+        dates = SeasonCalendar.from_programme(programme)
+        named = programme.get("calendar") or {}
+        calendar = {stage: dates.period(stage) for stage in STAGES if stage == "applications" or stage in named}
         last = programme.get("last_season") or {}
         last_calendar = {stage: _period(value) for stage, value in (last.get("calendar") or {}).items()}
         open_days: dict[int, tuple] = {}

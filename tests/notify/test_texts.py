@@ -121,7 +121,7 @@ def test_not_selected_was_the_draw_not_a_judgement(lang):
 def test_the_season_file_feeds_the_texts():
     programme = load_programme()
     season = SeasonCalendar.from_programme(programme)
-    assert set(season.stages) == set(STAGES)
+    assert set(season.stages) == {*STAGES, "results"}
     assert season.planned("applications")[0] < season.planned("applications")[1]
     # Dates the programme has not confirmed are settings, not promises: not named to applicants.
     unconfirmed = SeasonCalendar.from_programme({**programme, "calendar": {**programme["calendar"],
