@@ -188,12 +188,13 @@ class ConversationEngine:
             fresh.append(inbound)
 
         contacts: dict[tuple[str, str], Contact] = {}
+        open_consultations: dict[int, Consultation] = {}
         fresh_ids = {id(inbound) for inbound in fresh}  # `in fresh` compared dataclasses pairwise
         for channel, items in by_channel.items():
-            found = await uow.contacts.get_or_create_many(
+            found, consultations = await uow.contacts.with_open_consultations(
                 channel, {i.user_id: i.display_name for i in items if id(i) in fresh_ids})
             contacts.update({(channel, external_id): c for external_id, c in found.items()})
-        open_consultations = await uow.consultations.open_for([c.id for c in contacts.values()])
+            open_consultations.update(consultations)
 
         accepted = []
         # Written below in one statement per table: the ORM's flush costs far more per object.

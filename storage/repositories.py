@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any, Iterable
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import bindparam, case, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import lazyload
@@ -69,16 +69,46 @@ class Contacts:
                 select(Contact).where(Contact.channel == channel, Contact.external_id.in_(list(names)))
             )
         }
+        await self._complete(channel, names, found)
+        return found
+
+    async def with_open_consultations(self, channel: str, names: dict[str, str | None]
+                                      ) -> tuple[dict[str, Contact], dict[int, Consultation]]:
+        """`get_or_create_many`, and contact id → open consultation, in one query: an inbound
+        batch's first reads (a statement costs ~1 ms of the bot's time, whatever it reads)."""
+        if not names:
+            return {}, {}
+        rows = await self.session.execute(
+            select(Contact, Consultation)
+            .outerjoin(Consultation, (Consultation.contact_id == Contact.id) & Consultation.closed_at.is_(None))
+            .where(Contact.channel == channel, Contact.external_id.in_(list(names)))
+            # Should a contact have two open ones, the latest comes last and is the one kept.
+            .order_by(Consultation.id)
+            .options(lazyload(Consultation.topics))  # only ever added to, never read here
+        )
+        found: dict[str, Contact] = {}
+        consultations: dict[int, Consultation] = {}
+        for contact, consultation in rows:
+            found[contact.external_id] = contact
+            if consultation is not None:
+                consultations[contact.id] = consultation
+        await self._complete(channel, names, found)
+        return found, consultations
+
+    async def _complete(self, channel: str, names: dict[str, str | None], found: dict[str, Contact]) -> None:
+        """Create the contacts not `found` (they get ids now); keep display names current."""
+        created = False
         for external_id, display_name in names.items():
             contact = found.get(external_id)
             if contact is None:
                 contact = Contact(channel=channel, external_id=external_id, display_name=display_name, state={})
                 self.session.add(contact)
                 found[external_id] = contact
+                created = True
             elif display_name and contact.display_name != display_name:
                 contact.display_name = display_name
-        await self.session.flush()
-        return found
+        if created:
+            await self.session.flush()
 
     async def get(self, contact_id: int) -> Contact | None:
         return await self.session.get(Contact, contact_id)
@@ -106,19 +136,6 @@ class Consultations:
             .order_by(Consultation.id.desc())
             .limit(1)
         )
-
-    async def open_for(self, contact_ids: list[int]) -> dict[int, Consultation]:
-        """contact id → its open consultation, for a batch of contacts."""
-        if not contact_ids:
-            return {}
-        rows = await self.session.scalars(
-            select(Consultation)
-            .where(Consultation.contact_id.in_(contact_ids), Consultation.closed_at.is_(None))
-            .order_by(Consultation.id)
-            # Topics are only ever added here (flush_topics), never read: don't load them.
-            .options(lazyload(Consultation.topics))
-        )
-        return {consultation.contact_id: consultation for consultation in rows}
 
     async def mark_active(self, consultations: Iterable[Consultation], now: datetime) -> None:
         """`last_activity_at = now` for a batch's stored consultations in one statement."""
@@ -265,18 +282,13 @@ class Journal:
         if not results:
             return
         table = Message.__table__
+        status = table.c.delivery_status
         await self.session.execute(
-            update(table).where(table.c.id == bindparam("mid"))
-            .values(channel_message_id=bindparam("cmid"), error_code=bindparam("err")),
-            [{"mid": m, "cmid": c, "err": e} for m, c, _s, e in results],
-        )
-        # A status callback (delivered, read) may have arrived first: never step back to "sent".
-        await self.session.execute(
-            update(table)
-            .where(table.c.id == bindparam("mid"),
-                   table.c.delivery_status.is_(None) | (table.c.delivery_status == "pending"))
-            .values(delivery_status=bindparam("st")),
-            [{"mid": m, "st": st} for m, _c, st, _e in results],
+            update(table).where(table.c.id == bindparam("mid")).values(
+                channel_message_id=bindparam("cmid"), error_code=bindparam("err"),
+                # A status callback (delivered, read) may have arrived first: never step back to "sent".
+                delivery_status=case((status.is_(None) | (status == "pending"), bindparam("st", type_=status.type)), else_=status)),
+            [{"mid": m, "cmid": c, "err": e, "st": st} for m, c, st, e in results],
         )
 
     async def outbound_after(self, contact_id: int, after_id: int, *,
