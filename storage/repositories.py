@@ -2,21 +2,58 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any, Iterable
 
-from sqlalchemy import bindparam, case, func, insert, select, update
+from sqlalchemy import Table, bindparam, case, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import lazyload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from storage.models import Consultation, ConsultationTopic, Contact, Message
-from storage.upsert import dialect_insert
+from storage.upsert import insert_for
 
 
 DELIVERY_RANK = {"pending": 0, "accepted": 1, "queued": 1, "sending": 2, "sent": 3,
                  "delivered": 4, "read": 5, "undelivered": 6, "failed": 6, "canceled": 6,
                  "unreachable": 6}
+
+
+# The hot path's statements (every inbound batch runs them), built once with bind
+# parameters: building a statement and its cache key anew cost ~0.25 ms of the bot's time
+# per statement, a quarter of what running it costs.
+@lru_cache(maxsize=None)
+def _column_update(table: Table, column: str):
+    return update(table).where(table.c.id == bindparam("object_id")).values({column: bindparam("value")})
+
+
+_MESSAGES = Message.__table__
+_SEEN_EVENTS = select(_MESSAGES.c.event_id).where(
+    _MESSAGES.c.channel == bindparam("channel"), _MESSAGES.c.event_id.in_(bindparam("event_ids", expanding=True)))
+_INSERT_MESSAGES = insert(_MESSAGES)
+_INSERT_MESSAGES_RETURNING = insert(_MESSAGES).returning(_MESSAGES.c.id, sort_by_parameter_order=True)
+_LAST_MESSAGE_ID = select(func.max(_MESSAGES.c.id))
+_DELIVERY_STATUS = _MESSAGES.c.delivery_status
+_MARK_SENT = update(_MESSAGES).where(_MESSAGES.c.id == bindparam("mid")).values(
+    channel_message_id=bindparam("cmid"), error_code=bindparam("err"),
+    # A status callback (delivered, read) may have arrived first: never step back to "sent".
+    delivery_status=case((_DELIVERY_STATUS.is_(None) | (_DELIVERY_STATUS == "pending"),
+                          bindparam("st", type_=_DELIVERY_STATUS.type)), else_=_DELIVERY_STATUS))
+@lru_cache(maxsize=None)
+def _insert_topics(dialect: str):
+    """INSERT … ON CONFLICT DO NOTHING into consultation_topics, in the dialect's words."""
+    return insert_for(dialect, ConsultationTopic.__table__).on_conflict_do_nothing()
+
+
+_CONTACTS_WITH_OPEN_CONSULTATIONS = (
+    select(Contact, Consultation)
+    .outerjoin(Consultation, (Consultation.contact_id == Contact.id) & Consultation.closed_at.is_(None))
+    .where(Contact.channel == bindparam("channel"), Contact.external_id.in_(bindparam("external_ids", expanding=True)))
+    # Should a contact have two open ones, the latest comes last and is the one kept.
+    .order_by(Consultation.id)
+    .options(lazyload(Consultation.topics))  # only ever added to, never read here
+)
 
 
 async def _set_column(session: AsyncSession, model: type, column: str, objects: Iterable[Any], value: Any) -> None:
@@ -26,9 +63,7 @@ async def _set_column(session: AsyncSession, model: type, column: str, objects: 
     objects = list(objects)
     if not objects:
         return
-    table = model.__table__
-    await session.execute(update(table).where(table.c.id == bindparam("object_id"))
-                          .values({column: bindparam("value")}),
+    await session.execute(_column_update(model.__table__, column),
                           [{"object_id": obj.id, "value": value} for obj in objects])
     for obj in objects:
         set_committed_value(obj, column, value)
@@ -78,14 +113,8 @@ class Contacts:
         batch's first reads (a statement costs ~1 ms of the bot's time, whatever it reads)."""
         if not names:
             return {}, {}
-        rows = await self.session.execute(
-            select(Contact, Consultation)
-            .outerjoin(Consultation, (Consultation.contact_id == Contact.id) & Consultation.closed_at.is_(None))
-            .where(Contact.channel == channel, Contact.external_id.in_(list(names)))
-            # Should a contact have two open ones, the latest comes last and is the one kept.
-            .order_by(Consultation.id)
-            .options(lazyload(Consultation.topics))  # only ever added to, never read here
-        )
+        rows = await self.session.execute(_CONTACTS_WITH_OPEN_CONSULTATIONS,
+                                          {"channel": channel, "external_ids": list(names)})
         found: dict[str, Contact] = {}
         consultations: dict[int, Consultation] = {}
         for contact, consultation in rows:
@@ -173,8 +202,7 @@ class Consultations:
         self._new_topics.clear()
         if not rows:
             return
-        table = ConsultationTopic.__table__
-        await self.session.execute(dialect_insert(self.session, table).on_conflict_do_nothing(), rows)
+        await self.session.execute(_insert_topics(self.session.bind.dialect.name), rows)
 
     async def close_idle(self, *, now: datetime, idle: timedelta) -> list[int]:
         """Close consultations idle for `idle`; return their ids (CSAT hooks in here later)."""
@@ -221,10 +249,7 @@ class Journal:
         event_ids = [event_id for event_id in event_ids if event_id]
         if not event_ids:
             return set()
-        rows = await self.session.scalars(
-            select(Message.event_id).where(Message.channel == channel, Message.event_id.in_(event_ids))
-        )
-        return set(rows)
+        return set(await self.session.scalars(_SEEN_EVENTS, {"channel": channel, "event_ids": event_ids}))
 
     def record(self, **fields: Any) -> Message:
         message = Message(**fields)
@@ -241,20 +266,18 @@ class Journal:
         """
         if not rows:
             return []
-        table = Message.__table__
         for row in rows:
             for column in ("payload", "buttons", "event_id", "channel_message_id",
                            "delivery_status", "error_code", "consultation_id"):
                 row.setdefault(column, None)
         if not return_ids:
-            await self.session.execute(insert(table), rows)
+            await self.session.execute(_INSERT_MESSAGES, rows)
             return []
         if self.session.bind.dialect.name == "postgresql":
-            result = await self.session.execute(
-                insert(table).returning(table.c.id, sort_by_parameter_order=True), rows)
+            result = await self.session.execute(_INSERT_MESSAGES_RETURNING, rows)
             return [row[0] for row in result]
-        await self.session.execute(insert(table), rows)
-        last = await self.session.scalar(select(func.max(table.c.id)))
+        await self.session.execute(_INSERT_MESSAGES, rows)
+        last = await self.session.scalar(_LAST_MESSAGE_ID)
         return list(range(last - len(rows) + 1, last + 1))
 
     async def set_delivery(
@@ -281,15 +304,7 @@ class Journal:
         """(message id, channel message id, status, error code) for a batch of sends."""
         if not results:
             return
-        table = Message.__table__
-        status = table.c.delivery_status
-        await self.session.execute(
-            update(table).where(table.c.id == bindparam("mid")).values(
-                channel_message_id=bindparam("cmid"), error_code=bindparam("err"),
-                # A status callback (delivered, read) may have arrived first: never step back to "sent".
-                delivery_status=case((status.is_(None) | (status == "pending"), bindparam("st", type_=status.type)), else_=status)),
-            [{"mid": m, "cmid": c, "err": e, "st": st} for m, c, st, e in results],
-        )
+        await self.session.execute(_MARK_SENT, [{"mid": m, "cmid": c, "err": e, "st": st} for m, c, st, e in results])
 
     async def outbound_after(self, contact_id: int, after_id: int, *,
                              statuses: Iterable[str] | None = None, limit: int = 100) -> list[Message]:

@@ -10,7 +10,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 def dialect_insert(session: AsyncSession, table: Any):
     """`insert(table)` with `on_conflict_do_nothing` and `returning` for the session's database."""
-    if session.bind is not None and session.bind.dialect.name == "postgresql":
+    return insert_for(session.bind.dialect.name if session.bind is not None else "sqlite", table)
+
+
+def insert_for(dialect: str, table: Any):
+    """The same by dialect name, for a statement built once and kept."""
+    if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
