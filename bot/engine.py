@@ -222,7 +222,8 @@ class ConversationEngine:
             if consultation.id is not None:  # a new one was opened with last_activity_at = now
                 active_consultations[consultation.id] = consultation
             accepted.append((inbound, contact, consultation))
-        await uow.flush()  # consultation ids for the journal rows below
+        if uow.session.new:  # consultation ids for the journal rows below
+            await uow.flush()
         await uow.contacts.mark_inbound(active_contacts.values(), now)
         await uow.consultations.mark_active(active_consultations.values(), now)
         await uow.journal.record_many([
