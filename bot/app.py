@@ -113,6 +113,7 @@ class ZhasBot:
                                default_language=settings.default_language)
         app.deliverer = Deliverer(db, app.channels)
         app.deliverer.on_outcome = app.metrics.observe_send
+        engine.ride_along = app.deliverer.write_waiting
         app._build_channels()
         app.messenger = Messenger(db, app.deliverer, window, default_language=settings.default_language)
         if app.voice is not None:

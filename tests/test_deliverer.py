@@ -92,3 +92,45 @@ async def test_a_failed_result_write_does_not_hold_deliveries(sqlite_db, monkeyp
     more = await journaled(sqlite_db, "41", ["y|0"])
     await deliverer.deliver(more)
     assert await statuses(sqlite_db, more) == [("sent", "m-y")]
+
+
+async def test_results_waiting_for_the_engine_ride_in_its_commit(sqlite_db, monkeypatch):
+    import bot.delivery.deliverer as module
+
+    own_writes = []
+    real = module.record_results
+
+    async def counted(db, results):
+        own_writes.append(len(results))
+        await real(db, results)
+
+    monkeypatch.setattr(module, "record_results", counted)
+    deliverer = Deliverer(sqlite_db, {Channel.telegram: SlowAdapter()})
+    batch = await journaled(sqlite_db, "50", ["r|0"])
+    async with sqlite_db.unit_of_work() as uow:  # the engine writing its next batch holds the lock
+        task = asyncio.create_task(deliverer.deliver(batch))
+        await asyncio.sleep(0.05)
+        assert not task.done()
+        riding = await deliverer.write_waiting(uow)
+        assert riding is not None
+    riding.committed()
+    await asyncio.wait_for(task, 5)
+    assert await statuses(sqlite_db, batch) == [("sent", "m-r")]
+    assert own_writes == []  # no transaction of their own
+    assert await deliverer.write_waiting(uow) is None  # nothing waits any more
+
+
+async def test_results_that_rode_in_a_rolled_back_commit_are_written_again(sqlite_db):
+    deliverer = Deliverer(sqlite_db, {Channel.telegram: SlowAdapter()})
+    batch = await journaled(sqlite_db, "51", ["s|0"])
+    riding = None
+    try:
+        async with sqlite_db.unit_of_work() as uow:
+            task = asyncio.create_task(deliverer.deliver(batch))
+            await asyncio.sleep(0.05)
+            riding = await deliverer.write_waiting(uow)
+            raise RuntimeError("the engine's batch failed")
+    except RuntimeError:
+        riding.rolled_back()
+    await asyncio.wait_for(task, 5)  # deliver() returns once they are written after all
+    assert await statuses(sqlite_db, batch) == [("sent", "m-s")]

@@ -190,3 +190,75 @@ async def test_batch_of_many_users_in_one_call(engine, db):
     replies = await engine.handle_batch(inbounds)
     assert len(replies) == 50
     assert len({r.address.user_id for r in replies}) == 50
+
+
+async def test_delivery_results_waiting_for_the_lock_ride_in_the_batch_commit(sqlite_db, services, monkeypatch):
+    """Results that finish while a batch is written go into that batch's last commit, not a
+    transaction of their own; if that commit fails, they are written on their own after all.
+    (SQLite: PostgreSQL has no write lock to wait for, so results are written at once.)"""
+    import asyncio
+
+    from core.privacy import mask_personal
+
+    import bot.delivery.deliverer as deliverer_module
+    from bot.delivery.deliverer import Deliverer
+    from tests.test_deliverer import SlowAdapter, journaled, statuses
+
+    own_writes = []
+    real = deliverer_module.record_results
+
+    async def counted(database, results):
+        own_writes.append(len(results))
+        await real(database, results)
+
+    monkeypatch.setattr(deliverer_module, "record_results", counted)
+    db = sqlite_db
+    engine = ConversationEngine(db, services, masker=mask_personal)
+    deliverer = Deliverer(db, {Channel.telegram: SlowAdapter()})
+    engine.ride_along = deliverer.write_waiting
+    earlier = await journaled(db, unique_user(), ["earlier|0"])
+
+    def batch(tag: str) -> list[Inbound]:
+        user = unique_user()
+        return [Inbound(channel=Channel.webchat, user_id=user, text="/start", content_type=ContentType.command,
+                        event_id=f"{user}-{tag}")]
+
+    async with db.write_lock:  # a batch is being written: the next one and the results queue
+        handled = asyncio.create_task(engine.handle_batch(batch("a")))
+        await asyncio.sleep(0.01)
+        delivered = asyncio.create_task(deliverer.deliver(earlier))
+        await asyncio.sleep(0.05)
+    assert await asyncio.wait_for(handled, 5)
+    await asyncio.wait_for(delivered, 5)
+    assert await statuses(db, earlier) == [("sent", "m-earlier")]
+    assert own_writes == []
+
+    # The batch's commit fails: the results are written on their own, and deliver() returns.
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    later = await journaled(db, unique_user(), ["later|0"])
+    real_commit = AsyncSession.commit
+    commits = []
+
+    async def second_commit_fails(session):
+        commits.append(session)
+        if commits.count(session) == 2:
+            raise ConnectionError("disk full")
+        await real_commit(session)
+
+    async with db.write_lock:
+        handled = asyncio.create_task(engine.handle_batch(batch("b")))
+        await asyncio.sleep(0.01)
+        delivered = asyncio.create_task(deliverer.deliver(later))
+        await asyncio.sleep(0.05)
+        monkeypatch.setattr(AsyncSession, "commit", second_commit_fails)
+    try:
+        await asyncio.wait_for(handled, 5)
+    except ConnectionError:
+        pass
+    else:
+        raise AssertionError("the batch's commit should have failed")
+    monkeypatch.setattr(AsyncSession, "commit", real_commit)
+    await asyncio.wait_for(delivered, 5)
+    assert await statuses(db, later) == [("sent", "m-later")]
+    assert own_writes == [1]

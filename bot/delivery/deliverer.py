@@ -4,8 +4,8 @@ Each message is one `send_once` per attempt on its channel's adapter; the retry 
 the error vocabulary (bot/delivery/outcomes.py) decide what an answer means, and the result
 is written back to the journal. One chat's messages go out in order, chats in parallel.
 What became of them is written by group commit: deliveries that finish while one write is
-under way share the next (under load one commit serves many batches, instead of a third
-commit per batch queueing for SQLite's writer ahead of the next inbound batch).
+under way share the next, and results waiting while the engine writes an inbound batch ride
+in that batch's commit (`write_waiting`) instead of a transaction of their own after it.
 The outbox sender (bot/delivery/sender.py) is the other caller of `send_once`: it paces
 bulk sends and retries later instead of waiting.
 """
@@ -17,10 +17,10 @@ from collections import defaultdict
 from typing import Awaitable, Callable
 from weakref import WeakValueDictionary
 
-from bot.delivery.journal import record_results
+from bot.delivery.journal import record_results, write_results
 from bot.delivery.outcomes import FAILED, RetryPolicy
 from core.messages import Channel, Reply, SendOutcome, SendResult
-from storage.unit_of_work import Database
+from storage.unit_of_work import Database, UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -103,15 +103,39 @@ class Deliverer:
 
     async def _record_pending(self) -> None:
         while self._unrecorded:
-            waiting, self._unrecorded = self._unrecorded, []
+            waiting: list[tuple[list[SendResult], asyncio.Future]] = []
             try:
-                await record_results(self.db, [result for results, _ in waiting for result in results])
+                # The writer's turn first (the engine's batch, if one is being written, takes
+                # what is waiting into its own commit), then whatever is still waiting.
+                async with self.db.write_lock:
+                    waiting, self._unrecorded = self._unrecorded, []
+                    if waiting:
+                        await record_results(self.db, [result for results, _ in waiting for result in results])
             except Exception:  # the messages went out; nobody waits for this answer
                 log.exception("could not record delivery results")
-            self.result_writes += 1
-            for _, done in waiting:
-                if not done.done():
-                    done.set_result(None)
+            if waiting:
+                self._recorded(waiting)
+
+    def _recorded(self, waiting: list[tuple[list[SendResult], asyncio.Future]]) -> None:
+        self.result_writes += 1
+        for _, done in waiting:
+            if not done.done():
+                done.set_result(None)
+
+    async def write_waiting(self, uow: UnitOfWork) -> "RidingResults | None":
+        """Write the results waiting to be recorded in the caller's transaction (the caller
+        holds the write lock and commits next); the caller tells the returned object how
+        that commit went."""
+        if not self._unrecorded:
+            return None
+        riding = RidingResults(self, self._unrecorded)
+        self._unrecorded = []
+        try:
+            await write_results(uow, [result for results, _ in riding.waiting for result in results])
+        except BaseException:
+            riding.rolled_back()
+            raise
+        return riding
 
     def deliver_later(self, replies: list[Reply], first: Callable[[], Awaitable[None]] | None = None) -> None:
         """Deliver in the background (after `first`, e.g. acknowledging button presses), so
@@ -131,3 +155,21 @@ class Deliverer:
         """Wait for background deliveries (before the channels close)."""
         while self._tasks:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+
+class RidingResults:
+    """Delivery results written in another transaction, waiting to hear how it ended."""
+
+    def __init__(self, deliverer: Deliverer, waiting: list[tuple[list[SendResult], asyncio.Future]]):
+        self.deliverer = deliverer
+        self.waiting = waiting
+
+    def committed(self) -> None:
+        self.deliverer._recorded(self.waiting)
+
+    def rolled_back(self) -> None:
+        """Queue them again, for a write of their own."""
+        deliverer = self.deliverer
+        deliverer._unrecorded[:0] = self.waiting
+        if deliverer._recorder is None or deliverer._recorder.done():
+            deliverer._recorder = asyncio.create_task(deliverer._record_pending(), name="delivery-results")

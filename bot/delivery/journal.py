@@ -76,5 +76,9 @@ async def record_results(db: Database, results: list[SendResult]) -> None:
     if not results:
         return
     async with db.unit_of_work() as uow:
-        await uow.journal.mark_sent_many(
-            [(r.message_id, r.channel_message_id, r.status, r.error_code) for r in results])
+        await write_results(uow, results)
+
+
+async def write_results(uow: UnitOfWork, results: list[SendResult]) -> None:
+    """The same in the caller's transaction."""
+    await uow.journal.mark_sent_many([(r.message_id, r.channel_message_id, r.status, r.error_code) for r in results])
