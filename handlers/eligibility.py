@@ -206,7 +206,7 @@ async def answer_age_question(turn: Turn, text: str) -> None:
     """"а мне 17 можно?": the question asked is answered (the age range, and the named age
     against it), with a button to run the full check — the check does not start by itself."""
     rules = _rules(turn)
-    params = {"min_age": rules.min_age, "max_age": rules.max_age, "counted": rules.age_counted_on,
+    params = {"min_age": rules.min_age, "max_age": rules.max_age, "counted": _counting_day(turn),
               "regions": rules.regions}
     age = interrupts.age_in(text)
     if age is None:
@@ -511,6 +511,20 @@ def _with_real_dates(reason: Reason, answers: dict[str, Any]) -> Reason:
     return replace(reason, params=params)
 
 
+def _counting_day(turn: Turn) -> date | str:
+    """The day age is counted on (the application deadline) as users may hear it: its date
+    once the programme has announced and confirmed the season's window, else its name."""
+    if Calendar.from_programme(turn.services.programme).announced:
+        return _rules(turn).age_counted_on
+    return turn.t("elig.counting_day")
+
+
+def _counted_on(reason: Reason, day: date | str) -> Reason:
+    if reason.criterion != "age" or "date" not in reason.params:
+        return reason
+    return replace(reason, params={**reason.params, "date": day})
+
+
 def _without_dates(reason: Reason) -> Reason:
     """The reason as the journal keeps it: the person's own dates replaced by a mask."""
     if reason.criterion != "age":
@@ -573,6 +587,7 @@ def _say_verdict(turn: Turn, rules: Rules, verdict: Verdict) -> None:
     announced = Calendar.from_programme(turn.services.programme).announced
     phase = window_phase(rules, today, announced)
     header = [turn.t(verdict_header_key(verdict, phase))]
+    verdict = replace(verdict, reasons=[_counted_on(reason, _counting_day(turn)) for reason in verdict.reasons])
     lines = header + [f"• {render_reason(reason, turn.lang, translator)}" for reason in verdict.reasons]
     # "18 вам исполнится 20 мая 2027" is a birth date: the journal keeps the verdict without it.
     journaled = header + [f"• {render_reason(_without_dates(reason), turn.lang, translator)}"

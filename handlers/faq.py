@@ -66,6 +66,18 @@ def _answer_text(turn: Turn, topic_id: str) -> str:
     return render_answer(topic_id, turn.lang, facts, turn.services.faq_topics_dir)
 
 
+def _asks_about_age(topic: str, text: str) -> bool:
+    """Who-can-apply questions that name an age ("а в 17?", "can I apply at 17") get the
+    age answer; "проверить меня" starts the full check instead."""
+    if interrupts.asks_for_the_full_check(text):
+        return False
+    if topic == "check_eligibility":
+        return True
+    if topic == "eligibility":
+        return interrupts.age_in(text) is not None
+    return topic == "how_to_apply" and interrupts.names_an_age(text)
+
+
 @flow.text()
 async def answer_free_text(turn: Turn) -> None:
     """Any text no flow awaits: a question for the FAQ."""
@@ -85,7 +97,7 @@ async def answer_free_text(turn: Turn) -> None:
         await not_understood(turn, [topic for topic, _score in result.alternatives])
         return
     turn.update_state(faq_misses=None)
-    if result.topic == "check_eligibility" and not interrupts.asks_for_the_full_check(text):
+    if _asks_about_age(result.topic, text):
         # "а мне 17 можно?" is a question: answer it; the full check is one button away.
         from handlers import eligibility
 

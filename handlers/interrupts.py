@@ -25,7 +25,14 @@ i don't want|i dont want|dont want|don't want|leave|back to menu|forget it|skip|
 
 _YES_NO = frozenset("да нет ага неа иә иа ия жоқ жок yes no yeah yep nope ок ok окей okay".split())
 _FULL_CHECK = re.compile(r"(провер|тест|check|тексер|test)", re.IGNORECASE)
-_AGE = re.compile(r"(?<!\d)(\d{1,2})(?!\d)")
+# Not a clock time ("в 17:00") nor part of a longer number or a decimal.
+_AGE = re.compile(r"(?<![\d:.,])(\d{1,2})(?![\d:]|[.,]\d)")
+# A number said to be someone's age: "17 лет", "17 жаста", "жасым 17", "мне 17", "I'm 17",
+# "at 17", "17 years old", "17 y.o.".
+_NAMED_AGE = re.compile(
+    r"(?<![\d:.,])\d{1,2}\s*-?\s*(?:лет|летн|год|жас|jas|zhas|years?\b|y\.?\s*o\b|yo\b)"
+    r"|(?:мне|жасым|jasym|zhasym|i'?m|i am|at|age|возраст\w*)\s*:?\s*\d{1,2}(?![\d:])",
+    re.IGNORECASE)
 
 
 def fold(text: str) -> str:
@@ -44,6 +51,11 @@ def is_bare_yes_no(text: str) -> bool:
 def asks_for_the_full_check(text: str) -> bool:
     """"проверить меня", "check me", "тексеру": the person asks to run the check itself."""
     return bool(_FULL_CHECK.search(text or ""))
+
+
+def names_an_age(text: str) -> bool:
+    """The text says a number is an age ("can I apply at 17", "17 жаста болама")."""
+    return age_in(text) is not None and bool(_NAMED_AGE.search(text or ""))
 
 
 def age_in(text: str) -> int | None:

@@ -655,3 +655,25 @@ async def test_kazakh_typed_on_a_russian_keyboard_at_the_documents_step(engine, 
     for text in ("иа", "15.03.2001", "актау", "жок", "жок", "жок", "бари бар", "жок"):
         await client.send(text)
     assert client.texts[0] == "Сіз өтінім бере аласыз!"
+
+
+@pytest.mark.parametrize("lang, phrase", [("ru", "На последний день приёма заявок вам будет уже не меньше 36"),
+                                          ("kk", "өтінім қабылдаудың соңғы күніне қарай"),
+                                          ("en", "on or before the last day of applications")])
+async def test_before_the_season_is_confirmed_age_is_counted_on_the_deadline_not_a_date(db, lang, phrase):
+    """The shipped config/programme.yaml has not confirmed the season (calendar.confirmed:
+    false): the verdict and the quick age answer name the counting day, not its planned date."""
+    from dataclasses import replace as changed
+
+    from core.programme import load_programme
+    from tests.conftest import make_services
+
+    services = changed(make_services(with_faq=True), programme=load_programme())
+    assert not Calendar.from_programme(services.programme).announced
+    engine = ConversationEngine(db, services, masker=mask_iins, clock=lambda: IN_THE_WINDOW)
+    client = await started(engine, lang)
+    await answer_all(client, birth="05.01.1990")
+    assert phrase in client.text and "2026" not in client.text
+    quick = await conversation_started(engine, lang)
+    await quick.send({"ru": "мне 17 можно?", "kk": "17 жаста болама", "en": "can i apply at 17"}[lang])
+    assert t(lang, "elig.counting_day") in quick.text and "2026" not in quick.text
