@@ -94,10 +94,11 @@ async def test_a_failed_result_write_does_not_hold_deliveries(sqlite_db, monkeyp
     assert await statuses(sqlite_db, more) == [("sent", "m-y")]
 
 
-async def test_results_waiting_for_the_engine_ride_in_its_commit(sqlite_db, monkeypatch):
+def count_own_writes(monkeypatch) -> list[int]:
+    """The sizes of the result writes the deliverer makes in transactions of its own."""
     import bot.delivery.deliverer as module
 
-    own_writes = []
+    own_writes: list[int] = []
     real = module.record_results
 
     async def counted(db, results):
@@ -105,6 +106,11 @@ async def test_results_waiting_for_the_engine_ride_in_its_commit(sqlite_db, monk
         await real(db, results)
 
     monkeypatch.setattr(module, "record_results", counted)
+    return own_writes
+
+
+async def test_results_waiting_for_the_engine_ride_in_its_commit(sqlite_db, monkeypatch):
+    own_writes = count_own_writes(monkeypatch)
     deliverer = Deliverer(sqlite_db, {Channel.telegram: SlowAdapter()})
     batch = await journaled(sqlite_db, "50", ["r|0"])
     async with sqlite_db.unit_of_work() as uow:  # the engine writing its next batch holds the lock

@@ -200,18 +200,10 @@ async def test_delivery_results_waiting_for_the_lock_ride_in_the_batch_commit(sq
 
     from core.privacy import mask_personal
 
-    import bot.delivery.deliverer as deliverer_module
     from bot.delivery.deliverer import Deliverer
-    from tests.test_deliverer import SlowAdapter, journaled, statuses
+    from tests.test_deliverer import SlowAdapter, count_own_writes, journaled, statuses
 
-    own_writes = []
-    real = deliverer_module.record_results
-
-    async def counted(database, results):
-        own_writes.append(len(results))
-        await real(database, results)
-
-    monkeypatch.setattr(deliverer_module, "record_results", counted)
+    own_writes = count_own_writes(monkeypatch)
     db = sqlite_db
     engine = ConversationEngine(db, services, masker=mask_personal)
     deliverer = Deliverer(db, {Channel.telegram: SlowAdapter()})
