@@ -95,8 +95,9 @@ def test_declined_result_still_offers_likely_topics(monkeypatch):
     offered = [topic for topic, _score in result.alternatives]
     assert 1 <= len(offered) <= 3
     assert offered[0] == "grant_amount"
+    # "who gets a grant" (eligibility) shares "дают грант": a fair third offer.
     assert set(offered) <= {"grant_amount", "funding_rules", "fee", "project_ideas", "about", "selection",
-                            "past_results"}
+                            "past_results", "eligibility"}
     scores = [score for _topic, score in result.alternatives]
     assert scores == sorted(scores, reverse=True) and result.score == scores[0]
 
