@@ -172,7 +172,8 @@ async def answer_topic(turn: Turn, topic_id: str, *, with_buttons: bool = True) 
         # The grievance mechanism: the answer explains it, the button files one.
         from handlers import handoff
 
-        buttons.insert(0, handoff.complaint_button(turn))
+        buttons[:0] = handoff.grievance_buttons(turn, ("complaint", "suggestion") if topic_id == "complaint"
+                                                else ("complaint",))
     if topic_id in SEASON_TOPICS and next_season_pending(turn.services.programme, _now(turn)):
         # This season is over or not announced: offer to tell the user when the next one is
         # (handlers/season.py keeps the wish), never old dates as upcoming ones.

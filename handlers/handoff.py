@@ -2,7 +2,8 @@
 
 Routes into a ticket: `/operator`, the `menu:operator` button (also offered after FAQ
 misses and failed wizard steps), the FAQ's `human` intent (`escalate`), and the grievance
-mechanism (`complaint:start` → complaint or suggestion → named or anonymous).
+mechanism (the complaint and appeal answers' `complaint:<kind>` buttons, or `complaint:start`
+→ complaint or suggestion; then named or anonymous).
 
 While a ticket is open the contact is in mode "human": the bot says nothing, the engine
 journals every inbound message and the operator console shows it live. `/start`, `/menu`,
@@ -88,9 +89,10 @@ def leave_button(turn: Turn) -> Button:
     return turn.button("handoff.leave", HandoffAction(action="leave"))
 
 
-def complaint_button(turn: Turn) -> Button:
-    """For the FAQ's `complaint` topic: opens the grievance flow."""
-    return turn.button("complaint.start_button", ComplaintStart(action="start"))
+def grievance_buttons(turn: Turn, kinds: tuple[str, ...] = ("complaint", "suggestion")) -> list[Button]:
+    """For the FAQ's complaint and appeal answers, which explain the mechanism already: each
+    button files that kind, one question (named or anonymous) before writing."""
+    return [turn.button(f"{kind}.button", Grievance(kind=kind)) for kind in kinds]
 
 
 def lifecycle(turn: Turn) -> TicketLifecycle:

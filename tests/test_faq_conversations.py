@@ -152,7 +152,23 @@ async def test_appeal_leads_into_the_complaint_flow(faq_engine, db):
     await client.send("как обжаловать решение технического отбора")
     topics, _ = await consultation_topics(db, user)
     assert topics == ["appeal"]
-    assert client.buttons[0] == "complaint:start"
+    assert client.buttons[0] == "complaint:complaint"  # files a complaint: named or anonymous next
+
+
+@pytest.mark.parametrize("lang, typed", [("ru", "хочу пожаловаться"), ("kk", "шағымданғым келеді"),
+                                         ("en", "i want to complain")])
+async def test_a_complaint_is_two_presses_from_writing_it(faq_engine, lang, typed):
+    """The complaint answer explains the mechanism; its buttons file a complaint or a
+    suggestion at once: named or anonymous, then the person writes."""
+    client = await started(faq_engine, lang, user_id=new_user())
+    await client.send(typed)
+    assert client.buttons[:2] == ["complaint:complaint", "complaint:suggestion"]
+    await client.press("complaint:complaint")
+    assert "complaint:complaint:anon" in client.buttons
+    await client.press("complaint:complaint:anon")
+    from tests.conftest import translator
+
+    assert translator().t(lang, "complaint.describe") in client.text  # now they write it
 
 
 async def faq_misses(db):
