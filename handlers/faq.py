@@ -8,6 +8,7 @@ second miss in a row the operator comes first.
 from __future__ import annotations
 
 import logging
+import re
 
 from faq.content import ContentError, get_topic, render_answer, shipped_groups, topics_in
 from faq.season import answer_facts_now, next_season_pending
@@ -66,6 +67,9 @@ def _answer_text(turn: Turn, topic_id: str) -> str:
     return render_answer(topic_id, turn.lang, facts, turn.services.faq_topics_dir)
 
 
+_NUMBER = re.compile(r"\d+")
+
+
 def _asks_about_age(topic: str, text: str) -> bool:
     """Who-can-apply questions that name an age ("а в 17?", "can I apply at 17") get the
     age answer; "проверить меня" starts the full check instead."""
@@ -73,8 +77,9 @@ def _asks_about_age(topic: str, text: str) -> bool:
         return False
     if topic == "check_eligibility":
         return True
-    if topic == "eligibility":
-        return interrupts.age_in(text) is not None
+    if topic == "eligibility" and interrupts.age_in(text) is not None:
+        # "а в 17?" names nothing but the age; "работаю 20 часов в неделю" is about work.
+        return interrupts.names_an_age(text) or len(_NUMBER.sub(" ", text).split()) <= 3
     return topic == "how_to_apply" and interrupts.names_an_age(text)
 
 

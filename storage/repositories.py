@@ -40,6 +40,8 @@ _MARK_SENT = update(_MESSAGES).where(_MESSAGES.c.id == bindparam("mid")).values(
     # A status callback (delivered, read) may have arrived first: never step back to "sent".
     delivery_status=case((_DELIVERY_STATUS.is_(None) | (_DELIVERY_STATUS == "pending"),
                           bindparam("st", type_=_DELIVERY_STATUS.type)), else_=_DELIVERY_STATUS))
+
+
 @lru_cache(maxsize=None)
 def _insert_topics(dialect: str):
     """INSERT … ON CONFLICT DO NOTHING into consultation_topics, in the dialect's words."""
