@@ -82,8 +82,9 @@ class SeasonCalendar:
         if unknown:
             raise ProgrammeConfigError(f"calendar: unknown stage(s) {unknown}; expected {sorted(CALENDAR_KEYS)}")
         window = (programme.get("eligibility") or {}).get("application_window") or {}
-        stages = {stage: _period(stage, raw.get(stage)) for stage in (*STAGES, "results") if stage != "applications"}
-        stages["applications"] = (_period("applications", [window["opens"], window["closes"]])
+        stages = {stage: parse_period(f"calendar.{stage}", raw.get(stage))
+                  for stage in (*STAGES, "results") if stage != "applications"}
+        stages["applications"] = (parse_period("calendar.applications", [window["opens"], window["closes"]])
                                   if window.get("opens") and window.get("closes") else None)
         if not raw.get("announced", True):
             stages = dict.fromkeys(stages)
@@ -98,7 +99,7 @@ class SeasonCalendar:
         return self.stages.get(stage) if self.confirmed else None
 
 
-def _day(stage: str, value: Any) -> date:
+def _day(key: str, value: Any) -> date:
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, date):
@@ -106,18 +107,19 @@ def _day(stage: str, value: Any) -> date:
     try:
         return date.fromisoformat(str(value))
     except ValueError as exc:
-        raise ProgrammeConfigError(f"calendar.{stage}: {value!r} is not a date (YYYY-MM-DD)") from exc
+        raise ProgrammeConfigError(f"{key}: {value!r} is not a date (YYYY-MM-DD)") from exc
 
 
-def _period(stage: str, value: Any) -> tuple[date, date] | None:
+def parse_period(key: str, value: Any) -> tuple[date, date] | None:
+    """A calendar entry (`key` names it in errors): a date, [start, end], or nothing."""
     if value is None or value == "" or value == []:
         return None
     if isinstance(value, (list, tuple)):
         if len(value) != 2:
-            raise ProgrammeConfigError(f"calendar.{stage}: a period is [start, end]")
-        first, last = _day(stage, value[0]), _day(stage, value[1])
+            raise ProgrammeConfigError(f"{key}: a period is [start, end]")
+        first, last = _day(key, value[0]), _day(key, value[1])
         if last < first:
-            raise ProgrammeConfigError(f"calendar.{stage}: ends before it starts")
+            raise ProgrammeConfigError(f"{key}: ends before it starts")
         return first, last
-    day = _day(stage, value)
+    day = _day(key, value)
     return day, day

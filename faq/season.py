@@ -22,7 +22,7 @@ from typing import Any, Iterable, Mapping, Protocol
 
 import yaml
 
-from core.programme import STAGES, SeasonCalendar
+from core.programme import STAGES, SeasonCalendar, parse_period
 from core.season import as_date as _as_date
 from faq.content import LANGS, PACKAGE_DIR, ContentError, fill_placeholders
 from core.dates import format_day, format_day_month, format_range, weekday_name
@@ -70,19 +70,6 @@ def _text(texts: Mapping[str, Any], *path: str) -> Mapping[str, str]:
     return node
 
 
-def _period(value: Any) -> tuple[dt.date, dt.date] | None:
-    """A calendar entry: a date, [start, end], or nothing (not announced)."""
-    if isinstance(value, (list, tuple)):
-        if len(value) != 2:
-            raise ContentError(f"calendar period {value!r} must be [start, end]")
-        start, end = _as_date(value[0]), _as_date(value[1])
-        if start is None or end is None or end < start:
-            raise ContentError(f"calendar period {value!r} is not a valid [start, end]")
-        return start, end
-    day = _as_date(value)
-    return (day, day) if day else None
-
-
 def tense(period: tuple[dt.date, dt.date] | None, today: dt.date) -> str:
     """past | now | future | unknown."""
     if period is None:
@@ -115,7 +102,8 @@ class Season:
         named = programme.get("calendar") or {}
         calendar = {stage: dates.period(stage) for stage in STAGES if stage == "applications" or stage in named}
         last = programme.get("last_season") or {}
-        last_calendar = {stage: _period(value) for stage, value in (last.get("calendar") or {}).items()}
+        last_calendar = {stage: parse_period(f"last_season.calendar.{stage}", value)
+                         for stage, value in (last.get("calendar") or {}).items()}
         open_days: dict[int, tuple] = {}
         for season, meetings in (programme.get("open_days") or {}).items():
             items = []

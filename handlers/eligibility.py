@@ -206,7 +206,8 @@ async def answer_age_question(turn: Turn, text: str) -> None:
     """"а мне 17 можно?": the question asked is answered (the age range, and the named age
     against it), with a button to run the full check — the check does not start by itself."""
     rules = _rules(turn)
-    params = {"min_age": rules.min_age, "max_age": rules.max_age, "counted": _counting_day(turn),
+    announced = Calendar.from_programme(turn.services.programme).announced
+    params = {"min_age": rules.min_age, "max_age": rules.max_age, "counted": _counting_day(turn, announced),
               "regions": rules.regions}
     age = interrupts.age_in(text)
     if age is None:
@@ -511,10 +512,10 @@ def _with_real_dates(reason: Reason, answers: dict[str, Any]) -> Reason:
     return replace(reason, params=params)
 
 
-def _counting_day(turn: Turn) -> date | str:
+def _counting_day(turn: Turn, announced: bool) -> date | str:
     """The day age is counted on (the application deadline) as users may hear it: its date
     once the programme has announced and confirmed the season's window, else its name."""
-    if Calendar.from_programme(turn.services.programme).announced:
+    if announced:
         return _rules(turn).age_counted_on
     return turn.t("elig.counting_day")
 
@@ -587,7 +588,8 @@ def _say_verdict(turn: Turn, rules: Rules, verdict: Verdict) -> None:
     announced = Calendar.from_programme(turn.services.programme).announced
     phase = window_phase(rules, today, announced)
     header = [turn.t(verdict_header_key(verdict, phase))]
-    verdict = replace(verdict, reasons=[_counted_on(reason, _counting_day(turn)) for reason in verdict.reasons])
+    counting_day = _counting_day(turn, announced)
+    verdict = replace(verdict, reasons=[_counted_on(reason, counting_day) for reason in verdict.reasons])
     lines = header + [f"• {render_reason(reason, turn.lang, translator)}" for reason in verdict.reasons]
     # "18 вам исполнится 20 мая 2027" is a birth date: the journal keeps the verdict without it.
     journaled = header + [f"• {render_reason(_without_dates(reason), turn.lang, translator)}"

@@ -96,23 +96,11 @@ class Contacts:
             contact.display_name = display_name
         return contact
 
-    async def get_or_create_many(self, channel: str, names: dict[str, str | None]) -> dict[str, Contact]:
-        """external_id → Contact for every id in `names` (display names kept up to date)."""
-        if not names:
-            return {}
-        found = {
-            contact.external_id: contact
-            for contact in await self.session.scalars(
-                select(Contact).where(Contact.channel == channel, Contact.external_id.in_(list(names)))
-            )
-        }
-        await self._complete(channel, names, found)
-        return found
-
     async def with_open_consultations(self, channel: str, names: dict[str, str | None]
                                       ) -> tuple[dict[str, Contact], dict[int, Consultation]]:
-        """`get_or_create_many`, and contact id → open consultation, in one query: an inbound
-        batch's first reads (a statement costs ~1 ms of the bot's time, whatever it reads)."""
+        """external_id → Contact for every id in `names` (created if new, display names kept up
+        to date), and contact id → open consultation, in one query: an inbound batch's first
+        reads (a statement costs ~1 ms of the bot's time, whatever it reads)."""
         if not names:
             return {}, {}
         rows = await self.session.execute(_CONTACTS_WITH_OPEN_CONSULTATIONS,

@@ -28,7 +28,7 @@ class SlowAdapter:
 
 async def journaled(db, chat: str, texts: list[str]) -> list[Reply]:
     async with db.unit_of_work() as uow:
-        contact = (await uow.contacts.get_or_create_many("telegram", {chat: None}))[chat]
+        contact = (await uow.contacts.with_open_consultations("telegram", {chat: None}))[0][chat]
         consultation = uow.consultations.open(contact, now=utcnow())
         await uow.flush()
         outbounds = [Outbound(text) for text in texts]
