@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Sequence
 
+import numpy as np
 from rapidfuzz import fuzz, process
 
 from faq.content import LANGS, Topic, load_topics
@@ -211,6 +212,7 @@ class _Postings:
             offsets[row + 1] += offsets[row]
         free = offsets[:-1]
         self._offsets = offsets
+        self._views = None
         self._items = array("i", bytes(4 * len(items)))
         self._weights = array("d", bytes(8 * len(weights)))
         for row, item, weight in zip(row_of, items, weights):
@@ -226,30 +228,54 @@ class _Postings:
             raise ValueError("postings arrays do not fit together")
         postings = cls.__new__(cls)
         postings._offsets, postings._items, postings._weights = offsets, items, weights
+        postings._views = None
         return postings
 
     def packed(self) -> tuple[array, array, array]:
         return self._offsets, self._items, self._weights
 
+    def _arrays(self) -> tuple:
+        # numpy views of the same memory (no copy), made on first use.
+        if self._views is None:
+            self._views = (np.frombuffer(self._items, dtype=np.intc), np.frombuffer(self._weights, dtype=np.float64))
+        return self._views
+
     def accumulate(self, weighted: Iterable[tuple[int, float]], size: int,
-                   limit: int | None = None, reached: list[int] | None = None) -> list[float]:
+                   limit: int | None = None) -> tuple["np.ndarray", "np.ndarray"]:
         """Per item (0..size-1), the sum of feature weight × posting weight over `weighted`
         (feature row, weight; unknown features are NOT_FOUND; features with more than `limit`
-        postings skipped). With `reached`, the items are appended to it as they come."""
-        sums = [0.0] * size
-        offsets, items, weights = self._offsets, self._items, self._weights
+        postings skipped), and the items reached, in the order they were reached.
+
+        One gather and one `bincount` over the ~5,000 postings a question reaches, instead of
+        a Python loop over them (a third of a match's time). `bincount` adds each item's
+        products in the order given, as the loop did, so the sums are the same floats."""
+        offsets = self._offsets
+        starts: list[int] = []
+        lengths: list[int] = []
+        factors: list[float] = []
         for row, factor in weighted:
             if row == NOT_FOUND:
                 continue
-            start, end = offsets[row], offsets[row + 1]
-            if end == start or (limit is not None and end - start > limit):
+            start = offsets[row]
+            length = offsets[row + 1] - start
+            if length == 0 or (limit is not None and length > limit):
                 continue
-            row_items = items[start:end]
-            for item, weight in zip(row_items, weights[start:end]):
-                sums[item] += factor * weight
-            if reached is not None:
-                reached.extend(row_items)
-        return sums
+            starts.append(start)
+            lengths.append(length)
+            factors.append(factor)
+        if not starts:
+            return np.zeros(size), _NO_ITEMS
+        items, weights = self._arrays()
+        counts = np.array(lengths)
+        ends = np.cumsum(counts)
+        # Positions start..start+length-1 of every row, one after the other.
+        positions = np.arange(int(ends[-1])) + np.repeat(np.array(starts) - (ends - counts), counts)
+        reached = items[positions]
+        products = weights[positions] * np.repeat(np.array(factors), counts)
+        return np.bincount(reached, weights=products, minlength=size), reached
+
+
+_NO_ITEMS = np.zeros(0, dtype=np.intc)
 
 
 class Matcher:
@@ -272,6 +298,7 @@ class Matcher:
     def _setup(self, topics: Iterable[Topic], threshold: float, cache_size: int) -> None:
         self._cache: OrderedDict[str, MatchResult] = OrderedDict()
         self._cache_size = cache_size
+        self._topic_arrays: tuple | None = None  # numpy views for _best_per_topic, made on first use
         self._last_snap: tuple[tuple[str, ...], tuple[str, ...]] | None = None
         self.topics = [t for t in topics]
         self.threshold = threshold
@@ -626,12 +653,11 @@ class Matcher:
         vec = [_tf(c) * (idf[row] if row != NOT_FOUND else unknown) for row, c in zip(rows, feats.values())]
         norm = math.sqrt(sum(v * v for v in vec)) or 1.0
         weighted = [(row, v / norm) for row, v in zip(rows, vec)]
-        reached: list[int] = []
-        doc_scores = self._postings.accumulate(weighted, len(self._doc_topic_index), self._max_postings, reached)
+        doc_scores, reached = self._postings.accumulate(weighted, len(self._doc_topic_index), self._max_postings)
         topic_scores = self._best_per_topic(doc_scores, reached)
         if CENTROID_WEIGHT:
-            sums = self._centroid_postings.accumulate(weighted, len(self._topic_names))
-            centroid_scores = dict(zip(self._topic_names, sums))
+            sums, _ = self._centroid_postings.accumulate(weighted, len(self._topic_names))
+            centroid_scores = dict(zip(self._topic_names, sums.tolist()))
             nearest = dict(topic_scores)
             topic_scores = {
                 t: (1 - CENTROID_WEIGHT) * s + CENTROID_WEIGHT * centroid_scores.get(t, 0.0)
@@ -672,21 +698,26 @@ class Matcher:
         factor = 1.0 - UNKNOWN_PENALTY * (1.0 - coverage)
         return {t: min(1.0, s * factor) for t, s in topic_scores.items()}
 
-    def _best_per_topic(self, doc_scores: list[float], reached: list[int]) -> dict[str, float]:
+    def _best_per_topic(self, doc_scores: "np.ndarray", reached: "np.ndarray") -> dict[str, float]:
         """Each topic's best example score, for the topics whose examples were reached, in the
         order they were first reached (the order decides between equal scores further on).
 
-        A topic's examples are consecutive documents, so its best is one `max` over a slice;
-        a reached example always scores above 0 (every weight is positive)."""
-        topic_of = self._doc_topic_index
-        order: dict[int, None] = {}
-        for topic in map(topic_of.__getitem__, reached):
-            if topic not in order:
-                order[topic] = None
-                if len(order) == len(self._topic_names):
-                    break
-        names, bounds = self._topic_names, self._topic_bounds
-        return {names[t]: max(doc_scores[bounds[t]:bounds[t + 1]]) for t in order}
+        A topic's examples are consecutive documents, so the bests are one `maximum.reduceat`
+        over the topics' first documents; a reached example always scores above 0 (every
+        weight is positive)."""
+        if not len(reached):
+            return {}
+        if self._topic_arrays is None:
+            bounds = self._topic_bounds
+            # A topic without examples is never reached; its start only has to be in range.
+            starts = np.minimum(np.array(bounds[:-1]), max(0, len(self._doc_topic_index) - 1))
+            self._topic_arrays = (np.frombuffer(self._doc_topic_index, dtype=np.intc), starts)
+        topic_of, starts = self._topic_arrays
+        topics = topic_of[reached]
+        _, first = np.unique(topics, return_index=True)
+        best = np.maximum.reduceat(doc_scores, starts).tolist()
+        names = self._topic_names
+        return {names[t]: best[t] for t in topics[np.sort(first)].tolist()}
 
     @staticmethod
     def _states_own_age(tokens: list[str]) -> bool:
