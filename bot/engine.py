@@ -1,10 +1,10 @@
 """The conversation engine: journal the inbound, run the flows, journal the replies.
 
 Every channel hands it channel-neutral `Inbound`s (a batch from one `getUpdates`, or one
-webhook) and gives what it returns to bot/delivery. Inbound messages are committed before
-anything is answered, and a delivery seen before (same update_id / MessageSid) is neither
-journaled nor answered again. Replies are journaled through bot/delivery/journal.py, like
-every other message the bot sends.
+webhook) and gives what it returns to bot/delivery. Inbound messages are committed with
+their replies (on their own when a handler fails) before anything is sent, and a delivery
+seen before (same update_id / MessageSid) is neither journaled nor answered again. Replies
+are journaled through bot/delivery/journal.py, like every other message the bot sends.
 """
 from __future__ import annotations
 
@@ -25,6 +25,7 @@ from core.text import storable
 from handlers.router import dispatch
 from handlers.turn import Services, Turn
 from storage.models import Consultation, Contact
+from storage.repositories import write_changed_columns
 from storage.types import utcnow
 from storage.unit_of_work import Database, UnitOfWork
 
@@ -87,22 +88,39 @@ class ConversationEngine:
                 return await self._handle_stored(inbounds, status)
 
     async def _handle_stored(self, inbounds: list[Inbound], status: str) -> list[Reply]:
+        """The batch in one transaction: its inbound messages, the turns, the replies.
+
+        Should a handler raise, that transaction is rolled back and the batch is stored
+        again: first its inbound messages, committed on their own, then each turn in a
+        SAVEPOINT, so the failing turn is undone alone and its user gets the "something
+        went wrong" text. The usual case costs one commit, not two (one transaction's
+        statements and WAL pages fewer per batch)."""
         now = self.clock()
+        # What pressing a typed button changes on an inbound; undone before a replay.
+        as_received = [(inbound.payload, inbound.content_type) for inbound in inbounds]
         async with self.db.sessions() as session:
             uow = UnitOfWork(session)
             # Flushes happen where we say: autoflush before every query costs more than the work.
             session.autoflush = False
             accepted = await self._record_inbound(uow, inbounds, now)
-            await session.commit()  # stored before anything is answered
-
-            # Where replies go, taken before the flows run: /forget erases the contact's
-            # external id, and its confirmation must still reach the person.
-            addresses = {contact.id: contact.external_id for _inbound, contact, _c in accepted}
-            replies = [(turn.contact, turn.consultation, outbound)
-                       for turn in await self._run_turns(session, uow, accepted, now)
-                       for outbound in turn.replies]
+            addresses = self._addresses(accepted)
+            try:
+                turns = await self._run_turns(accepted, uow, now)
+            except Exception:
+                log.info("a handler failed: storing the batch again, one savepoint per turn")
+                await session.rollback()
+                uow.consultations.restore_pending_topics({})
+                for inbound, (payload, content_type) in zip(inbounds, as_received):
+                    inbound.payload, inbound.content_type = payload, content_type
+                accepted = await self._record_inbound(uow, inbounds, now)
+                addresses = self._addresses(accepted)
+                await session.commit()  # kept, whatever the turns do
+                turns = [await self._run_turn(session, uow, self._turn(accepted_item, uow, now))
+                         for accepted_item in accepted]
+            replies = [(turn.contact, turn.consultation, outbound) for turn in turns for outbound in turn.replies]
 
             await uow.consultations.flush_topics(now)
+            await write_changed_columns(session, [item for turn in turns for item in (turn.contact, turn.consultation)])
             await session.flush()
             message_ids = await record_outbound(
                 uow, [(contact, consultation.id, outbound) for contact, consultation, outbound in replies],
@@ -123,36 +141,25 @@ class ConversationEngine:
                 for message_id, (contact, _consultation, outbound) in zip(message_ids, replies)
             ]
 
-    async def _run_turns(self, session, uow: UnitOfWork, accepted, now: datetime) -> list[Turn]:
-        """Run the batch's turns; a handler that raises leaves nothing half-written.
+    @staticmethod
+    def _addresses(accepted) -> dict[int, str]:
+        # Where replies go, taken before the flows run: /forget erases the contact's
+        # external id, and its confirmation must still reach the person.
+        return {contact.id: contact.external_id for _inbound, contact, _consultation in accepted}
 
-        The usual case costs nothing extra: all turns run in the batch's transaction. Should
-        one raise, that transaction is rolled back (the inbound messages were committed
-        before) and the batch is replayed with each turn in its own SAVEPOINT, so the
-        failing turn is undone alone and its user gets the "something went wrong" text.
-        """
-        turns = [Turn(inbound=inbound, contact=contact, consultation=consultation, uow=uow,
-                      services=self.services, now=now) for inbound, contact, consultation in accepted]
-        try:
-            for turn in turns:
-                self._resolve_typed_button(turn)
-                await dispatch(turn)
-                self._remember_offered(turn)
-            return turns
-        except Exception:
-            log.info("a handler failed: replaying the batch with one savepoint per turn")
-        await session.rollback()
-        uow.consultations.restore_pending_topics({})
-        turns = []
-        for inbound, contact, consultation in accepted:
-            # The rollback expired them: load what is stored (the inbound phase's commit).
-            await session.refresh(contact)
-            await session.refresh(consultation)
-            turn = Turn(inbound=inbound, contact=contact, consultation=consultation, uow=uow,
-                        services=self.services, now=now)
-            await self._run_turn(session, uow, turn)
+    def _turn(self, accepted_item, uow: UnitOfWork, now: datetime) -> Turn:
+        inbound, contact, consultation = accepted_item
+        return Turn(inbound=inbound, contact=contact, consultation=consultation, uow=uow,
+                    services=self.services, now=now)
+
+    async def _run_turns(self, accepted, uow: UnitOfWork, now: datetime) -> list[Turn]:
+        """The batch's turns, all in the batch's transaction (a handler that raises is
+        handled by the caller)."""
+        turns = [self._turn(item, uow, now) for item in accepted]
+        for turn in turns:
+            self._resolve_typed_button(turn)
+            await dispatch(turn)
             self._remember_offered(turn)
-            turns.append(turn)
         return turns
 
     @staticmethod
@@ -160,7 +167,7 @@ class ConversationEngine:
         if turn.replies:  # a silent turn (an operator has the chat) changes nothing shown
             remember_offered(turn.contact, turn.replies)
 
-    async def _run_turn(self, session, uow: UnitOfWork, turn: Turn) -> None:
+    async def _run_turn(self, session, uow: UnitOfWork, turn: Turn) -> Turn:
         """Dispatch one turn inside a SAVEPOINT: a handler that raises leaves nothing
         half-written (the inbound, committed before, stays), and the user is told."""
         topics = uow.consultations.pending_topics()
@@ -179,6 +186,8 @@ class ConversationEngine:
             await session.refresh(turn.consultation)
             turn.replies = []
             turn.say_key("error.generic")
+        self._remember_offered(turn)
+        return turn
 
     async def _record_inbound(self, uow: UnitOfWork, inbounds: list[Inbound], now: datetime):
         """Journal a batch of inbound messages; return (inbound, contact, consultation) for

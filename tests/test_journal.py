@@ -184,6 +184,40 @@ async def test_a_failing_handler_leaves_nothing_half_written(engine, db, monkeyp
                                                             Message.direction == "out")) >= 1
 
 
+async def test_a_batch_is_one_transaction_and_a_failed_turn_keeps_what_was_typed(engine, db, monkeypatch):
+    """The usual batch commits once (inbound and replies together). When a handler fails,
+    the batch is stored again: the inbound as it came (a typed "1" stays text, not the
+    button it pressed), then the turns one savepoint each."""
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    import bot.engine
+
+    client = await started(engine, "en")
+    real_commit, real_dispatch = AsyncSession.commit, bot.engine.dispatch
+    commits = []
+
+    async def counted(session):
+        commits.append(session)
+        await real_commit(session)
+
+    async def buttons_break(turn):
+        if turn.inbound.payload:
+            raise RuntimeError("boom")
+        await real_dispatch(turn)
+
+    monkeypatch.setattr(AsyncSession, "commit", counted)
+    await client.send("/menu")
+    assert commits.count(commits[0]) == 1  # the engine's session (others record deliveries)
+
+    monkeypatch.setattr(bot.engine, "dispatch", buttons_break)
+    commits.clear()
+    await client.send("1")
+    assert "something went wrong" in client.text
+    assert commits.count(commits[0]) == 2  # the inbound on its own, then the replayed turn
+    typed = [m for m in await all_messages(db) if m.direction == "in"][-1]
+    assert (typed.text, typed.content_type, typed.payload) == ("1", "text", None)
+
+
 async def test_batch_of_many_users_in_one_call(engine, db):
     inbounds = [Inbound(channel=Channel.telegram, user_id=f"u{i}", text="/start",
                         content_type=ContentType.command, event_id=f"b{i}") for i in range(50)]
@@ -232,9 +266,9 @@ async def test_delivery_results_waiting_for_the_lock_ride_in_the_batch_commit(sq
     real_commit = AsyncSession.commit
     commits = []
 
-    async def second_commit_fails(session):
+    async def batch_commit_fails(session):
         commits.append(session)
-        if commits.count(session) == 2:
+        if session is commits[0]:  # the engine's: one commit per batch
             raise ConnectionError("disk full")
         await real_commit(session)
 
@@ -243,7 +277,7 @@ async def test_delivery_results_waiting_for_the_lock_ride_in_the_batch_commit(sq
         await asyncio.sleep(0.01)
         delivered = asyncio.create_task(deliverer.deliver(later))
         await asyncio.sleep(0.05)
-        monkeypatch.setattr(AsyncSession, "commit", second_commit_fails)
+        monkeypatch.setattr(AsyncSession, "commit", batch_commit_fails)
     try:
         await asyncio.wait_for(handled, 5)
     except ConnectionError:
@@ -254,3 +288,25 @@ async def test_delivery_results_waiting_for_the_lock_ride_in_the_batch_commit(sq
     await asyncio.wait_for(delivered, 5)
     assert await statuses(db, later) == [("sent", "m-later")]
     assert own_writes == [1]
+
+
+async def test_changed_columns_are_written_in_one_update_and_leave_the_orm_nothing(db):
+    from storage.repositories import write_changed_columns
+
+    async with db.unit_of_work() as uow:
+        first = Contact(channel="webchat", external_id=unique_user(), state={})
+        second = Contact(channel="webchat", external_id=unique_user(), state={})
+        uow.session.add_all([first, second])
+    async with db.sessions() as session:
+        first, second = [await session.get(Contact, c.id) for c in (first, second)]
+        first.state = {"flow": "eligibility"}
+        first.language = "kk"
+        second.state = {"flow": "faq"}
+        assert session.dirty
+        await write_changed_columns(session, [first, second])
+        assert not session.dirty and not session.sync_session.identity_map.check_modified()  # nothing left for the flush
+        await session.commit()
+    async with db.sessions() as session:
+        stored = {c.id: c for c in await session.scalars(select(Contact).where(Contact.id.in_([first.id, second.id])))}
+    assert (stored[first.id].state, stored[first.id].language) == ({"flow": "eligibility"}, "kk")
+    assert (stored[second.id].state, stored[second.id].language) == ({"flow": "faq"}, None)
