@@ -218,7 +218,6 @@ class ConversationEngine:
             open_consultations.update(consultations)
 
         accepted = []
-        # Written below in one statement per table: the ORM's flush costs far more per object.
         active_contacts: dict[int, Contact] = {}
         active_consultations: dict[int, Consultation] = {}
         for inbound in fresh:
@@ -245,8 +244,11 @@ class ConversationEngine:
             accepted.append((inbound, contact, consultation))
         if uow.session.new:  # consultation ids for the journal rows below
             await uow.flush()
-        await uow.contacts.mark_inbound(active_contacts.values(), now)
-        await uow.consultations.mark_active(active_consultations.values(), now)
+        # Written with the flows' changes at the end of the batch (write_changed_columns).
+        for contact in active_contacts.values():
+            contact.last_inbound_at = now
+        for consultation in active_consultations.values():
+            consultation.last_activity_at = now
         await uow.journal.record_many([
             dict(contact_id=contact.id, consultation_id=consultation.id, channel=inbound.channel.value,
                  direction="in", content_type=inbound.content_type.value,

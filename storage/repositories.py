@@ -23,11 +23,6 @@ DELIVERY_RANK = {"pending": 0, "accepted": 1, "queued": 1, "sending": 2, "sent":
 # The hot path's statements (every inbound batch runs them), built once with bind
 # parameters: building a statement and its cache key anew cost ~0.25 ms of the bot's time
 # per statement, a quarter of what running it costs.
-@lru_cache(maxsize=None)
-def _column_update(table: Table, column: str):
-    return update(table).where(table.c.id == bindparam("object_id")).values({column: bindparam("value")})
-
-
 _MESSAGES = Message.__table__
 _SEEN_EVENTS = select(_MESSAGES.c.event_id).where(
     _MESSAGES.c.channel == bindparam("channel"), _MESSAGES.c.event_id.in_(bindparam("event_ids", expanding=True)))
@@ -56,19 +51,6 @@ _CONTACTS_WITH_OPEN_CONSULTATIONS = (
     .order_by(Consultation.id)
     .options(lazyload(Consultation.topics))  # only ever added to, never read here
 )
-
-
-async def _set_column(session: AsyncSession, model: type, column: str, objects: Iterable[Any], value: Any) -> None:
-    """One UPDATE (executemany) of `column` for stored `objects`, which then hold `value` as
-    their committed state. The ORM's flush would write the same, at ~50 µs per object in a
-    200-user web-chat batch (bookkeeping, not SQL)."""
-    objects = list(objects)
-    if not objects:
-        return
-    await session.execute(_column_update(model.__table__, column),
-                          [{"object_id": obj.id, "value": value} for obj in objects])
-    for obj in objects:
-        set_committed_value(obj, column, value)
 
 
 @lru_cache(maxsize=None)
@@ -163,11 +145,6 @@ class Contacts:
     async def get(self, contact_id: int) -> Contact | None:
         return await self.session.get(Contact, contact_id)
 
-    async def mark_inbound(self, contacts: Iterable[Contact], now: datetime) -> None:
-        """`last_inbound_at = now` for a batch's (stored) contacts in one statement; the loaded
-        objects take the value as stored, so the ORM's flush has nothing to do for them."""
-        await _set_column(self.session, Contact, "last_inbound_at", contacts, now)
-
     async def find(self, channel: str, external_id: str) -> Contact | None:
         return await self.session.scalar(
             select(Contact).where(Contact.channel == channel, Contact.external_id == external_id)
@@ -186,10 +163,6 @@ class Consultations:
             .order_by(Consultation.id.desc())
             .limit(1)
         )
-
-    async def mark_active(self, consultations: Iterable[Consultation], now: datetime) -> None:
-        """`last_activity_at = now` for a batch's stored consultations in one statement."""
-        await _set_column(self.session, Consultation, "last_activity_at", consultations, now)
 
     def open(self, contact: Contact, *, now: datetime) -> Consultation:
         consultation = Consultation(
