@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any, Iterable
 
-from sqlalchemy import Table, bindparam, case, func, insert, inspect, select, update
+from sqlalchemy import Table, bindparam, case, insert, inspect, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import lazyload
@@ -28,7 +28,8 @@ _SEEN_EVENTS = select(_MESSAGES.c.event_id).where(
     _MESSAGES.c.channel == bindparam("channel"), _MESSAGES.c.event_id.in_(bindparam("event_ids", expanding=True)))
 _INSERT_MESSAGES = insert(_MESSAGES)
 _INSERT_MESSAGES_RETURNING = insert(_MESSAGES).returning(_MESSAGES.c.id, sort_by_parameter_order=True)
-_LAST_MESSAGE_ID = select(func.max(_MESSAGES.c.id))
+# SQLite: one multi-row INSERT … RETURNING; in parameter order, SQLAlchemy would insert row by row.
+_INSERT_MESSAGES_RETURNING_IDS = insert(_MESSAGES).returning(_MESSAGES.c.id)
 _DELIVERY_STATUS = _MESSAGES.c.delivery_status
 _MARK_SENT = update(_MESSAGES).where(_MESSAGES.c.id == bindparam("mid")).values(
     channel_message_id=bindparam("cmid"), error_code=bindparam("err"),
@@ -254,9 +255,10 @@ class Journal:
         """Insert many journal rows in one statement; their ids, in order, if asked.
 
         The ORM inserts rows one by one on SQLite when it needs their ids back, which is the
-        slowest part of a busy batch. PostgreSQL returns ids in parameter order; on SQLite
-        the rows of one executemany get consecutive rowids (the write lock is ours from the
-        first row on, and a rowid table without AUTOINCREMENT takes max(rowid) + 1).
+        slowest part of a busy batch. PostgreSQL returns ids in parameter order. On SQLite the
+        rows of one INSERT get increasing rowids in the order given (the write lock is ours
+        from the first row on, and a rowid table without AUTOINCREMENT takes max(rowid) + 1),
+        so the returned ids, sorted, are in the rows' order.
         """
         if not rows:
             return []
@@ -270,9 +272,7 @@ class Journal:
         if self.session.bind.dialect.name == "postgresql":
             result = await self.session.execute(_INSERT_MESSAGES_RETURNING, rows)
             return [row[0] for row in result]
-        await self.session.execute(_INSERT_MESSAGES, rows)
-        last = await self.session.scalar(_LAST_MESSAGE_ID)
-        return list(range(last - len(rows) + 1, last + 1))
+        return sorted(row[0] for row in await self.session.execute(_INSERT_MESSAGES_RETURNING_IDS, rows))
 
     async def set_delivery(
         self, channel: str, channel_message_id: str, status: str, error_code: str | None = None

@@ -310,3 +310,22 @@ async def test_changed_columns_are_written_in_one_update_and_leave_the_orm_nothi
         stored = {c.id: c for c in await session.scalars(select(Contact).where(Contact.id.in_([first.id, second.id])))}
     assert (stored[first.id].state, stored[first.id].language) == ({"flow": "eligibility"}, "kk")
     assert (stored[second.id].state, stored[second.id].language) == ({"flow": "faq"}, None)
+
+
+async def test_many_journal_rows_come_back_with_their_own_ids_in_order(db):
+    """record_many's ids are the rows' own, in the order given: one INSERT … RETURNING, and
+    more than one when SQLAlchemy splits a long list (1,000 rows a statement)."""
+    from storage.unit_of_work import UnitOfWork
+
+    async with db.unit_of_work() as uow:
+        contact = Contact(channel="webchat", external_id=unique_user(), state={})
+        uow.session.add(contact)
+    now = datetime.now(timezone.utc)
+    rows = [dict(contact_id=contact.id, channel="webchat", direction="out", content_type="text",
+                 text=f"row {n}", author="bot", created_at=now) for n in range(2500)]
+    async with db.sessions() as session:
+        ids = await UnitOfWork(session).journal.record_many(rows, return_ids=True)
+        await session.commit()
+        stored = dict((await session.execute(select(Message.id, Message.text).where(Message.id.in_(ids)))).all())
+    assert len(set(ids)) == 2500
+    assert [stored[message_id] for message_id in ids] == [f"row {n}" for n in range(2500)]
