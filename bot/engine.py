@@ -120,7 +120,7 @@ class ConversationEngine:
             replies = [(turn.contact, turn.consultation, outbound) for turn in turns for outbound in turn.replies]
 
             await uow.consultations.flush_topics(now)
-            await write_changed_columns(session, [item for turn in turns for item in (turn.contact, turn.consultation)])
+            await write_changed_columns(session, [obj for turn in turns for obj in (turn.contact, turn.consultation)])
             await session.flush()
             message_ids = await record_outbound(
                 uow, [(contact, consultation.id, outbound) for contact, consultation, outbound in replies],

@@ -11,10 +11,10 @@ nearest-example matcher, while the matcher is better at declining what is out of
 scikit-learn and SciPy cost ~100 MB of memory and seconds of import, more than the whole bot,
 so the bot never imports them: training runs once per content version in a child process
 (`python -m faq.classifier train IN OUT`), which writes the weights to a cache file keyed by
-a hash of the training data. The bot loads that file and computes exactly the features scikit-learn computes (checked
-by tests/faq/test_classifier.py); the scores are numpy over views of the file's arrays. numpy
-costs ~9 MB of every bot process; scoring in plain Python cost a third of a match's time,
-and the matcher's p99 had to come under 5 ms.
+a hash of the training data. The bot loads that file and computes exactly the features
+scikit-learn computes (checked by tests/faq/test_classifier.py); the scores are numpy over
+views of the file's arrays. numpy costs ~9 MB of every bot process; scoring in plain Python
+cost a third of a match's time, and the matcher's p99 had to come under 5 ms.
 
 Word forms are stemmed by the Snowball project's own C stemmers (PyStemmer): the pure-Python
 snowballstemmer package imports its 36 languages' stemmers to use two.
@@ -174,7 +174,8 @@ class LinearModel:
         products = self._coef[:, cols] * np.array(values)  # float32 × float64: float64, as in Python
         # cumsum adds left to right, as Python's sum does (a dot product would add in
         # another order and move the last bits).
-        return (np.cumsum(products, axis=1)[:, -1] + np.frombuffer(self.intercept, dtype=np.float64)).tolist()
+        sums = np.cumsum(products, axis=1)[:, -1]
+        return (sums + np.frombuffer(self.intercept, dtype=np.float64)).tolist()
 
     def save(self, path: Path) -> None:
         """A small JSON header (classes, section sizes), then the raw sections

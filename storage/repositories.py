@@ -67,7 +67,7 @@ async def write_changed_columns(session: AsyncSession, objects: Iterable[Any]) -
     three times the cost for a batch of seven; it is left what this does not write (new
     objects, collections)."""
     groups: dict[tuple[Table, tuple[str, ...]], list[tuple[Any, dict[str, Any]]]] = {}
-    for obj in objects:
+    for obj in {id(obj): obj for obj in objects}.values():  # a contact may have sent two messages
         state = inspect(obj)
         if not state.persistent or not state.committed_state:
             continue

@@ -304,7 +304,8 @@ async def test_changed_columns_are_written_in_one_update_and_leave_the_orm_nothi
         second.state = {"flow": "faq"}
         assert session.dirty
         await write_changed_columns(session, [first, second])
-        assert not session.dirty and not session.sync_session.identity_map.check_modified()  # nothing left for the flush
+        # Nothing is left for the ORM's flush.
+        assert not session.dirty and not session.sync_session.identity_map.check_modified()
         await session.commit()
     async with db.sessions() as session:
         stored = {c.id: c for c in await session.scalars(select(Contact).where(Contact.id.in_([first.id, second.id])))}
