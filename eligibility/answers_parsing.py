@@ -9,7 +9,8 @@ import re
 from datetime import date
 from functools import lru_cache
 
-__all__ = ["parse_birth_date", "parse_region", "parse_studying", "parse_yes_no"]
+__all__ = ["parse_applied", "parse_birth_date", "parse_citizen", "parse_employed", "parse_region",
+           "parse_studying", "parse_training", "parse_yes_no"]
 
 _WORD = re.compile(r"[^\W\d_]+|[0-9]+")
 
@@ -236,3 +237,113 @@ def parse_studying(text: str | None) -> str | None:
     found = [name for name, hit in (("no", not_studying), ("part-time", part),
                                     ("full-time", full)) if hit]
     return found[0] if len(found) == 1 else None
+
+
+# ---------------------------------------------------------------- statements instead of yes / no
+#
+# "Вы сейчас работаете?" is often answered "жұмыссызбын" or "нигде не работаю", not "нет".
+# Each yes/no question has its own statements: word-prefix sequences that must stand next to
+# each other in the answer. A "no" statement wins over a "yes" one ("не работаю" holds
+# "работаю"); a "yes" statement next to a stray negation ("работаю, но не официально") is
+# not read at all, and the wizard asks again.
+
+_NEGATIONS = frozenset(_fold(word) for word in ("не", "нет", "жоқ", "жок", "емес", "no", "not", "never"))
+
+
+def _phrases(*phrases: str) -> tuple[tuple[str, ...], ...]:
+    return tuple(tuple(_fold(part) for part in phrase.split()) for phrase in phrases)
+
+
+def _said(words: list[str], phrases: tuple[tuple[str, ...], ...]) -> bool:
+    for phrase in phrases:
+        size = len(phrase)
+        for start in range(len(words) - size + 1):
+            if all(words[start + i].startswith(part) for i, part in enumerate(phrase)):
+                return True
+    return False
+
+
+def _statement(text: str | None, yes: tuple[tuple[str, ...], ...], no: tuple[tuple[str, ...], ...]) -> bool | None:
+    answer = parse_yes_no(text)
+    if answer is not None:
+        return answer
+    words = _words(_fold(_clean(text)).replace("'", "").replace("’", ""))
+    if not words or _UNSURE.intersection(words):
+        return None
+    if _said(words, no):
+        return False
+    if _said(words, yes) and not _NEGATIONS.intersection(words):
+        return True
+    return None
+
+
+_EMPLOYED_YES = _phrases(
+    "работаю", "я работаю", "работаю официально", "жұмыс істеймін", "жұмыс жасаймын", "жұмыстамын",
+    "jumys isteimin", "zhumys isteimin", "jumys jasaimyn", "i work", "im working", "i am working",
+    "i m working", "employed", "have a job", "got a job",
+)
+_EMPLOYED_NO = _phrases(
+    "не работаю", "не работает", "безработн", "без работы", "нет работы", "работы нет", "жұмыссыз",
+    "жұмыс істемеймін", "жұмыс істемеймн", "жұмыс жасамаймын", "жұмыс жоқ", "жұмысым жоқ", "jumyssyz",
+    "zhumyssyz", "jumys istemeimin", "zhumys istemeimin", "jumys joq", "jumys jok", "unemployed",
+    "not working", "dont work", "don t work", "do not work", "no job", "jobless", "not employed",
+)
+_CITIZEN_YES = _phrases(
+    "гражданин рк", "гражданка рк", "гражданин казахстана", "гражданка казахстана", "гражданин кз",
+    "гражданка кз", "қазақстан азаматы", "қр азаматы", "азаматымын", "азаматпын", "kazakhstan citizen",
+    "citizen of kazakhstan", "kz citizen", "azamatymyn", "azamatpyn",
+)
+_CITIZEN_NO = _phrases(
+    "не гражданин", "не гражданка", "нет гражданства", "иностран", "вид на жительство", "азамат емес",
+    "азаматы емес", "азаматтығым жоқ", "шетел азамат", "not a citizen", "not citizen", "foreign",
+    "residence permit", "azamat emes",
+)
+_TRAINING_YES = _phrases(
+    "прохожу курс", "хожу на курс", "учусь на курс", "на курсах", "курсқа барамын", "курсқа қатысамын",
+    "курста оқимын", "курс оқып", "курстан өтіп", "kursqa baramyn", "kurska baramyn", "taking a course",
+    "on a course", "attending a course", "in training",
+)
+_TRAINING_NO = _phrases(
+    "не прохожу", "не хожу", "никаких курс", "курсов нет", "нет курсов", "не учусь", "курсқа бармаймын",
+    "курс жоқ", "курстан өтпеймін", "өтпеймін", "бармаймын", "оқымаймын", "no course", "not taking",
+    "not in training", "not attending", "no training",
+)
+_APPLIED_YES = _phrases(
+    "подавал", "подавала", "уже подал", "уже подала", "я подал", "я подала", "отправил заявку",
+    "отправила заявку", "бердім", "бергенмін", "тапсырдым", "жібердім", "berdim", "bergenmin",
+    "already applied", "i applied", "applied already", "i did",
+)
+_APPLIED_NO = _phrases(
+    "не подавал", "не подавала", "еще не", "пока не", "ещё нет", "еще нет", "пока нет", "бермедім",
+    "бергем жоқ", "берген жоқпын", "тапсырмадым", "жібермедім", "әлі жоқ", "әлі берген жоқ", "bermedim",
+    "not yet", "havent applied", "haven t applied", "have not applied", "didnt apply", "didn t apply",
+    "did not apply", "never applied",
+)
+
+
+def parse_employed(text: str | None) -> bool | None:
+    """"Are you working now?": yes/no, or a statement ("жұмыссызбын", "я работаю")."""
+    return _statement(text, _EMPLOYED_YES, _EMPLOYED_NO)
+
+
+def parse_citizen(text: str | None) -> bool | None:
+    """"Are you a citizen of Kazakhstan?": yes/no, or a statement ("азаматымын", "гражданка РК").
+    A citizenship of another country is not guessed: the wizard asks again."""
+    return _statement(text, _CITIZEN_YES, _CITIZEN_NO)
+
+
+def parse_training(text: str | None) -> bool | None:
+    """"Are you taking any courses now?": yes/no, or a statement ("хожу на курсы", "курсқа бармаймын")."""
+    return _statement(text, _TRAINING_YES, _TRAINING_NO)
+
+
+# "Подавал в прошлом году" says nothing about this season: asked again.
+_EARLIER_SEASON = _phrases("прошл", "былтыр", "өткен жыл", "last year", "previous", "before")
+
+
+def parse_applied(text: str | None) -> bool | None:
+    """"Have you applied this season already?": yes/no, or a statement ("ещё не подавал", "бердім")."""
+    words = _words(_fold(_clean(text)))
+    if _said(words, _EARLIER_SEASON):
+        return None
+    return _statement(text, _APPLIED_YES, _APPLIED_NO)

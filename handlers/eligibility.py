@@ -21,7 +21,10 @@ from typing import Any, Literal
 
 from core.messages import Button
 from core.payloads import MenuChoice, MenuItem, Payload
-from eligibility.answers_parsing import parse_birth_date, parse_region, parse_studying, parse_yes_no
+from eligibility.answers_parsing import (
+    parse_applied, parse_birth_date, parse_citizen, parse_employed, parse_region, parse_studying, parse_training,
+    parse_yes_no,
+)
 from core.privacy import DATE_MASK
 from core.iin import IinError, IinInfo, age_band, iin_hash, parse_iin
 from eligibility.rules import DOCUMENTS, Answers, Reason, Rules, Verdict, age_on, anniversary, evaluate
@@ -243,7 +246,11 @@ def leave(turn: Turn) -> None:
 
 # Typed answers of the button steps: how to read them, and the re-ask when that fails.
 _TYPED_ANSWERS = {
-    **{step: (parse_yes_no, "elig.retry.yes_no") for step in YES_NO_STEPS},
+    # Yes/no questions also read statements: "жұмыссызбын" answers "are you working?".
+    "citizen": (parse_citizen, "elig.retry.yes_no"),
+    "employed": (parse_employed, "elig.retry.yes_no"),
+    "training": (parse_training, "elig.retry.yes_no"),
+    "applied": (parse_applied, "elig.retry.yes_no"),
     "region": (parse_region, "elig.retry.region"),
     "studying": (parse_studying, "elig.retry.studying"),
 }

@@ -201,6 +201,35 @@ async def test_typed_answers_in_kazakh_with_an_iin(engine, db):
     assert (contact.age_band, contact.sex) == ("28-32", "female")
 
 
+async def test_answers_typed_as_statements_the_way_people_write(engine, db):
+    """"Are you working?" — "жумыссызбын окымаймын": a statement is an answer, not a side
+    question that shows the NEET article and asks again."""
+    client = await started(engine, "kk")
+    for text in ("азаматымын", "12.05.2004", "актау", "жумыссызбын окымаймын", "окымаймын",
+                 "курска бармаймын", "бари бар"):
+        await client.send(text)
+    assert t("kk", "elig.ask.applied") in client.text
+    await client.send("али бермедим")
+    assert client.texts[0] == "Сіз өтінім бере аласыз!"
+
+
+async def test_statements_in_russian_and_english(engine):
+    client = await started(engine, "ru")
+    for text in ("гражданка РК", "15.03.2001", "Алматы", "нигде не работаю", "не учусь", "никаких курсов",
+                 "все есть", "еще не подавала"):
+        await client.send(text)
+    assert client.texts[0] == "Вы можете подать заявку!"
+    client = await started(engine, "en")
+    for text in ("yes", "15 March 2001", "Almaty", "I'm working"):
+        await client.send(text)
+    assert t("en", "elig.ask.studying") in client.text
+    await client.press("elig:studying:no")
+    await client.press("elig:training:no")
+    await client.send("all")
+    await client.send("applied last year")  # says nothing about this season
+    assert client.texts == [t("en", "elig.retry.yes_no")]
+
+
 async def test_typed_answers_in_english_and_numbers(engine):
     client = await started(engine, "en")
     await client.send("yes")

@@ -2,7 +2,10 @@ from datetime import date
 
 import pytest
 
-from eligibility.answers_parsing import parse_birth_date, parse_region, parse_studying, parse_yes_no
+from eligibility.answers_parsing import (
+    parse_applied, parse_birth_date, parse_citizen, parse_employed, parse_region, parse_studying, parse_training,
+    parse_yes_no,
+)
 
 
 @pytest.mark.parametrize(
@@ -137,3 +140,46 @@ def test_region_typed_with_or_without_kazakh_letters(text, expected):
 ])
 def test_yes_no_typed_on_a_russian_keyboard(text, expected):
     assert parse_yes_no(text) is expected
+
+
+@pytest.mark.parametrize(("parse", "text", "expected"), [
+    (parse_employed, "жумыссызбын окымаймын", False),
+    (parse_employed, "Жұмыссызбын", False),
+    (parse_employed, "jumyssyzbyn", False),
+    (parse_employed, "нигде не работаю", False),
+    (parse_employed, "безработная", False),
+    (parse_employed, "I don't work", False),
+    (parse_employed, "unemployed", False),
+    (parse_employed, "я работаю", True),
+    (parse_employed, "жұмыс істеймін", True),
+    (parse_employed, "I'm working", True),
+    (parse_employed, "да", True),
+    (parse_citizen, "азаматымын", True),
+    (parse_citizen, "Қазақстан азаматымын", True),
+    (parse_citizen, "гражданка РК", True),
+    (parse_citizen, "я не гражданин", False),
+    (parse_citizen, "у меня вид на жительство", False),
+    (parse_training, "хожу на курсы английского", True),
+    (parse_training, "никаких курсов", False),
+    (parse_training, "курсқа бармаймын", False),
+    (parse_applied, "еще не подавал", False),
+    (parse_applied, "әлі бермедім", False),
+    (parse_applied, "not yet", False),
+    (parse_applied, "подавала", True),
+    (parse_applied, "иә, бердім", True),
+])
+def test_statements_answer_yes_no_questions(parse, text, expected):
+    assert parse(text) is expected
+
+
+@pytest.mark.parametrize(("parse", "text"), [
+    (parse_employed, "раньше работал"),  # past: not an answer about now
+    (parse_employed, "работаю, но не официально"),  # a "yes" beside a negation: asked again
+    (parse_employed, "не знаю, подработка иногда"),
+    (parse_citizen, "гражданин России"),  # another country's citizenship is not guessed
+    (parse_applied, "подавал в прошлом году"),  # says nothing about this season
+    (parse_applied, "applied last year"),
+    (parse_training, "привет"),
+])
+def test_statements_that_do_not_settle_the_question(parse, text):
+    assert parse(text) is None
