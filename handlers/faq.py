@@ -68,6 +68,7 @@ def _answer_text(turn: Turn, topic_id: str) -> str:
 
 
 _NUMBER = re.compile(r"\d+")
+_GRIEVANCE_LIKE = frozenset({"complaint", "appeal", "human", "not_helpful"})
 
 
 def _asks_about_age(topic: str, text: str) -> bool:
@@ -96,6 +97,15 @@ async def answer_free_text(turn: Turn) -> None:
         await menu.show_menu(turn)
         return
     result = matcher.match(text)
+    if result.topic is None or (result.topic in _GRIEVANCE_LIKE and len(text.split()) >= 3):
+        # Right after the complaint answer, a description ("оператор не ответил 3 дня, это
+        # нормально?") reads as "not helpful" or "operator" to the matcher: it is the complaint.
+        from handlers import handoff
+
+        offered = handoff.offered_grievances(turn)
+        if offered:
+            handoff.offer_to_file(turn, offered)
+            return
     if result.topic is None:
         _record_miss(turn, "declined", turn.inbound.text, result.lang,
                      result.alternatives[0][0] if result.alternatives else None, result.score)

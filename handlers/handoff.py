@@ -95,6 +95,25 @@ def grievance_buttons(turn: Turn, kinds: tuple[str, ...] = ("complaint", "sugges
     return [turn.button(f"{kind}.button", Grievance(kind=kind)) for kind in kinds]
 
 
+def offered_grievances(turn: Turn) -> tuple[str, ...]:
+    """The grievance kinds whose buttons the last message offered (the complaint or the
+    appeal answer), read from the engine's record of the buttons on screen."""
+    kinds: list[str] = []
+    for _title, payload in turn.state.get("buttons") or []:
+        data = Grievance.parse(payload)
+        if data is not None and data.identity is None and data.kind not in kinds:
+            kinds.append(data.kind)
+    return tuple(kinds)
+
+
+def offer_to_file(turn: Turn, kinds: tuple[str, ...]) -> None:
+    """Text typed right after the complaint answer, instead of pressing its button, is
+    usually the complaint itself: offer to register it rather than answer "not understood".
+    The ticket's conversation shows the operator this message."""
+    turn.add_topic("complaint")
+    turn.say_key("complaint.file_typed", [*grievance_buttons(turn, kinds), turn.button("menu.back", BACK)])
+
+
 def lifecycle(turn: Turn) -> TicketLifecycle:
     return TicketLifecycle(call_centre(turn))
 

@@ -171,6 +171,46 @@ async def test_a_complaint_is_two_presses_from_writing_it(faq_engine, lang, type
     assert translator().t(lang, "complaint.describe") in client.text  # now they write it
 
 
+@pytest.mark.parametrize("lang, typed, complaint", [
+    ("ru", "хочу пожаловаться", "оператор не ответил мне 3 дня, это вообще нормально??"),
+    ("kk", "шағымданғым келеді", "операторларыныз 3 кун жауап бермей жатыр"),
+    ("en", "i want to complain", "nobody answered my calls for three days, not ok"),
+])
+async def test_a_complaint_typed_instead_of_pressing_the_button_is_offered_for_filing(faq_engine, db, lang,
+                                                                                      typed, complaint):
+    """After the complaint answer people often just type the complaint: it is offered for
+    filing (the ticket's conversation shows it), not answered "not understood" nor kept as
+    a miss of the FAQ."""
+    from tests.conftest import translator
+
+    user = new_user()
+    client = await started(faq_engine, lang, user_id=user)
+    await client.send(typed)
+    await client.send(complaint)
+    assert client.text == translator().t(lang, "complaint.file_typed")
+    assert client.buttons == ["complaint:complaint", "complaint:suggestion", "menu:main"]
+    assert await faq_misses(db) == [] or all(miss.text != complaint for miss in await faq_misses(db))
+    await client.press("complaint:complaint")
+    await client.press("complaint:complaint:named")
+    assert translator().t(lang, "complaint.describe") in client.text
+    topics, outcome = await consultation_topics(db, user)
+    assert outcome == "handed_off" and "complaint" in topics
+
+
+async def test_only_right_after_the_complaint_answer(faq_engine):
+    """A question after the complaint answer is answered; an unclear text without the
+    complaint answer on screen is the usual "not understood"."""
+    from tests.conftest import translator
+
+    client = await started(faq_engine, "ru", user_id=new_user())
+    await client.send("хочу пожаловаться")
+    await client.send("сколько денег дают")
+    assert "1 000 000" in client.text
+    await client.send("оператор не ответил мне 3 дня, это вообще нормально??")
+    assert client.text != translator().t("ru", "complaint.file_typed")
+    assert "complaint:complaint" not in client.buttons
+
+
 async def faq_misses(db):
     from sqlalchemy import select
 
