@@ -16,6 +16,7 @@ from typing import Literal
 from core.messages import Channel, ContentType
 from core.payloads import MenuChoice, MenuItem, Payload
 from core.programme import SeasonCalendar
+from faq.normalize import fold_cyrillic
 from notify.phones import normalise_phone
 from notify.texts import status_text
 from handlers.routing import Flow
@@ -112,6 +113,9 @@ async def on_text(turn: Turn) -> None:
 
 async def _on_number(turn: Turn) -> None:
     text = turn.inbound.text.strip()
+    if lacks_number(text):
+        turn.say_key("status.no_number", _help_buttons(turn))
+        return
     number = normalise_number(text)
     if not number or len(number) > 32 or not any(ch.isdigit() for ch in number):
         turn.say_key("status.bad_number", _help_buttons(turn))
@@ -197,6 +201,25 @@ async def _verify(turn: Turn, raw_phone: str | None) -> None:
     show(turn, await turn.uow.applications.for_contact(turn.contact.id))
 
 
+# "нет номера", "номерым жок", "забыла номер": the person cannot give what is asked, so the
+# flow says who can help instead of answering a side question and asking the same again.
+_NO_NUMBER = tuple(fold_cyrillic(phrase) for phrase in (
+    "нет номера", "номера нет", "номер не знаю", "не знаю номер", "не помню", "забыл", "потерял",
+    "где взять номер", "где найти номер", "где посмотреть номер", "какой номер", "нет заявки",
+    "номерым жоқ", "нөмірім жоқ", "нөмір жоқ", "номер жоқ", "нөмірді білмеймін", "номерді білмеймін",
+    "есімде жоқ", "ұмыттым", "жоғалттым", "нөмірді қайдан", "номерді қайдан", "нөмірім қайда",
+    "nomerim joq", "nomerim jok", "nomer joq", "nomer jok", "umyttym",
+    "don't have", "dont have", "do not have", "no number", "forgot", "lost", "don't know", "dont know",
+    "don't remember", "dont remember", "where do i find", "where can i find", "what number",
+))
+
+
+def lacks_number(text: str) -> bool:
+    """"Нет номера", "ұмыттым", "I lost it": no application number to give."""
+    folded = fold_cyrillic(" ".join(text.casefold().replace("’", "'").split()))
+    return any(phrase in folded for phrase in _NO_NUMBER)
+
+
 def accepts_text(turn: Turn, text: str) -> bool:
     """Whether typed text is what linking waits for: something like an application number,
     then a phone (a shared contact on Telegram), as opposed to a side question or a way out."""
@@ -204,6 +227,8 @@ def accepts_text(turn: Turn, text: str) -> bool:
         if turn.contact.channel == Channel.telegram.value:
             return turn.inbound.content_type == ContentType.contact
         return normalise_phone(turn.inbound.shared_phone or text) is not None
+    if lacks_number(text):
+        return True
     number = normalise_number(text)
     return bool(number) and len(number) <= 32 and any(ch.isdigit() for ch in number)
 

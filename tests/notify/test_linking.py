@@ -160,3 +160,20 @@ async def test_a_number_without_separators_that_fits_two_applications_finds_neit
     async with engine.db.unit_of_work() as uow:
         assert (await uow.applications.get_by_number("zp-01-2")).number == "ZP-01-2"  # exact wins
         assert await uow.applications.get_by_number("zp012") is None  # ambiguous: never a guess
+
+
+@pytest.mark.parametrize("lang, typed", [("kk", "номерым жок"), ("kk", "нөмірімді ұмыттым"), ("ru", "а у меня нет номера"),
+                                         ("ru", "забыла номер"), ("en", "i don't have it"), ("en", "lost my number")])
+async def test_no_number_at_hand_gets_who_can_help_and_the_number_still_works(engine, lang, typed):
+    """"Номерым жоқ" is not a side question to answer with the contacts page and the same
+    question again: the operator is offered, and a number found later is still taken."""
+    from tests.conftest import translator
+
+    await run_import(engine.db, APPS)
+    client = await started(engine, lang, user_id=f"web-no-number-{lang}-{len(typed)}")
+    await client.press("menu:status")
+    await client.send(typed)
+    assert client.texts == [translator().t(lang, "status.no_number")]
+    assert client.buttons == ["menu:operator", "menu:main"]
+    await client.send("ZP-0042")
+    assert translator().t(lang, "status.ask_phone_typed") in client.text
