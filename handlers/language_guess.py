@@ -24,7 +24,11 @@ _TYPED_NAMES = {
 # Words around a language's name that do not change which one is meant.
 _FILLER_WORDS = """на по давай давайте можно пожалуйста плиз плз пж пжл пжлст please pls plz in speak lets let's
                    язык языке тілі тілінде тили тилинде tili language говорить говори сөйле сойле
-                   жаз жазыңыз жазыныз write answer отвечай хочу want i"""
+                   жаз жазыңыз жазыныз write answer отвечай хочу want i
+                   а ал ну и же ли мне маған мен менімен со мной общаться общаемся перейдем перейдём
+                   перейти переключи переключить ответь ответьте можешь можете сөйлесейік сөйлесейікші
+                   жауап бер беріңіз берші ауыстыр ауыстырыңыз ауыстыршы switch change to me with us
+                   the chat talk reply can could you we"""
 _KK_PARTICLE = re.compile(r"(ма|ме|ба|бе|па|пе)$")
 _KK_LETTERS = re.compile(r"[әғқңөұүһі]")
 
@@ -40,13 +44,13 @@ _FILLER = frozenset(_fold(word) for word in _FILLER_WORDS.split())
 def typed_choice(text: str) -> str | None:
     """The language a short message names and asks for, else None."""
     tokens = raw_tokens(text or "")
-    if not tokens or len(tokens) > 4:
+    if not tokens or len(tokens) > 6:
         return None  # asked of every message: most are longer, and folding costs more
     words = [_fold(w) for w in tokens]
-    named = {TYPED_NAMES[w] for w in words if w in TYPED_NAMES}
+    named = [TYPED_NAMES[w] for w in words if w in TYPED_NAMES]
     rest = [w for w in words if w not in TYPED_NAMES and w not in _FILLER]
-    if len(named) == 1 and not rest:
-        return named.pop()
+    if len(named) == 1 and not rest:  # one name, asked for: not "ru-ru-ru" nor a question about Kazakh
+        return named[0]
     return None
 
 

@@ -106,6 +106,14 @@ async def test_greeting_and_thanks(faq_engine):
     assert "menu:faq" in client.buttons
 
 
+async def test_asking_for_another_language_mid_conversation_switches_it(faq_engine):
+    client = await started(faq_engine, "ru", user_id=new_user())
+    await client.send("а можно на казахском?")
+    assert "lang:" not in " ".join(client.buttons)  # no picker: the words said which
+    await client.send("грант канша")
+    assert "теңге" in client.text
+
+
 @pytest.mark.parametrize("typed", ["ру", "русский", "на русском пж"])
 async def test_a_language_typed_at_the_picker_answers_the_kept_message(faq_engine, typed):
     # As pressing the button does: the message that waited for the choice is answered.

@@ -8,12 +8,16 @@ from handlers.language_guess import confident_language, likely_language, typed_c
     ("казакша", "kk"), ("Қазақша", "kk"), ("qazaqsha", "kk"), ("kazakh", "kk"), ("давай на казахском", "kk"),
     ("қазақ тілінде", "kk"), ("казакша жаз", "kk"), ("на русском", "ru"), ("на русском пж", "ru"), ("казакша плз", "kk"), ("по-русски", "ru"), ("орысша", "ru"),
     ("русский пожалуйста", "ru"), ("english", "en"), ("english pls", "en"), ("ағылшынша", "en"),
+    # Asked the way people ask it, not only named.
+    ("а можно на казахском?", "kk"), ("можно пожалуйста на казахском языке", "kk"), ("қазақша сөйлесейік", "kk"),
+    ("ответь на русском", "ru"), ("can you reply in english", "en"), ("switch to english pls", "en"),
 ])
 def test_typed_language_names_in_any_script(text, lang):
     assert typed_choice(text) == lang
 
 
-@pytest.mark.parametrize("text", ["как подать на русском языке заявку", "казахстан", "ru-ru-ru-ru-ru", "", "17"])
+@pytest.mark.parametrize("text", ["как подать на русском языке заявку", "казахстан", "ru-ru-ru-ru-ru", "", "17",
+                                  "на казахском есть грант?", "а можно", "can you help me"])
 def test_other_messages_name_no_language(text):
     assert typed_choice(text) is None
 
