@@ -56,3 +56,19 @@ def format_range(start: dt.date, end: dt.date, lang: str, with_year: bool = True
     if lang == "ru":
         return f"{days} {start.year} года"
     return f"{days} {start.year}"
+
+
+# A number of years as each language says it; Russian picks the word by CLDR's plural rules
+# (Babel): «21 год», «22 года», «25 лет».
+_YEARS = {"ru": {"one": "год", "few": "года", "many": "лет", "other": "года"}}
+
+
+def format_years(count: int, lang: str) -> str:
+    """«22 года», «22 жас», «22»: an age in words that fit after «В …» / before «— …»."""
+    if lang == "ru":
+        from babel import Locale
+
+        return f"{count} {_YEARS['ru'][Locale.parse('ru').plural_form(count)]}"
+    if lang == "kk":
+        return f"{count} жас"
+    return str(count)

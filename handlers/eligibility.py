@@ -25,8 +25,9 @@ from eligibility.answers_parsing import (
     parse_applied, parse_birth_date, parse_citizen, parse_employed, parse_region, parse_studying, parse_training,
     parse_yes_no,
 )
+from core.dates import format_years
 from core.privacy import DATE_MASK
-from core.iin import IinError, IinInfo, age_band, iin_hash, parse_iin
+from core.iin import IinError, IinInfo, age_band, find_iins, iin_hash, parse_iin
 from eligibility.rules import DOCUMENTS, Answers, Reason, Rules, Verdict, age_on, anniversary, evaluate
 from core.season import Calendar
 from faq.normalize import fold_cyrillic
@@ -214,6 +215,13 @@ async def answer_age_question(turn: Turn, text: str) -> None:
               "regions": rules.regions}
     age = interrupts.age_in(text)
     if age is None:
+        # "мой ИИН 040512…, можно?": the IIN's birth date gives the age (the journal keeps
+        # the IIN masked, and nothing of it is stored here).
+        born = iin_birth_date(text)
+        counted = params["counted"]
+        if born is not None:
+            age = age_on(born, counted if isinstance(counted, date) else turn.today)
+    if age is None:
         key = "quick.age.range"
     elif age < rules.min_age:
         key = "quick.age.too_young"
@@ -223,10 +231,18 @@ async def answer_age_question(turn: Turn, text: str) -> None:
         key = "quick.age.fits"
     turn.add_topic("eligibility")
     turn.set_outcome("answered")
-    turn.say(render_text(key, {**params, "age": age or ""}, turn.lang, turn.services.translator), [
+    words = format_years(age, turn.lang) if age is not None else ""
+    turn.say(render_text(key, {**params, "age": age or "", "age_years": words}, turn.lang,
+                         turn.services.translator), [
         turn.button("quick.full_check_button", MenuChoice(item=MenuItem.eligibility)),
         turn.button("menu.back", MenuChoice(item=MenuItem.main)),
     ])
+
+
+def iin_birth_date(text: str) -> date | None:
+    """The birth date of the first valid IIN in free text, if any."""
+    found = find_iins(text)
+    return parse_iin(found[0]).birth_date if found else None
 
 
 def resumable(turn: Turn) -> bool:

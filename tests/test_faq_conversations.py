@@ -219,6 +219,35 @@ async def test_only_right_after_the_complaint_answer(faq_engine):
     assert "complaint:complaint" not in client.buttons
 
 
+@pytest.mark.parametrize("lang, question", [("ru", "мой иин {iin} могу участвовать?"),
+                                            ("kk", "менің ЖСН {iin} қатыса аламын ба"),
+                                            ("en", "my iin is {iin}, can i apply?")])
+async def test_an_iin_in_a_question_answers_with_its_age(faq_engine, lang, question):
+    """The IIN's birth date gives the age; the full check is one button away."""
+    from datetime import date
+
+    from eligibility.rules import age_on
+    from tests.conftest import translator
+    from tests.eligibility.iin_vectors import make_iin
+
+    client = await started(faq_engine, lang, user_id=new_user())
+    await client.send(question.format(iin=make_iin("040512", 5)))
+    age = age_on(date(2004, 5, 12), date.today())
+    assert str(age) in client.text
+    assert client.text.startswith({"ru": f"{age} ", "kk": f"{age} жас", "en": f"{age} is fine"}[lang])
+    assert "menu:eligibility" in client.buttons
+    await client.send(question.format(iin=make_iin("850101", 3)))  # born in 1985: too old
+    assert client.text.startswith(translator().t(lang, "quick.age.too_old").split("{")[0])
+
+
+@pytest.mark.parametrize("age, words", [(19, "19 лет"), (21, "21 год"), (22, "22 года"), (34, "34 года"),
+                                        (35, "35 лет")])
+async def test_russian_ages_take_the_right_word(faq_engine, age, words):
+    client = await started(faq_engine, "ru", user_id=new_user())
+    await client.send(f"мне {age} можно участвовать?")
+    assert client.text.startswith(f"{words} — по возрасту подходит")
+
+
 async def faq_misses(db):
     from sqlalchemy import select
 
