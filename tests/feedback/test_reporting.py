@@ -241,7 +241,7 @@ async def test_plan_table_markdown_json_and_xlsx(db, tmp_path):
     # No stored code where a manager reads: channels, regions, bands, verdicts are words.
     for code in ("webchat", "mangystau", "17-22", "eligible", "grant_amount", "report_channels"):
         assert code not in markdown, code
-    assert "17–22 лет: 1" in markdown and "Подходит по условиям: 2 — 66.7 % (n = 3)" in markdown
+    assert "17–22 года: 1" in markdown and "Подходит по условиям: 2 — 66.7 % (n = 3)" in markdown
     body = json.loads(built.to_json(labels))
     assert body["consultations"]["total"] == 6 and body["plan"][0]["label"] == "Количество консультаций колл-центра"
     assert body["plan"][2]["status"] == "unreliable" and body["labels"]["channel"]["webchat"] == "Чат на сайте"

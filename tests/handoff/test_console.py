@@ -211,7 +211,7 @@ async def test_past_phone_call_with_region_and_age_band_from_the_console(app, co
     await console.login("aida", PASSWORD)
     _, page = await console.get("/console/calls")
     assert 'name="date"' in page and 'name="region"' in page and "Мангистауская область" in page
-    assert "17–22 лет" in page
+    assert "17–22 года" in page
     status, body, _ = await console.post("/console/calls", {
         "phone": "+7 701 000 11 22", "language": "ru", "date": "27.10.2025", "time": "15:40", "region": "almaty",
         "age_band": "23-27", "minutes": "2", "outcome": "answered"})

@@ -76,7 +76,7 @@ async def test_operator_logs_last_weeks_call_in_the_browser(tmp_path):
             await form.locator("input[name=date]").fill("2025-10-27")
             await form.locator("input[name=time]").fill("15:40")
             await form.locator("select[name=region]").select_option(label="Мангистауская область")
-            await form.locator("select[name=age_band]").select_option(label="17–22 лет")
+            await form.locator("select[name=age_band]").select_option(label="17–22 года")
             await form.locator("select[name=topics]").select_option(label=["Какие документы нужны?", "Сроки приёма заявок"])
             await form.locator("input[name=minutes]").fill("3")
             await form.locator("button[type=submit]").click()
