@@ -59,7 +59,10 @@ class FaqMissesPage(Console):
         async with self.db.unit_of_work() as uow:
             groups = await missed_groups(uow, *day_bounds(*dates, self.zone))
         lang = self.lang(request)
-        titles = {topic.id: topic.title_for(lang) for topic in topics_in(self.topics_dir)}
+        # The out-of-scope class has no title of its own (titles are training examples).
+        declined = self.translator.t(lang, "faqmiss.out_of_scope")
+        titles = {topic.id: topic.title_for(lang) if topic.answerable else declined
+                  for topic in topics_in(self.topics_dir)}
         return self.render(
             request, "faq_misses.html", status=status, groups=groups[:SHOWN_GROUPS], total=len(groups),
             topics=topic_choices(self.topics_dir), topic_title=lambda code: titles.get(code, code),

@@ -101,6 +101,7 @@ async def test_manager_adds_a_missed_question_to_a_topic(app):
         status, body, _ = await manager.post("/console/faq/misses/add", form)
         assert status == 200 and "добавлен в примеры темы «Контакты»" in body  # the topic's title, not its id
         assert ">contacts</option>" not in body and ">Контакты</option>" in body
+        assert ">out_of_scope</option>" not in body and ">Не по теме программы (бот откажет)</option>" in body
         # The group is gone from the list: its misses are marked added.
         assert "вы работаете в субботу" not in body.split("</form>", 1)[1]
         await app.faq_relearning
