@@ -1,9 +1,11 @@
 """Choosing and switching the conversation language, without friction.
 
-A contact whose language is known — Telegram's `language_code`, the web chat session's or
-`metadata.language`, or a first message whose language is clear — is answered in it with
-no picker. Only when nothing tells is the picker shown; the message that came then is kept
-and answered right after the choice. A language's name typed in any script ("казакша",
+A first message whose language is clear is answered in it with no picker; otherwise the
+device's language — Telegram's `language_code`, the web chat session's or `metadata.language`
+— is used. The words come first: an app or a browser set to English is common among people
+who write Kazakh (a web chat session's language stays tentative until the first typed words).
+Only when nothing tells is the picker shown; the message that came then is kept and answered
+right after the choice. A language's name typed in any script ("казакша",
 "qazaqsha", "на русском", "english pls") picks it at any time, as /language and the menu do.
 """
 from __future__ import annotations
@@ -18,6 +20,7 @@ from handlers.turn import Turn
 MAX_KEPT_QUESTION = 1000
 
 LANGUAGE_NAMES = {"kk": "Қазақша", "ru": "Русский", "en": "English"}
+TENTATIVE = "language_tentative"
 
 
 class LanguageChoice(Payload, prefix="lang"):
@@ -57,22 +60,49 @@ async def on_typed_name(turn: Turn) -> None:
         await _answer_kept(turn, kept)
 
 
+def tentative_state(state: dict | None) -> dict:
+    """The contact's state with its language marked tentative: set from a device's or a
+    page's language (the browser's), which the first typed words may overrule."""
+    return {**(state or {}), TENTATIVE: True}
+
+
+def _language_tentative(turn: Turn) -> bool:
+    return bool(turn.state.get(TENTATIVE))
+
+
+@flow.text(when=_language_tentative)
+async def confirm_by_words(turn: Turn) -> None:
+    """The first typed message of a conversation whose language came from the browser: a
+    phone set to English does not make "салем грант канша" an English conversation."""
+    text = turn.inbound.text or ""
+    if not any(c.isalpha() for c in text):
+        raise SkipHandler  # "1", "?": nothing said yet
+    turn.update_state(**{TENTATIVE: None})
+    written = confident_language(text)
+    if written is not None and written != turn.contact.language:
+        _set(turn, written)
+        turn.say_key("language.detected")
+    raise SkipHandler  # answered as usual, in that language
+
+
 @flow.any(when=language_unknown)
 async def settle(turn: Turn, *_args: object) -> None:
-    """No language yet: take the one that is known, or ask — keeping the message."""
+    """No language yet: the one the words say, else the device's, else ask — keeping the
+    message. The words come first: Telegram's language is its app's, not the person's."""
     inbound = turn.inbound
-    known = inbound.language_hint if inbound.language_hint in LANGUAGES else None
-    if known is None and inbound.content_type == ContentType.text:
+    hint = inbound.language_hint if inbound.language_hint in LANGUAGES else None
+    if inbound.content_type == ContentType.text:
         # Once asked, the next typed message settles it by a best guess: a person who
         # writes on instead of choosing wants an answer, not the picker again.
         guess = likely_language if turn.state.get("language_asked") else confident_language
-        known = guess(inbound.text)
-        if known is not None:
-            _set(turn, known)
-            turn.say_key("language.detected")
+        written = guess(inbound.text)
+        if written is not None:
+            _set(turn, written)
+            if written != hint:
+                turn.say_key("language.detected")
             raise SkipHandler  # answered as usual, in that language
-    if known is not None:
-        _set(turn, known)
+    if hint is not None:
+        _set(turn, hint)
         raise SkipHandler
     if inbound.content_type in (ContentType.text, ContentType.command) and any(c.isalpha() for c in inbound.text) \
             and inbound.text.strip().lower() != "/start":
@@ -110,6 +140,7 @@ async def choose_language(turn: Turn, lang: str | None) -> str | None:
         return None
     first_time = turn.contact.language is None
     _set(turn, lang)
+    turn.update_state(**{TENTATIVE: None})  # chosen: no longer the browser's guess
     kept = turn.state.get("kept_question")
     turn.update_state(kept_question=None)
     turn.say_key("language.set")

@@ -106,6 +106,17 @@ async def test_greeting_and_thanks(faq_engine):
     assert "menu:faq" in client.buttons
 
 
+async def test_the_words_of_a_first_message_come_before_the_apps_language(faq_engine):
+    """Telegram's language_code is the app's: Russian words in an English app get Russian."""
+    client = BotClient(faq_engine, user_id=new_user(), language_hint="en")
+    await client.send("привет, сколько денег дают?")
+    assert client.texts[0] == "Отвечаю по-русски. Сменить язык: /language"
+    assert "1 000 000" in client.text and "тенге" in client.text
+    client = BotClient(faq_engine, user_id=new_user(), language_hint="en")
+    await client.send("ok")  # no clear words: the app's language
+    assert "Отвечаю" not in " ".join(client.texts) and "menu:faq" in client.buttons
+
+
 async def test_asking_for_another_language_mid_conversation_switches_it(faq_engine):
     client = await started(faq_engine, "ru", user_id=new_user())
     await client.send("а можно на казахском?")

@@ -83,6 +83,24 @@ async def test_a_session_language_starts_the_conversation_in_it(bot):
     assert any("Главное меню" in r["text"] or "меню" in r["text"].lower() for r in replies), replies
 
 
+async def test_the_first_typed_words_overrule_the_browsers_language(bot):
+    """A phone set to English does not make «салем грант канша» an English conversation: the
+    page's language holds until the first typed words, which switch it when they are clear."""
+    sender = await session(bot.http, language="en")
+    status, replies = await post(bot.http, sender, "салем грант канша", metadata={"language": "en"})
+    assert status == 200
+    assert replies[0]["text"] == "Қазақша жауап беремін. Тілді ауыстыру: /language"
+    kazakh = set("әғқңөұүһі")
+    assert kazakh & set(replies[1]["text"])  # answered in Kazakh
+    status, replies = await post(bot.http, sender, "how much is the grant", metadata={"language": "en"})
+    assert "Қазақша жауап" not in replies[0]["text"] and kazakh & set(replies[0]["text"])  # the first words decided
+
+    sender = await session(bot.http, language="ru")
+    status, replies = await post(bot.http, sender, "привет")
+    assert "Отвечаю по-русски" not in " ".join(r["text"] for r in replies)  # the page was right: nothing said
+    assert not kazakh & set(replies[0]["text"]) and "и" in replies[0]["text"]  # Russian
+
+
 async def test_message_ids_are_deduplicated_per_sender_only(bot):
     alice, mallory = await session(bot.http, language="ru"), await session(bot.http, language="ru")
     # Mallory sends first with the id Alice's page will use: Alice must still be answered.

@@ -26,6 +26,7 @@ from bot.wakeups import Wakeups
 from bot.web.inputs import BadInput, read_json
 from core.i18n import LANGUAGES, Translator
 from core.messages import PAYLOAD_PATTERN, Channel, ContentType, Inbound, Reply, SendOutcome
+from handlers.language import tentative_state
 from storage.unit_of_work import Database
 
 log = logging.getLogger(__name__)
@@ -123,8 +124,11 @@ class WebChatChannel:
         sender = self.sender_ids.issue()
         async with self.db.unit_of_work() as uow:
             contact = await uow.contacts.get_or_create(Channel.webchat.value, sender)
-            # A language the page knows is the conversation's: no picker on the first message.
+            # The page's language (the browser's) is the conversation's until the first typed
+            # words say otherwise: no picker on the first message, no English answers to Kazakh.
             contact.language = language
+            if language is not None:
+                contact.state = tentative_state(contact.state)
         return web.json_response({"sender": sender, "language": language})
 
     async def receive(self, request: web.Request) -> web.Response:
