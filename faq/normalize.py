@@ -177,6 +177,19 @@ def transliterate_latin(word: str) -> str:
             i += 2
             continue
         ch = word[i]
+        if ch in "iı" and i > 0 and word[i + 1:i + 2] in ("a", "u") and (
+            word[i - 1] in _LATIN_VOWELS
+        ):
+            # "zaiavka", "ideia", "qoiamyn": i + a after a vowel is я (ю for i + u), as
+            # "zayavka" and the Cyrillic «заявка» are.
+            out.append("я" if word[i + 1] == "a" else "ю")
+            i += 2
+            continue
+        if ch in "iı" and i > 0 and word[i + 1:] == "a" and word[i - 1] not in _LATIN_VOWELS:
+            # "komissia", "stipendia": a final -ia after a consonant is -ия.
+            out.append("ия")
+            i += 2
+            continue
         if ch == "y" and i > 0 and word[i - 1] in _LATIN_VOWELS and word[i - 1] not in "iıí" and (
             i + 1 == n or word[i + 1] not in _LATIN_VOWELS
         ):

@@ -22,6 +22,15 @@ def test_latin_kazakh_letters_of_2018_alphabet():
     assert transliterate_latin("qalay") == "калаи"
 
 
+@pytest.mark.parametrize("latin, cyrillic", [
+    ("zaiavka", "заявка"), ("zayavka", "заявка"), ("ideia", "идея"), ("qoiamyn", "коямын"),
+    ("vakansiia", "вакансия"), ("komissia", "комиссия"), ("komissiya", "комиссия"),
+    ("ia", "иа"), ("dialog", "диалог"),
+])
+def test_latin_ia_reads_as_ya(latin, cyrillic):
+    assert transliterate_latin(latin) == cyrillic
+
+
 def test_yo_folds_to_ye_and_punctuation_and_emoji_go():
     assert normalize("Ёлка!!! 😂👍 ещё, «ёж»…") == "елка еще еж"
 
