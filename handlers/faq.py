@@ -68,7 +68,8 @@ def _answer_text(turn: Turn, topic_id: str) -> str:
 
 
 _NUMBER = re.compile(r"\d+")
-_GRIEVANCE_LIKE = frozenset({"complaint", "appeal", "human", "not_helpful"})
+# Topics the matcher gives a complaint described in words, and the words it takes.
+_GRIEVANCE_LIKE = {"complaint": 1, "appeal": 1, "human": 2, "not_helpful": 3}
 
 
 def _asks_about_age(topic: str, text: str) -> bool:
@@ -102,9 +103,10 @@ async def answer_free_text(turn: Turn) -> None:
         await menu.show_menu(turn)
         return
     result = matcher.match(text)
-    if result.topic is None or (result.topic in _GRIEVANCE_LIKE and len(text.split()) >= 3):
-        # Right after the complaint answer, a description ("оператор не ответил 3 дня, это
-        # нормально?") reads as "not helpful" or "operator" to the matcher: it is the complaint.
+    if result.topic is None or len(text.split()) >= _GRIEVANCE_LIKE.get(result.topic, 99):
+        # Right after the complaint answer, a description ("оператор хамил", "оператор не
+        # ответил 3 дня, это нормально?") reads as "operator" or "not helpful" to the matcher:
+        # it is the complaint. A bare "оператор" or "не то" keeps its own meaning.
         from handlers import handoff
 
         offered = handoff.offered_grievances(turn)

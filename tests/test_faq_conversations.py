@@ -192,6 +192,7 @@ async def test_a_complaint_is_two_presses_from_writing_it(faq_engine, lang, type
 
 @pytest.mark.parametrize("lang, typed, complaint", [
     ("ru", "хочу пожаловаться", "оператор не ответил мне 3 дня, это вообще нормально??"),
+    ("ru", "хочу пожаловаться", "оператор хамил"),
     ("kk", "шағымданғым келеді", "операторларыныз 3 кун жауап бермей жатыр"),
     ("en", "i want to complain", "nobody answered my calls for three days, not ok"),
 ])
@@ -214,6 +215,17 @@ async def test_a_complaint_typed_instead_of_pressing_the_button_is_offered_for_f
     assert translator().t(lang, "complaint.describe") in client.text
     topics, outcome = await consultation_topics(db, user)
     assert outcome == "handed_off" and "complaint" in topics
+
+
+async def test_a_bare_word_after_the_complaint_answer_keeps_its_meaning(faq_engine):
+    """"оператор" asks for an operator, "не то" disowns the answer: not a complaint's text."""
+    client = await started(faq_engine, "ru", user_id=new_user())
+    await client.send("хочу пожаловаться")
+    await client.send("не то")
+    assert "menu:operator" in client.buttons and "complaint:complaint" not in client.buttons
+    await client.send("хочу пожаловаться")
+    await client.send("оператор")
+    assert "handoff:leave" in client.buttons  # a ticket is open: the bot steps aside
 
 
 async def test_only_right_after_the_complaint_answer(faq_engine):
