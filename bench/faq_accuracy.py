@@ -1,6 +1,6 @@
 """FAQ matcher benchmark on the held-out sets (bench/data/faq_heldout*.tsv).
 
-    python bench/faq_accuracy.py [--set 1|2|3|4|5|6|7|8|9|all] [--errors] [--threshold X]
+    python bench/faq_accuracy.py [--set 1|2|3|4|5|6|7|8|9|10|all] [--errors] [--threshold X]
 
 Prints, for each held-out set, top-1 accuracy per variant and overall, the out-of-scope
 declined share and the language-detection rate; then build time and p50/p99 match latency
@@ -33,6 +33,11 @@ and the targets must hold on both figures.
 Set 9 (faq_heldout9.tsv, 762 questions, 102 out of scope) was written blind the same way on
 2026-11-30, from the topic catalogue and the programme facts only, with 20 questions per topic id,
 about a third of them indirect, as another fresh set nobody had measured against.
+
+Set 10 (faq_heldout10.tsv, 796 questions, 103 out of scope) was written blind the same way on
+2026-11-30, from the topic catalogue and the programme facts only, with 21 questions per topic id
+(at least 3 per variant), many of them indirect or typed voice-to-text style, as another fresh set
+nobody had measured against.
 """
 from __future__ import annotations
 
@@ -61,6 +66,7 @@ SETS = {
     "7": DATA_DIR / "faq_heldout7.tsv",
     "8": DATA_DIR / "faq_heldout8.tsv",
     "9": DATA_DIR / "faq_heldout9.tsv",
+    "10": DATA_DIR / "faq_heldout10.tsv",
 }
 DATA = SETS["1"]
 VARIANTS = ("ru", "kk", "kk_folded", "kk_latin", "en", "mixed")
