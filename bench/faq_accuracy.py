@@ -32,7 +32,9 @@ and the targets must hold on both figures.
 
 Set 9 (faq_heldout9.tsv, 762 questions, 102 out of scope) was written blind the same way on
 2026-11-30, from the topic catalogue and the programme facts only, with 20 questions per topic id,
-about a third of them indirect, as another fresh set nobody had measured against.
+about a third of them indirect, as another fresh set nobody had measured against; from
+2026-11-30 (17:05) set 9's misses were read as a development set too, so its figures after that
+are no longer blind.
 
 Set 10 (faq_heldout10.tsv, 796 questions, 103 out of scope) was written blind the same way on
 2026-11-30, from the topic catalogue and the programme facts only, with 21 questions per topic id
