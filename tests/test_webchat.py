@@ -141,7 +141,8 @@ async def test_history_keeps_the_last_fifty(bot):
 
 
 @pytest.mark.parametrize("body", [b"{not json", b"[1, 2]", b'{"sender": 5, "message": "x"}',
-                                  b'{"sender": "a"}', b'{"sender": "", "message": "x"}'])
+                                  b'{"sender": "a"}', b'{"sender": "", "message": "x"}',
+                                  b'{"sender": "a", "message": " \\n "}'])
 async def test_malformed_bodies_get_400_and_server_keeps_serving(bot, body):
     async with bot.http.post("/webhooks/rest/webhook", data=body,
                              headers={"Content-Type": "application/json"}) as response:

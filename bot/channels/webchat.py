@@ -143,6 +143,9 @@ class WebChatChannel:
             return _bad_request(f"'sender' must be a non-empty string; {SESSION_HINT}")
         if not isinstance(message, str):
             return _bad_request("'message' must be a string")
+        if not message.strip():
+            # Nothing to journal or answer (a blank line in an operator's view helps nobody).
+            return _bad_request("'message' must not be empty")
         if not self.sender_ids.verify(sender):
             return _forbidden()
         metadata = body.get("metadata") if isinstance(body.get("metadata"), dict) else {}
