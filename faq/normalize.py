@@ -83,6 +83,7 @@ SLANG = {
     "сенкс": "спасибо", "пасиба": "спасибо", "спасиба": "спасибо", "пасибки": "спасибо", "сенкю": "спасибо", "мерси": "спасибо",
     "доки": "документы", "доков": "документы", "докам": "документы", "доку": "документы",
     "доками": "документы", "докум": "документы",
+    "бумажки": "бумаги", "бумажку": "бумагу", "бумажек": "бумаг", "бумажками": "бумагами",
     "бабло": "денги", "бабла": "денги", "бабки": "денги", "бабок": "денги", "бабосы": "денги",
     "лаве": "денги", "бабос": "денги",
     "инфа": "информация", "инфу": "информация", "инфы": "информация",
@@ -192,8 +193,9 @@ def transliterate_latin(word: str) -> str:
             continue
         if ch == "y" and i > 0 and word[i - 1] in _LATIN_VOWELS and word[i - 1] not in "iıí" and (
             i + 1 == n or word[i + 1] not in _LATIN_VOWELS
-        ):
-            # "qalay", "oy": a y after a vowel is й, folded to и.
+        ) and not (word[i - 1] == "u" and i > 1 and word[i - 2] in _LATIN_VOWELS):
+            # "qalay", "oy": a y after a vowel is й, folded to и; but after the u of a
+            # vowel + u ("auyl", "dauys", "tauyp") it is ы, as in «ауыл», «дауыс», «тауып».
             out.append("и")
         else:
             out.append(_LATIN_SINGLE.get(ch, ch))

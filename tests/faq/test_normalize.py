@@ -31,6 +31,18 @@ def test_latin_ia_reads_as_ya(latin, cyrillic):
     assert transliterate_latin(latin) == cyrillic
 
 
+@pytest.mark.parametrize("latin, cyrillic", [
+    ("auyl", "ауыл"), ("auylda", "ауылда"), ("dauys", "дауыс"), ("tauyp", "тауып"),
+    ("qalay", "калаи"), ("oy", "ои"), ("uy", "уи"), ("kuy", "куи"),
+])
+def test_latin_y_after_vowel_plus_u_reads_as_y_hard(latin, cyrillic):
+    assert transliterate_latin(latin) == cyrillic
+
+
+def test_diminutive_papers_read_as_papers():
+    assert normalize("собираю бумажки") == normalize("собираю бумаги")
+
+
 def test_yo_folds_to_ye_and_punctuation_and_emoji_go():
     assert normalize("Ёлка!!! 😂👍 ещё, «ёж»…") == "елка еще еж"
 
