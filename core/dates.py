@@ -6,6 +6,7 @@ a date, and a date may end a sentence. A language other than kk and ru is writte
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
 from core.calendar_words import GROUP_SEPARATOR, MINUS_SIGN, MONTHS, WEEKDAYS
 
@@ -63,12 +64,17 @@ def format_range(start: dt.date, end: dt.date, lang: str, with_year: bool = True
 _YEARS = {"ru": {"one": "год", "few": "года", "many": "лет", "other": "года"}}
 
 
+@functools.cache
+def _russian():
+    from babel import Locale
+
+    return Locale.parse("ru")
+
+
 def format_years(count: int, lang: str) -> str:
     """«22 года», «22 жас», «22»: an age in words that fit after «В …» / before «— …»."""
     if lang == "ru":
-        from babel import Locale
-
-        return f"{count} {_YEARS['ru'][Locale.parse('ru').plural_form(count)]}"
+        return f"{count} {_YEARS['ru'][_russian().plural_form(count)]}"
     if lang == "kk":
         return f"{count} жас"
     return str(count)

@@ -5,8 +5,9 @@ device's language — Telegram's `language_code`, the web chat session's or `met
 — is used. The words come first: an app or a browser set to English is common among people
 who write Kazakh (a web chat session's language stays tentative until the first typed words).
 Only when nothing tells is the picker shown; the message that came then is kept and answered
-right after the choice. A language's name typed in any script ("казакша",
-"qazaqsha", "на русском", "english pls") picks it at any time, as /language and the menu do.
+right after the choice. A language's name typed or asked for in any script ("казакша",
+"qazaqsha", "а можно на казахском?", "english pls") picks it at any time, as /language and the
+menu do.
 """
 from __future__ import annotations
 

@@ -215,7 +215,10 @@ _NO_NUMBER = tuple(fold_cyrillic(phrase) for phrase in (
 
 
 def lacks_number(text: str) -> bool:
-    """"Нет номера", "ұмыттым", "I lost it": no application number to give."""
+    """"Нет номера", "ұмыттым", "I lost it": no application number to give (a text with a
+    digit in it is a number tried, "ZP-0042, не помню точно")."""
+    if any(ch.isdigit() for ch in text):
+        return False
     folded = fold_cyrillic(" ".join(text.casefold().replace("’", "'").split()))
     return any(phrase in folded for phrase in _NO_NUMBER)
 

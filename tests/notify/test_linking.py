@@ -177,3 +177,11 @@ async def test_no_number_at_hand_gets_who_can_help_and_the_number_still_works(en
     assert client.buttons == ["menu:operator", "menu:main"]
     await client.send("ZP-0042")
     assert translator().t(lang, "status.ask_phone_typed") in client.text
+
+
+async def test_a_number_with_a_doubt_is_still_a_number(engine):
+    await run_import(engine.db, APPS)
+    client = await started(engine, "ru", user_id="web-doubt")
+    await client.press("menu:status")
+    await client.send("ZP-0042 вроде, не помню точно")
+    assert "напишите номер телефона" in client.text
