@@ -263,11 +263,14 @@ def _said(words: list[str], phrases: tuple[tuple[str, ...], ...]) -> bool:
     return False
 
 
-def _statement(text: str | None, yes: tuple[tuple[str, ...], ...], no: tuple[tuple[str, ...], ...]) -> bool | None:
+def _statement(text: str | None, yes: tuple[tuple[str, ...], ...], no: tuple[tuple[str, ...], ...],
+               beside_the_point: tuple[tuple[str, ...], ...] = ()) -> bool | None:
+    words = _words(_fold(_clean(text)).replace("'", "").replace("’", ""))
+    if _said(words, beside_the_point):
+        return None
     answer = parse_yes_no(text)
     if answer is not None:
         return answer
-    words = _words(_fold(_clean(text)).replace("'", "").replace("’", ""))
     if not words or _UNSURE.intersection(words):
         return None
     if _said(words, no):
@@ -343,7 +346,4 @@ _EARLIER_SEASON = _phrases("прошл", "былтыр", "өткен жыл", "l
 
 def parse_applied(text: str | None) -> bool | None:
     """"Have you applied this season already?": yes/no, or a statement ("ещё не подавал", "бердім")."""
-    words = _words(_fold(_clean(text)))
-    if _said(words, _EARLIER_SEASON):
-        return None
-    return _statement(text, _APPLIED_YES, _APPLIED_NO)
+    return _statement(text, _APPLIED_YES, _APPLIED_NO, beside_the_point=_EARLIER_SEASON)

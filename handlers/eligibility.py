@@ -27,7 +27,7 @@ from eligibility.answers_parsing import (
 )
 from core.dates import format_years
 from core.privacy import DATE_MASK
-from core.iin import IinError, IinInfo, age_band, find_iins, iin_hash, parse_iin
+from core.iin import IinError, IinInfo, age_band, iin_hash, parse_iin
 from eligibility.rules import DOCUMENTS, Answers, Reason, Rules, Verdict, age_on, anniversary, evaluate
 from core.season import Calendar
 from faq.normalize import fold_cyrillic
@@ -217,7 +217,7 @@ async def answer_age_question(turn: Turn, text: str) -> None:
     if age is None:
         # "мой ИИН 040512…, можно?": the IIN's birth date gives the age (the journal keeps
         # the IIN masked, and nothing of it is stored here).
-        born = iin_birth_date(text)
+        born = interrupts.iin_birth_date(text)
         counted = params["counted"]
         if born is not None:
             age = age_on(born, counted if isinstance(counted, date) else turn.today)
@@ -237,12 +237,6 @@ async def answer_age_question(turn: Turn, text: str) -> None:
         turn.button("quick.full_check_button", MenuChoice(item=MenuItem.eligibility)),
         turn.button("menu.back", MenuChoice(item=MenuItem.main)),
     ])
-
-
-def iin_birth_date(text: str) -> date | None:
-    """The birth date of the first valid IIN in free text, if any."""
-    found = find_iins(text)
-    return parse_iin(found[0]).birth_date if found else None
 
 
 def resumable(turn: Turn) -> bool:

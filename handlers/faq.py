@@ -79,11 +79,8 @@ def _asks_about_age(topic: str, text: str) -> bool:
         return False
     if topic == "check_eligibility":
         return True
-    if topic in ("eligibility", "how_to_apply"):
-        from handlers import eligibility
-
-        if eligibility.iin_birth_date(text) is not None:
-            return True  # "мой ИИН …, могу участвовать?": its age is answered
+    if topic in ("eligibility", "how_to_apply") and interrupts.iin_birth_date(text) is not None:
+        return True  # "мой ИИН …, могу участвовать?": its age is answered
     if topic == "eligibility" and interrupts.age_in(text) is not None:
         # "а в 17?" names nothing but the age; "работаю 20 часов в неделю" is about work.
         return interrupts.names_an_age(text) or len(_NUMBER.sub(" ", text).split()) <= 3

@@ -8,6 +8,9 @@ reads the words; handlers.side_questions decides what happens.
 from __future__ import annotations
 
 import re
+from datetime import date
+
+from core.iin import find_iins, parse_iin
 
 # Whole messages (compared folded: case, ё, edge punctuation) that leave any flow. STOP and
 # its translations are not here: they unsubscribe from reminders (handlers/optout.py), except
@@ -56,6 +59,12 @@ def asks_for_the_full_check(text: str) -> bool:
 def names_an_age(text: str) -> bool:
     """The text says a number is an age ("can I apply at 17", "17 жаста болама")."""
     return age_in(text) is not None and bool(_NAMED_AGE.search(text or ""))
+
+
+def iin_birth_date(text: str) -> date | None:
+    """The birth date of the first valid IIN in a question ("мой ИИН 040512…, можно?")."""
+    found = find_iins(text)
+    return parse_iin(found[0]).birth_date if found else None
 
 
 def age_in(text: str) -> int | None:
