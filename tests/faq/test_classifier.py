@@ -93,15 +93,15 @@ def test_truncated_cache_file_is_refused_then_retrained(tmp_path):
     assert again.decision("грант канша") == first.decision("грант канша")
 
 
-def test_the_bot_side_never_imports_scikit_learn():
-    # scikit-learn and SciPy cost ~100 MB of every bot process: only training needs them.
-    # (numpy, ~9 MB, scores: faq/classifier.py says why.)
+def test_the_bot_side_never_imports_scikit_learn_or_numpy():
+    # scikit-learn and SciPy cost ~100 MB of every bot process, numpy ~16 MB: only training
+    # needs them (faq/classifier.py).
     code = (
         "import sys\n"
         "from faq.matcher import Matcher\n"
         "m = Matcher.from_directory()\n"
-        "m.match('какие документы нужны'); m.match('grant qansha')\n"
-        "print(sorted(n for n in ('sklearn', 'scipy', 'snowballstemmer') if n in sys.modules))\n"
+        "m.match('какие документы нужны'); m.match('grant qansha'); m.match('грант канша')\n"
+        "print(sorted(n for n in ('sklearn', 'scipy', 'numpy', 'snowballstemmer') if n in sys.modules))\n"
     )
     assert printed_by(code).splitlines()[-1] == "[]"
 
