@@ -123,10 +123,10 @@ class Settings(BaseSettings):
                      "webchat_polls_per_sender")
     @classmethod
     def _rate(cls, value: str) -> str:
-        from limits import parse
+        from bot.channels.webchat_sessions import parse_rate
 
         try:
-            parse(value)
+            parse_rate(value)
         except ValueError as exc:
             raise ValueError(f"must look like 20/minute or 30/hour ({exc})") from None
         return value

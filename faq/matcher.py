@@ -182,25 +182,24 @@ class _Doc:
 class _Postings:
     """Feature → [(item, weight)], packed into flat arrays.
 
-    The index has ~150,000 postings; as Python tuples they took ~20 MB of every bot
-    process, as arrays ~2 MB. Reading them back yields the same floats in the same order,
-    so scores do not change."""
+    The index has ~400,000 postings; as Python tuples they took tens of MB of every bot
+    process, as arrays ~3 MB. The weights are float32: a similarity needs no more than its
+    first seven digits, and float64 cost every bot process 2 MB more."""
 
     def __init__(self, n_rows: int, row_of: array, items: array, weights: array) -> None:
         """Postings of features numbered 0..n_rows-1 come as three parallel arrays (the
         feature's row, the item, the weight), in any order of rows and in item order within a row."""
         # A counting sort by row: stable, so items stay in order within a row, and no
         # list of ~150,000 Python objects is ever made (start-up's peak memory counts).
-        offsets = array("l", bytes(8 * (n_rows + 1)))
+        offsets = array("i", bytes(4 * (n_rows + 1)))
         for row in row_of:
             offsets[row + 1] += 1
         for row in range(n_rows):
             offsets[row + 1] += offsets[row]
         free = offsets[:-1]
         self._offsets = offsets
-        self._views = None
         self._items = array("i", bytes(4 * len(items)))
-        self._weights = array("d", bytes(8 * len(weights)))
+        self._weights = array("f", bytes(4 * len(weights)))
         for row, item, weight in zip(row_of, items, weights):
             at = free[row]
             free[row] = at + 1
@@ -214,7 +213,6 @@ class _Postings:
             raise ValueError("postings arrays do not fit together")
         postings = cls.__new__(cls)
         postings._offsets, postings._items, postings._weights = offsets, items, weights
-        postings._views = None
         return postings
 
     def packed(self) -> tuple[array, array, array]:
@@ -277,8 +275,8 @@ class Matcher:
     INDEX_SECTIONS = (
         ("feature_names", None), ("english", None), ("cyrillic", None), ("chat_words", None),
         ("chat_prefixes", None), ("idf", "d"), ("doc_topic_index", "i"),
-        ("postings_offsets", "l"), ("postings_items", "i"), ("postings_weights", "d"),
-        ("centroid_offsets", "l"), ("centroid_items", "i"), ("centroid_weights", "d"),
+        ("postings_offsets", "i"), ("postings_items", "i"), ("postings_weights", "f"),
+        ("centroid_offsets", "i"), ("centroid_items", "i"), ("centroid_weights", "f"),
     )
 
     def index_state(self) -> tuple[dict, dict]:

@@ -237,9 +237,7 @@ async def test_concurrent_users_share_commits_and_each_gets_their_own_replies(tm
 
 
 def test_moving_window_refuses_within_any_window_and_forgets_quiet_keys():
-    from limits import parse
-
-    from bot.channels.webchat_sessions import MovingWindow
+    from bot.channels.webchat_sessions import MovingWindow, parse_rate as parse
 
     now = [1000.0]
     window = MovingWindow(clock=lambda: now[0], sweep_seconds=300)
@@ -259,3 +257,22 @@ def test_moving_window_refuses_within_any_window_and_forgets_quiet_keys():
     now[0] = 1301  # past the sweep: keys whose last hit left the window are dropped
     window.hit(three, "c")
     assert len(window) == 1
+
+
+@pytest.mark.parametrize("text", ["20/minute", "30 per hour", "10/5 minutes", "1/second", "2/day",
+                                  " 5 / Hour ", "120/MINUTE", "3 per 2 hours"])
+def test_rates_read_as_the_limits_library_reads_them(text):
+    from limits import parse
+
+    from bot.channels.webchat_sessions import parse_rate
+
+    ours, theirs = parse_rate(text), parse(text)
+    assert (ours.amount, ours.seconds) == (theirs.amount, theirs.get_expiry())
+
+
+@pytest.mark.parametrize("text", ["", "minute", "20", "20/", "20/fortnight", "0/minute", "20/minute;", "-1/hour"])
+def test_odd_rates_are_refused(text):
+    from bot.channels.webchat_sessions import parse_rate
+
+    with pytest.raises(ValueError):
+        parse_rate(text)

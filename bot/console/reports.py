@@ -10,7 +10,6 @@ import tempfile
 from datetime import date, timedelta
 from pathlib import Path
 
-import jinja2
 from aiohttp import web
 
 from bot.console.routes import FORM, OPERATOR, Console

@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Awaitable, Callable, Sequence
 from urllib.parse import urlencode
 
-import jinja2
 from aiohttp import web
 
 from bot.console.accounts import ROLES, AccountError, Accounts, Throttled
@@ -108,7 +107,14 @@ class Console:
         self.translator = translator
         self.secure_cookies = secure_cookies
         self.export_journal = export_journal
-        self.templates = jinja2.Environment(
+
+    @functools.cached_property
+    def templates(self) -> "jinja2.Environment":
+        # Made for the first console page served: Jinja2 costs a process ~2 MB, and a bot
+        # whose operators are not logged in has no page to render.
+        import jinja2
+
+        return jinja2.Environment(
             loader=jinja2.FileSystemLoader(HERE / "templates"),
             autoescape=jinja2.select_autoescape(["html"]),
         )

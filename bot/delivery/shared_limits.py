@@ -17,10 +17,6 @@ import logging
 import math
 import time
 
-from limits import RateLimitItemPerSecond
-from limits.aio.storage import RedisStorage
-from limits.aio.strategies import MovingWindowRateLimiter
-
 from storage.send_leases import take_lease
 
 log = logging.getLogger(__name__)
@@ -28,6 +24,11 @@ log = logging.getLogger(__name__)
 
 class SharedTelegramLimits:
     def __init__(self, url: str, *, rate: float, per_chat_interval: float, prefix: str = "zhasbot"):
+        # Imported with REDIS_URL only: the library costs a process ~2 MB.
+        from limits import RateLimitItemPerSecond
+        from limits.aio.storage import RedisStorage
+        from limits.aio.strategies import MovingWindowRateLimiter
+
         self._limiter = MovingWindowRateLimiter(RedisStorage(url, implementation="redispy", key_prefix=prefix))
         # Whole messages per second; a fractional rate rounds down (never above Telegram's).
         self._global = RateLimitItemPerSecond(max(1, int(rate)))
