@@ -27,8 +27,8 @@ log = logging.getLogger(__name__)
 SHOWN_GROUPS = 50
 
 
-def _dates(source) -> tuple[date, date] | None:
-    today = date.today()
+def _dates(source, today: date) -> tuple[date, date] | None:
+    """The period asked for; by default the last 30 days up to `today`."""
     try:
         start = date.fromisoformat(str(source.get("from") or (today - timedelta(days=30)).isoformat()))
         end = date.fromisoformat(str(source.get("to") or today.isoformat()))
@@ -72,7 +72,7 @@ class FaqMissesPage(Console):
 
     @Console.page(role="manager")
     async def page_misses(self, request: web.Request) -> web.Response:
-        dates = _dates(request.query)
+        dates = _dates(request.query, self.today())
         if dates is None:
             return self.render(request, "error.html", status=400, message_key="report.error.dates")
         return await self._render(request, dates)
@@ -81,7 +81,7 @@ class FaqMissesPage(Console):
     async def add(self, request: web.Request) -> web.StreamResponse:
         form = request[FORM]
         operator = request[OPERATOR]
-        dates = _dates({"from": form.get("date_from"), "to": form.get("date_to")})
+        dates = _dates({"from": form.get("date_from"), "to": form.get("date_to")}, self.today())
         topic, lang = str(form.get("topic", "")), str(form.get("lang", ""))
         text = " ".join(str(form.get("text", "")).split())
         try:

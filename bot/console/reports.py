@@ -28,8 +28,8 @@ CHUNK = 64 * 1024
 EARLIEST, LATEST = date(2000, 1, 1), date(2100, 12, 31)
 
 
-def _dates(source) -> tuple[date, date] | None:
-    today = date.today()
+def _dates(source, today: date) -> tuple[date, date] | None:
+    """The period asked for; by default this month up to `today`."""
     try:
         start = date.fromisoformat(str(source.get("from") or (today.replace(day=1)).isoformat()))
         end = date.fromisoformat(str(source.get("to") or today.isoformat()))
@@ -63,7 +63,7 @@ class Reports(Console):
 
     @Console.page(role="manager")
     async def reports(self, request: web.Request) -> web.Response:
-        dates = _dates(request.query)
+        dates = _dates(request.query, self.today())
         if dates is None:
             return self.render(request, "error.html", status=400, message_key="report.error.dates")
         report = await build_report(self.db, *dates, self.zone, plan=self.plan, **self.inputs)
@@ -94,7 +94,7 @@ class Reports(Console):
 
     @Console.page(role="manager")
     async def download(self, request: web.Request) -> web.StreamResponse:
-        dates = _dates(request.query)
+        dates = _dates(request.query, self.today())
         fmt = request.query.get("format", "xlsx")
         if dates is None or fmt not in ("xlsx", "md", "json"):
             return self.render(request, "error.html", status=400, message_key="report.error.dates")
@@ -115,7 +115,7 @@ class Reports(Console):
     async def export_file(self, request: web.Request) -> web.StreamResponse:
         form = request[FORM]
         operator = request[OPERATOR]
-        dates = _dates({"from": form.get("date_from"), "to": form.get("date_to")})
+        dates = _dates({"from": form.get("date_from"), "to": form.get("date_to")}, self.today())
         choice = EXPORTS.get(str(form.get("kind", "")))
         fmt = "xlsx" if form.get("format") == "xlsx" else "csv"
         channel = str(form.get("channel", "")) or None

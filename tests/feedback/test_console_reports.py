@@ -101,3 +101,26 @@ async def test_the_bot_wires_csat_and_the_idle_closer(app):
     assert app.feedback is not None and app.feedback._task is not None and not app.feedback._task.done()
     assert app.feedback.on_ticket_resolved in app.handoff._resolved_hooks
     assert {"after_applying", "after_results", "after_implementation"} <= set(app.services.surveys.surveys)
+
+
+async def test_default_periods_end_today_in_the_call_centres_zone(app, console, monkeypatch):
+    # 19:30 UTC on 30 November is 00:30 on 1 December in Almaty: the reports and the
+    # unanswered-questions pages default to periods ending on the 1st, not on the server's date.
+    from datetime import datetime, timezone
+
+    from bot.console import routes
+
+    class Frozen(datetime):
+        @classmethod
+        def now(cls, tz=None):
+            moment = datetime(2026, 11, 30, 19, 30, tzinfo=timezone.utc)
+            return moment.astimezone(tz) if tz else moment.replace(tzinfo=None)
+
+    monkeypatch.setattr(routes, "datetime", Frozen)
+    await console.login("zhanna", PASSWORD)
+    status, body = await console.get("/console/reports")
+    assert status == 200
+    assert 'name="from" value="2026-12-01"' in body and 'name="to" value="2026-12-01"' in body
+    status, body = await console.get("/console/faq/misses")
+    assert status == 200
+    assert 'name="from" value="2026-11-01"' in body and 'name="to" value="2026-12-01"' in body
