@@ -26,7 +26,10 @@ menu|main menu|exit|quit|cancel|later|not now|never mind|nevermind|no thanks|no 
 i don't want|i dont want|dont want|don't want|leave|back to menu|forget it|skip|enough|nah
 """.replace("\n", "").split("|") if phrase.strip())
 
-_YES_NO = frozenset("да нет ага неа иә иа ия жоқ жок yes no yeah yep nope ок ok окей okay".split())
+# Kazakh in Latin letters too ("joq", "ia"): the words the eligibility wizard reads as yes and no,
+# but for the ones that mean something else outside it ("1", "бар", "-").
+_YES_NO = frozenset("да нет ага угу неа иә иа ия ие ia iä iya ie жоқ жок joq jok zhoq zhok jo'q "
+                    "yes no yeah yep nope nah ок ok окей okay".split())
 _FULL_CHECK = re.compile(r"(провер|тест|check|тексер|test)", re.IGNORECASE)
 # Not a clock time ("в 17:00") nor part of a longer number or a decimal.
 _AGE = re.compile(r"(?<![\d:.,])(\d{1,2})(?![\d:]|[.,]\d)")
