@@ -6,7 +6,8 @@ comment waits for typed text, a message is, in this order:
 1. an answer the flow can read (or the wizard's own "назад"/"отмена") → the flow takes it;
 2. a natural way out ("не хочу", "керек емес", "потом", "menu", …) → the flow is left;
 3. a language's name ("казакша") → the language changes and the question is asked again;
-4. a confident FAQ match → answered, then the flow's question is asked again;
+4. a confident FAQ match → answered, then the flow's question is asked again (a complaint
+   or an appeal leaves the flow: their answers are buttons that file one);
 5. otherwise the flow says it did not understand — and at the second such reply in a
    row the bot offers the way out and an operator instead.
 
@@ -34,6 +35,9 @@ SIDE_ANSWER_SCORE = 0.45
 _ONE_WORD_TOPICS = ("greeting", "thanks", "human")
 # Intents the matcher may find that are actions rather than answers.
 _ACTIONS = ("human", "check_eligibility", "my_status")
+# Answers that are their buttons ("press «File a complaint» below"): the person has changed
+# course, so the flow is left and the answer comes whole.
+_CHANGES_COURSE = ("complaint", "appeal")
 
 
 class FlowAction(Payload, prefix="flow"):
@@ -171,6 +175,11 @@ async def _side_answer(turn: Turn, pending: Pending, text: str) -> bool:
         return True
     if topic in _ACTIONS:
         _repeat(turn, pending)  # already where the person asks to be
+        return True
+    if topic in _CHANGES_COURSE:
+        pending.leave(turn)
+        turn.update_state(flow_misses=None)
+        await faq.answer_topic(turn, topic)
         return True
     await faq.answer_topic(turn, topic, with_buttons=False)
     _repeat(turn, pending)
