@@ -28,8 +28,8 @@ i don't want|i dont want|dont want|don't want|leave|back to menu|forget it|skip|
 
 # Kazakh in Latin letters too ("joq", "ia"): the words the eligibility wizard reads as yes and no,
 # but for the ones that mean something else outside it ("1", "бар", "-").
-_YES_NO = frozenset("да нет ага угу неа иә иа ия ие ia iä iya ie жоқ жок joq jok zhoq zhok jo'q "
-                    "yes no yeah yep nope nah ок ok окей okay".split())
+_YES = frozenset("да ага угу иә иа ия ие ia iä iya ie yes yeah yep".split())
+_YES_NO = _YES | frozenset("нет неа жоқ жок joq jok zhoq zhok jo'q no nope nah ок ok окей okay".split())
 _FULL_CHECK = re.compile(r"(провер|тест|check|тексер|test)", re.IGNORECASE)
 # Not a clock time ("в 17:00") nor part of a longer number or a decimal.
 _AGE = re.compile(r"(?<![\d:.,])(\d{1,2})(?![\d:]|[.,]\d)")
@@ -52,6 +52,11 @@ def is_exit(text: str) -> bool:
 def is_bare_yes_no(text: str) -> bool:
     """A lone "да"/"нет"/"жоқ"/"ok": an answer to nothing outside a flow."""
     return fold(text) in _YES_NO
+
+
+def is_bare_yes(text: str) -> bool:
+    """A lone "да"/"иә"/"yes" ("ok" only acknowledges)."""
+    return fold(text) in _YES
 
 
 def asks_for_the_full_check(text: str) -> bool:
