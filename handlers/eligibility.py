@@ -214,13 +214,17 @@ async def answer_age_question(turn: Turn, text: str) -> None:
     params = {"min_age": rules.min_age, "max_age": rules.max_age, "counted": _counting_day(turn, announced),
               "regions": rules.regions}
     age = interrupts.age_in(text)
+    counted = params["counted"]
+    on = counted if isinstance(counted, date) else turn.today
     if age is None:
         # "мой ИИН 040512…, можно?": the IIN's birth date gives the age (the journal keeps
         # the IIN masked, and nothing of it is stored here).
         born = interrupts.iin_birth_date(text)
-        counted = params["counted"]
         if born is not None:
-            age = age_on(born, counted if isinstance(counted, date) else turn.today)
+            age = age_on(born, on)
+    if age is None and (year := interrupts.birth_year_in(text)) is not None:
+        _answer_birth_year(turn, year, on, params, rules)
+        return
     if age is None:
         key = "quick.age.range"
     elif age < rules.min_age:
@@ -234,6 +238,32 @@ async def answer_age_question(turn: Turn, text: str) -> None:
     words = format_years(age, turn.lang) if age is not None else ""
     turn.say(render_text(key, {**params, "age": age or "", "age_years": words}, turn.lang,
                          turn.services.translator), [
+        turn.button("quick.full_check_button", MenuChoice(item=MenuItem.eligibility)),
+        turn.button("menu.back", MenuChoice(item=MenuItem.main)),
+    ])
+
+
+def _answer_birth_year(turn: Turn, year: int, on: date, params: dict, rules) -> None:
+    """"2004 жылы туғанмын": one of two ages, by the birthday — on the counting day once it is
+    announced, else now (as a stated age is read). Both in the range or both out settle it;
+    between them the full check asks for the date."""
+    younger, older = on.year - year - 1, on.year - year
+    if younger >= rules.min_age and older <= rules.max_age:
+        key = "quick.year.fits"
+    elif older < rules.min_age:
+        key = "quick.year.too_young"
+    elif younger > rules.max_age:
+        key = "quick.year.too_old"
+    else:
+        key = "quick.year.depends"
+    turn.add_topic("eligibility")
+    turn.set_outcome("answered")
+    counted = params["counted"]
+    when = (render_text("quick.year.on", {"counted": counted}, turn.lang, turn.services.translator)
+            if isinstance(counted, date) else turn.t("quick.year.now"))
+    turn.say(render_text(key, {**params, "year": year, "when": when, "younger": max(younger, 0),
+                               "older": max(older, 0), "older_years": format_years(max(older, 0), turn.lang)},
+                         turn.lang, turn.services.translator), [
         turn.button("quick.full_check_button", MenuChoice(item=MenuItem.eligibility)),
         turn.button("menu.back", MenuChoice(item=MenuItem.main)),
     ])

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
+from dataclasses import replace
 
 from faq.content import ContentError, get_topic, render_answer, shipped_groups, topics_in
 from faq.season import answer_facts_now, next_season_pending
@@ -86,8 +87,9 @@ def _asks_about_age(topic: str, text: str) -> bool:
         return False
     if topic == "check_eligibility":
         return True
-    if topic in ("eligibility", "how_to_apply") and interrupts.iin_birth_date(text) is not None:
-        return True  # "мой ИИН …, могу участвовать?": its age is answered
+    if topic in ("eligibility", "how_to_apply") and (
+            interrupts.iin_birth_date(text) is not None or interrupts.birth_year_in(text) is not None):
+        return True  # "мой ИИН …, могу участвовать?", "я 2003 года рождения, можно?": the age
     if topic == "eligibility" and interrupts.age_in(text) is not None:
         # "а в 17?" names nothing but the age; "работаю 20 часов в неделю" is about work.
         return interrupts.names_an_age(text) or len(_NUMBER.sub(" ", text).split()) <= 3
@@ -121,6 +123,8 @@ async def answer_free_text(turn: Turn) -> None:
         if offered:
             handoff.offer_to_file(turn, offered)
             return
+    if result.topic is None and interrupts.birth_year_in(text) is not None:
+        result = replace(result, topic="eligibility")  # "2004 жылы туғанмын": about the age limit
     if result.topic is None:
         _record_miss(turn, "declined", turn.inbound.text, result.lang,
                      result.alternatives[0][0] if result.alternatives else None, result.score)

@@ -69,6 +69,24 @@ def names_an_age(text: str) -> bool:
     return age_in(text) is not None and bool(_NAMED_AGE.search(text or ""))
 
 
+# "2004 жылы туғанмын", "2004 jyly tugam", "я 2003 года рождения", "2002 г.р.", "born in 2001",
+# "мен 2005 жылғымын": a year said to be the person's (or someone's) year of birth.
+_BIRTH_YEAR = re.compile(
+    r"(?<![\d.,:/-])((?:19[4-9]|20[0-3])\d)(?![\d.,:/-]\d)\s*(?:ж\.?|jj?|г\.?|год\w*|жыл\w*|jyl\w*|zhyl\w*)?"
+    r"\s*(?:р\.|рожд\w*|родил\w*|туған\w*|туган\w*|туыл\w*|тугам\w*|tug\w*|tuyl\w*|туг\w*)"
+    r"|(?:born|рожден\w*|родил\w*|рождения)\s*(?:in|в)?\s*((?:19[4-9]|20[0-3])\d)(?!\d)"
+    r"|(?<!\d)((?:19[4-9]|20[0-3])\d)\s*(?:жылғымын|жылгымын|jylgymyn|zhylgymyn)",
+    re.IGNORECASE)
+
+
+def birth_year_in(text: str) -> int | None:
+    """The year of birth a message states ("2004 жылы туғанмын", "я 2003 года рождения")."""
+    found = _BIRTH_YEAR.search(text or "")
+    if found is None:
+        return None
+    return int(next(group for group in found.groups() if group))
+
+
 def iin_birth_date(text: str) -> date | None:
     """The birth date of the first valid IIN in a question ("мой ИИН 040512…, можно?")."""
     found = find_iins(text)
