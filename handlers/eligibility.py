@@ -223,50 +223,40 @@ async def answer_age_question(turn: Turn, text: str) -> None:
         if born is not None:
             age = age_on(born, on)
     if age is None and (year := interrupts.birth_year_in(text)) is not None:
-        _answer_birth_year(turn, year, on, params, rules)
-        return
-    if age is None:
-        key = "quick.age.range"
-    elif age < rules.min_age:
-        key = "quick.age.too_young"
-    elif age > rules.max_age:
-        key = "quick.age.too_old"
+        key, values = _birth_year_answer(turn, year, on, rules, counted)
     else:
-        key = "quick.age.fits"
+        key = "quick.age.range" if age is None else _age_key("quick.age", age, age, rules)
+        values = {"age": age or "", "age_years": format_years(age, turn.lang) if age is not None else ""}
     turn.add_topic("eligibility")
     turn.set_outcome("answered")
-    words = format_years(age, turn.lang) if age is not None else ""
-    turn.say(render_text(key, {**params, "age": age or "", "age_years": words}, turn.lang,
-                         turn.services.translator), [
+    turn.say(render_text(key, {**params, **values}, turn.lang, turn.services.translator), [
         turn.button("quick.full_check_button", MenuChoice(item=MenuItem.eligibility)),
         turn.button("menu.back", MenuChoice(item=MenuItem.main)),
     ])
 
 
-def _answer_birth_year(turn: Turn, year: int, on: date, params: dict, rules) -> None:
+def _birth_year_answer(turn: Turn, year: int, on: date, rules, counted: date | str) -> tuple[str, dict]:
     """"2004 жылы туғанмын": one of two ages, by the birthday — on the counting day once it is
     announced, else now (as a stated age is read). Both in the range or both out settle it;
     between them the full check asks for the date."""
-    younger, older = on.year - year - 1, on.year - year
-    if younger >= rules.min_age and older <= rules.max_age:
-        key = "quick.year.fits"
-    elif older < rules.min_age:
-        key = "quick.year.too_young"
-    elif younger > rules.max_age:
-        key = "quick.year.too_old"
-    else:
-        key = "quick.year.depends"
-    turn.add_topic("eligibility")
-    turn.set_outcome("answered")
-    counted = params["counted"]
+    younger, older = max(on.year - year - 1, 0), max(on.year - year, 0)
+    key = _age_key("quick.year", younger, older, rules)
     when = (render_text("quick.year.on", {"counted": counted}, turn.lang, turn.services.translator)
             if isinstance(counted, date) else turn.t("quick.year.now"))
-    turn.say(render_text(key, {**params, "year": year, "when": when, "younger": max(younger, 0),
-                               "older": max(older, 0), "older_years": format_years(max(older, 0), turn.lang)},
-                         turn.lang, turn.services.translator), [
-        turn.button("quick.full_check_button", MenuChoice(item=MenuItem.eligibility)),
-        turn.button("menu.back", MenuChoice(item=MenuItem.main)),
-    ])
+    return key, {"year": year, "when": when, "younger": younger, "older": older,
+                 "older_years": format_years(older, turn.lang)}
+
+
+def _age_key(prefix: str, younger: int, older: int, rules) -> str:
+    """Fits, too young or too old for ages from `younger` to `older`; or, when the range
+    takes one of them only, depends (on the birthday)."""
+    if younger >= rules.min_age and older <= rules.max_age:
+        return f"{prefix}.fits"
+    if older < rules.min_age:
+        return f"{prefix}.too_young"
+    if younger > rules.max_age:
+        return f"{prefix}.too_old"
+    return f"{prefix}.depends"
 
 
 def resumable(turn: Turn) -> bool:
