@@ -195,7 +195,7 @@ class _Postings:
         """Postings of features numbered 0..n_rows-1 come as three parallel arrays (the
         feature's row, the item, the weight), in any order of rows and in item order within a row."""
         # A counting sort by row: stable, so items stay in order within a row, and no
-        # list of ~150,000 Python objects is ever made (start-up's peak memory counts).
+        # list of ~400,000 Python objects is ever made (start-up's peak memory counts).
         offsets = array("i", bytes(4 * (n_rows + 1)))
         for row in row_of:
             offsets[row + 1] += 1
