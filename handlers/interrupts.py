@@ -71,11 +71,17 @@ def names_an_age(text: str) -> bool:
 
 # "2004 жылы туғанмын", "2004 jyly tugam", "я 2003 года рождения", "2002 г.р.", "born in 2001",
 # "мен 2005 жылғымын": a year said to be the person's (or someone's) year of birth.
+_YEAR = r"((?:19[4-9]|20[0-3])\d)"
+# The person's own "I was born": «туғанмын», «тугам», «туылғанмын», «tugam»; a bare «туған»
+# only closing the message («2004 tugan»), as «туған жер» is one's homeland. «родился»,
+# «родилась», not «родила» («я родила в 2020» is a child's year).
+_BORN_KK = (r"(?:туғанмын|туганмын|туғам|тугам|туылғанмын|туылганмын|туылғам|туылгам"
+            r"|tuganmyn|tugam|tuylganmyn|tuylgam|(?:туған|туган|tugan)(?=\s*[.!?,]*\s*$))")
 _BIRTH_YEAR = re.compile(
-    r"(?<![\d.,:/-])((?:19[4-9]|20[0-3])\d)(?![\d.,:/-]\d)\s*(?:ж\.?|jj?|г\.?|год\w*|жыл\w*|jyl\w*|zhyl\w*)?"
-    r"\s*(?:р\.|рожд\w*|родил\w*|туған\w*|туган\w*|туыл\w*|тугам\w*|tug\w*|tuyl\w*|туг\w*)"
-    r"|(?:born|рожден\w*|родил\w*|рождения)\s*(?:in|в)?\s*((?:19[4-9]|20[0-3])\d)(?!\d)"
-    r"|(?<!\d)((?:19[4-9]|20[0-3])\d)\s*(?:жылғымын|жылгымын|jylgymyn|zhylgymyn)",
+    rf"(?<![\d.,:/-]){_YEAR}(?![\d.,:/-]\d)\s*(?:ж\.?|г\.?|год\w*|жыл\w*|jyl\w*|zhyl\w*)?"
+    rf"\s*(?:р\.|рожд\w*|родился|родилась|{_BORN_KK})"
+    rf"|(?:born|рождени[яе]|родился|родилась)\s*(?:in|в)?\s*{_YEAR}(?!\d)"
+    rf"|(?<!\d){_YEAR}\s*(?:жылғымын|жылгымын|jylgymyn|zhylgymyn)",
     re.IGNORECASE)
 
 
