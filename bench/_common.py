@@ -63,8 +63,17 @@ def control(url: str, path: str, body=None, timeout: float = 60.0):
 
 def peak_rss_mb(pid: int) -> float:
     """VmHWM: the process's peak resident set size so far."""
+    return _status_mb(pid, "VmHWM:")
+
+
+def rss_mb(pid: int) -> float:
+    """VmRSS: the process's resident set size now."""
+    return _status_mb(pid, "VmRSS:")
+
+
+def _status_mb(pid: int, field: str) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
+        if line.startswith(field):
             return int(line.split()[1]) / 1024
     return float("nan")
 

@@ -6,7 +6,9 @@ Both bots poll the same fake Bot API (its own process). The full bot runs the wh
 pipeline: translate, journal (SQLite), FAQ, reply, delivery results. Each bot is measured
 twice: a burst of all messages at once (the rate: updates/s until the last reply), then a
 paced load (the reply latency: from pushing an update to the first reply to it).
-Peak RSS is the bot process's VmHWM. The bot's CPU time per message (user + system, from
+Peak RSS is the bot process's VmHWM; its RSS when ready is printed beside it (the echo bot's
+peak moves with how many handler tasks its polling runs at once during the burst, ~+10 or
+~+50 MB over its start; the full pipeline handles updates batch by batch). The bot's CPU time per message (user + system, from
 /proc) is printed too, for the burst and the paced load: on a shared machine it moves far
 less than the rates.
 
@@ -33,7 +35,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench._common import (  # noqa: E402
-    ROOT, control, cpu_seconds, env_with_root, peak_rss_mb, percentile, start_fake_telegram, wait_for_line,
+    ROOT, control, cpu_seconds, env_with_root, peak_rss_mb, percentile, rss_mb, start_fake_telegram,
+    wait_for_line,
 )
 
 TOKEN = "123456:BENCH"
@@ -148,6 +151,7 @@ def measure(mode: str, args: argparse.Namespace) -> dict:
     )
     try:
         wait_for_line(child, "ready")
+        ready_rss = rss_mb(child.pid)
         # Warm-up: one message, to learn how many replies one message gets.
         push(api, [message(1)])
         replies_per_message = max(1, len(settle(api, quiet=1.5)))
@@ -197,7 +201,7 @@ def measure(mode: str, args: argparse.Namespace) -> dict:
             "sent": len(sent), "expected": expected, "cpu_ms": cpu_ms, "paced_cpu_ms": paced_cpu_ms,
             "p50": percentile(latencies, 50), "p99": percentile(latencies, 99),
             "latency_samples": len(latencies), "paced_count": paced_count,
-            "rss": peak_rss_mb(child.pid),
+            "rss": peak_rss_mb(child.pid), "ready_rss": ready_rss,
         }
     finally:
         child.kill()
@@ -238,7 +242,8 @@ def main() -> None:
             print(f"  {result['mode']:>5}: {result['rate']:7.0f} updates/s  "
                   f"replies {result['sent']}/{result['expected']} ({result['replies_per_message']} per message)  "
                   f"latency p50 {result['p50']:.1f} ms  p99 {result['p99']:.1f} ms "
-                  f"({result['latency_samples']} samples)  peak RSS {result['rss']:.0f} MB  "
+                  f"({result['latency_samples']} samples)  peak RSS {result['rss']:.0f} MB "
+                  f"(ready {result['ready_rss']:.0f})  "
                   f"bot CPU {result['cpu_ms']:.2f} ms/message (burst), {result['paced_cpu_ms']:.2f} (paced)")
         print(f"  ratio full/echo {full['rate'] / echo['rate']:.2f}, "
               f"full RSS {full['rss'] - echo['rss']:+.0f} MB over echo")
