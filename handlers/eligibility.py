@@ -308,6 +308,12 @@ def _rules(turn: Turn) -> Rules:
     return turn.services.rules
 
 
+def age_in_range(turn: Turn, age: int | None) -> bool:
+    """The programme's age range holds `age`."""
+    rules = _rules(turn)
+    return age is not None and rules.min_age <= age <= rules.max_age
+
+
 # ---------------------------------------------------------------- questions
 
 

@@ -80,9 +80,10 @@ _NUMBER = re.compile(r"\d+")
 _GRIEVANCE_LIKE = {"complaint": 1, "appeal": 1, "human": 2, "not_helpful": 3}
 
 
-def _asks_about_age(topic: str, text: str) -> bool:
+def _asks_about_age(turn: Turn, topic: str, text: str) -> bool:
     """Who-can-apply questions that name an age ("а в 17?", "can I apply at 17") get the
-    age answer; "проверить меня" starts the full check instead."""
+    age answer; "проверить меня" starts the full check instead. "мне 20 лет, как подать
+    заявку?" asks how: an age in the range is only context (one out of it is the answer)."""
     if interrupts.asks_for_the_full_check(text):
         return False
     if topic == "check_eligibility":
@@ -93,7 +94,13 @@ def _asks_about_age(topic: str, text: str) -> bool:
     if topic == "eligibility" and interrupts.age_in(text) is not None:
         # "а в 17?" names nothing but the age; "работаю 20 часов в неделю" is about work.
         return interrupts.names_an_age(text) or len(_NUMBER.sub(" ", text).split()) <= 3
-    return topic == "how_to_apply" and interrupts.names_an_age(text)
+    if topic != "how_to_apply" or not interrupts.names_an_age(text):
+        return False
+    if interrupts.asks_how(text):
+        from handlers import eligibility
+
+        return not eligibility.age_in_range(turn, interrupts.age_in(text))
+    return True
 
 
 @flow.text()
@@ -131,7 +138,7 @@ async def answer_free_text(turn: Turn) -> None:
         await not_understood(turn, [topic for topic, _score in result.alternatives])
         return
     turn.update_state(faq_misses=None)
-    if _asks_about_age(result.topic, text):
+    if _asks_about_age(turn, result.topic, text):
         # "а мне 17 можно?" is a question: answer it; the full check is one button away.
         from handlers import eligibility
 

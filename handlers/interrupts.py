@@ -59,6 +59,14 @@ def is_bare_yes(text: str) -> bool:
     return fold(text) in _YES
 
 
+_HOW = re.compile(r"(?<!\w)(?:как|каким образом|қалай|калай|qalai|kalai|qalay|how)(?!\w)", re.IGNORECASE)
+
+
+def asks_how(text: str) -> bool:
+    """"как подать", "қалай беремін", "how do I": the question is how, not whether."""
+    return bool(_HOW.search(text or ""))
+
+
 def asks_for_the_full_check(text: str) -> bool:
     """"проверить меня", "check me", "тексеру": the person asks to run the check itself."""
     return bool(_FULL_CHECK.search(text or ""))

@@ -32,3 +32,14 @@ def test_bare_yes(text):
 @pytest.mark.parametrize("text", ["нет", "жоқ", "joq", "zhok", "ok", "ок", "no"])
 def test_bare_no_or_ok_is_not_yes(text):
     assert is_bare_yes_no(text) and not is_bare_yes(text)
+
+
+@pytest.mark.parametrize("text, how", [
+    ("как подать заявку", True), ("өтінімді қалай беремін", True), ("otinimdi qalai beremin", True),
+    ("How do I apply?", True), ("можно ли подать в 17", False), ("какие документы", False),
+    ("showcase", False),
+])
+def test_asks_how(text, how):
+    from handlers.interrupts import asks_how
+
+    assert asks_how(text) is how
