@@ -37,7 +37,9 @@ _AGE = re.compile(r"(?<![\d:.,])(\d{1,2})(?![\d:]|[.,]\d)")
 # "at 17", "17 years old", "17 y.o.".
 _NAMED_AGE = re.compile(
     r"(?<![\d:.,])\d{1,2}\s*-?\s*(?:лет|летн|год|жас|jas|zhas|years?\b|y\.?\s*o\b|yo\b)"
-    r"|(?:мне|жасым|jasym|zhasym|i'?m|i am|at|age|возраст\w*)\s*:?\s*\d{1,2}(?![\d:])",
+    r"|(?:мне|жасым|jasym|zhasym|i'?m|i am|at|age|возраст\w*)\s*:?\s*\d{1,2}(?![\d:])"
+    # "можно ли подать заявку в 17?": a number closing the question after «в».
+    r"|(?<!\w)в\s+\d{1,2}\s*[?!.]*\s*$",
     re.IGNORECASE)
 
 
