@@ -167,6 +167,18 @@ async def on_cancel_word(turn: Turn) -> None:
     await _cancel(turn)
 
 
+async def take_text(turn: Turn) -> None:
+    """Typed text that answers the check while its question is off screen (the "I don't
+    understand" message is shown instead): as if the question were still there."""
+    word = fold(turn.inbound.text or "")
+    if word in _BACK_WORDS:
+        await _back(turn)
+    elif word in _CANCEL_WORDS:
+        await _cancel(turn)
+    else:
+        await on_text(turn)
+
+
 @answers.text()
 async def on_text(turn: Turn) -> None:
     """Free text while the check's question is on screen: an answer to it."""

@@ -16,7 +16,7 @@ menu then offers to continue the flow that was left half-way (`flow:continue`).
 """
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -56,6 +56,8 @@ class Pending:
     accepts: Callable[[Turn, str], bool]
     repeat: Callable[[Turn], None]
     leave: Callable[[Turn], None]
+    # Its answer typed after the "I don't understand" message, which took its question's place.
+    take: Callable[[Turn], Awaitable[None]] | None = None
     exits_first: bool = False  # free-text answers (comments): a way out is never an answer
 
 
@@ -70,8 +72,9 @@ def _resume_wizard(turn: Turn) -> None:
 
 PENDING = (
     Pending("eligibility", eligibility.is_active, eligibility.resumable, eligibility.accepts_text,
-            eligibility.repeat_question, eligibility.leave),
-    Pending("status", status.is_active, status.is_active, status.accepts_text, status.repeat_question, status.leave),
+            eligibility.repeat_question, eligibility.leave, take=eligibility.take_text),
+    Pending("status", status.is_active, status.is_active, status.accepts_text, status.repeat_question, status.leave,
+            take=status.on_text),
     # A poll's comment is free text: anything is an answer but a way out. Leaving it is the
     # same as its Skip button (nothing to store); its question is gone from the screen then.
     Pending("csat", csat.awaits_comment, csat.awaits_comment, lambda _t, _x: True, _nothing, _nothing,
@@ -82,10 +85,19 @@ PENDING = (
 
 
 def awaiting(turn: Turn) -> Pending | None:
-    """The flow whose question is on screen; none while an operator has the conversation."""
+    """The flow whose question is on screen, or whose "I don't understand" message is; none
+    while an operator has the conversation."""
     if turn.contact.mode == ConversationMode.human:
         return None
-    return next((pending for pending in PENDING if pending.awaiting(turn)), None)
+    found = next((pending for pending in PENDING if pending.awaiting(turn)), None)
+    if found is None and _stuck_on_screen(turn):
+        found = resumable(turn)
+    return found
+
+
+def _stuck_on_screen(turn: Turn) -> bool:
+    leave = FlowAction(action="leave").pack()
+    return any(payload == leave for _title, payload in turn.state.get("buttons") or [])
 
 
 def resumable(turn: Turn) -> Pending | None:
@@ -119,6 +131,9 @@ async def interrupt(turn: Turn) -> None:
     exit_now = interrupts.is_exit(text)
     if not (pending.exits_first and exit_now) and pending.accepts(turn, text):
         turn.update_state(flow_misses=None)
+        if pending.take is not None and not pending.awaiting(turn):
+            await pending.take(turn)  # answered after "I don't understand": the flow takes it here
+            return
         raise SkipHandler  # an answer: the flow takes it
     if exit_now:
         await _leave(turn, pending)
