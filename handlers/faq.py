@@ -57,13 +57,6 @@ def _topic_button(turn: Turn, topic_id: str) -> Button:
     return Button(_topic(turn, topic_id).title_for(turn.lang), FaqTopic(topic=topic_id).pack())
 
 
-def _offers_the_check(turn: Turn) -> bool:
-    """The message on screen offers the eligibility check (the who-can-apply answer asks
-    "want to check whether you qualify?" above its button)."""
-    check = FaqTopic(topic="check_eligibility").pack()
-    return any(payload == check for _title, payload in turn.state.get("buttons") or [])
-
-
 def _now(turn: Turn):
     return turn.now  # the inbound's time, by the engine's clock
 
@@ -112,8 +105,8 @@ async def answer_free_text(turn: Turn) -> None:
         return
     text = turn.inbound.text or ""
     if interrupts.is_bare_yes_no(text):
-        if interrupts.is_bare_yes(text) and _offers_the_check(turn):
-            # "Хотите проверить, подходите ли вы?" — "да": the check it offered.
+        if interrupts.is_bare_yes(text) and turn.on_screen(FaqTopic(topic="check_eligibility")):
+            # "Хотите проверить, подходите ли вы?" above the check's button — "да": the check.
             await _act_on_intent(turn, "check_eligibility")
             return
         # A lone "нет"/"жоқ"/"ok" answers nothing on screen: the menu, not a guess.

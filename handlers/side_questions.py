@@ -56,7 +56,8 @@ class Pending:
     accepts: Callable[[Turn, str], bool]
     repeat: Callable[[Turn], None]
     leave: Callable[[Turn], None]
-    # Its answer typed after the "I don't understand" message, which took its question's place.
+    # Its answer typed after the "I don't understand" message, which took its question's place
+    # (a flow whose `awaiting` reads its buttons on screen; the status flow's reads its step).
     take: Callable[[Turn], Awaitable[None]] | None = None
     exits_first: bool = False  # free-text answers (comments): a way out is never an answer
 
@@ -73,8 +74,7 @@ def _resume_wizard(turn: Turn) -> None:
 PENDING = (
     Pending("eligibility", eligibility.is_active, eligibility.resumable, eligibility.accepts_text,
             eligibility.repeat_question, eligibility.leave, take=eligibility.take_text),
-    Pending("status", status.is_active, status.is_active, status.accepts_text, status.repeat_question, status.leave,
-            take=status.on_text),
+    Pending("status", status.is_active, status.is_active, status.accepts_text, status.repeat_question, status.leave),
     # A poll's comment is free text: anything is an answer but a way out. Leaving it is the
     # same as its Skip button (nothing to store); its question is gone from the screen then.
     Pending("csat", csat.awaits_comment, csat.awaits_comment, lambda _t, _x: True, _nothing, _nothing,
@@ -90,14 +90,9 @@ def awaiting(turn: Turn) -> Pending | None:
     if turn.contact.mode == ConversationMode.human:
         return None
     found = next((pending for pending in PENDING if pending.awaiting(turn)), None)
-    if found is None and _stuck_on_screen(turn):
-        found = resumable(turn)
+    if found is None and turn.on_screen(FlowAction(action="leave")):
+        found = resumable(turn)  # the "I don't understand" message offers to leave it
     return found
-
-
-def _stuck_on_screen(turn: Turn) -> bool:
-    leave = FlowAction(action="leave").pack()
-    return any(payload == leave for _title, payload in turn.state.get("buttons") or [])
 
 
 def resumable(turn: Turn) -> Pending | None:

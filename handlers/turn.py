@@ -87,6 +87,12 @@ class Turn:
     def state(self) -> dict[str, Any]:
         return self.contact.state or {}
 
+    def on_screen(self, payload: Payload) -> bool:
+        """Whether the last message sent offered this button (the engine keeps the payloads
+        of the buttons it sent in the state, `buttons`)."""
+        packed = payload.pack()
+        return any(shown == packed for _title, shown in self.state.get("buttons") or [])
+
     def update_state(self, **changes: Any) -> None:
         """Merge `changes` into the contact's state; None removes a key.
 
