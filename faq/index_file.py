@@ -32,7 +32,7 @@ MAGIC = b"zhasbot-faq-index\n"
 INDEX_VERSION = "1"
 BUILD_TIMEOUT_S = 600
 # The code whose change changes the index: any edit of these files makes a new key.
-_CODE = ("matcher.py", "normalize.py", "stopwords.py", "classifier.py", "terms.py", "content.py")
+_CODE = ("matcher.py", "normalize.py", "stopwords.py", "classifier.py", "terms.py", "content.py", "packed.py")
 
 
 def index_key(topics: list[Topic]) -> str:
@@ -77,6 +77,7 @@ def load(path: Path, topics: list[Topic], key: str, **kwargs) -> Matcher:
     if header.get("classes") is not None:
         model = LinearModel(classes=list(header["classes"]),
                             **{name: value for (name, _), value in zip(MODEL_SECTIONS, values[count:])})
+        model.drop_vocabulary()  # the index is saved by the child that builds it, never here
     del values
     try:
         return Matcher.from_index_state(topics, header["meta"], sections, model, **kwargs)

@@ -14,7 +14,8 @@ from array import array
 from pathlib import Path
 from typing import Iterator, Sequence
 
-# Section layout: None for a byte string, else the array typecode.
+# Section layout: None for a byte string, else the array's typecode, or the typecodes it
+# may have ("HI": 16-bit numbers while they fit, else 32-bit), the file saying which.
 Layout = Sequence["str | None"]
 
 
@@ -60,7 +61,8 @@ def write(path: Path, magic: bytes, header: dict, sections: Sequence[bytes | arr
         if isinstance(section, array) and sys.byteorder != "little":
             section = native(array(section.typecode, section))  # a swapped copy
         raw.append(section if isinstance(section, bytes) else section.tobytes())
-    head = json.dumps({**header, "sizes": [len(s) for s in raw]}, ensure_ascii=False).encode("utf-8")
+    types = [section.typecode if isinstance(section, array) else None for section in sections]
+    head = json.dumps({**header, "sizes": [len(s) for s in raw], "types": types}, ensure_ascii=False).encode("utf-8")
     tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     with open(tmp, "wb") as out:
         out.write(magic + head + b"\n")
@@ -83,8 +85,13 @@ def read(path: Path, magic: bytes, layout: Layout) -> tuple[dict, list]:
         if (not isinstance(sizes, list) or len(sizes) != len(layout)
                 or not all(isinstance(size, int) and size >= 0 for size in sizes) or sum(sizes) != size_left):
             raise ValueError(f"{path} is truncated or has the wrong layout")
+        types = header.get("types")
+        if not isinstance(types, list) or len(types) != len(layout) or not all(
+                (typecode is None and allowed is None) or (allowed and typecode and typecode in allowed)
+                for typecode, allowed in zip(types, layout)):
+            raise ValueError(f"{path} has the wrong layout")
         sections: list = []
-        for typecode, size in zip(layout, sizes):
+        for typecode, size in zip(types, sizes):
             if typecode is None:
                 sections.append(source.read(size))
                 continue

@@ -44,10 +44,18 @@ def test_scores_equal_scikit_learn():
     svm = LinearSVC(C=classifier.SVM_C, class_weight="balanced", random_state=0).fit(matrix, LABELS)
     queries = ["документы какие", "сумма гранта сколько", "погода", "кужаттар", "кужаттарды", "", "zzz qqq",
                "applications documents"]
-    expected = svm.decision_function(hstack([char.transform(queries), word.transform(queries)]).tocsr())
+    features = hstack([char.transform(queries), word.transform(queries)]).tocsr()
+    expected = svm.decision_function(features)
     got = np.vstack([model.decision(q) for q in queries])
     assert list(svm.classes_) == model.classes
-    np.testing.assert_allclose(got, expected, rtol=1e-4, atol=1e-5)
+    # The weights are int8 steps of each class's scale: a weight is off by at most half a
+    # step, so a score by at most half a step times the sum of the question's feature values.
+    half_step = np.asarray(model.coef_scale) / 2
+    bound = np.outer(abs(features).sum(axis=1).A1, half_step) + 1e-5
+    assert (abs(got - expected) <= bound).all()
+    assert (got.argmax(axis=1) == expected.argmax(axis=1)).all()
+    # and the weights are really rounded to steps, not kept exact
+    assert model.coef.typecode == "b" and max(abs(w) for w in model.coef) == classifier.WEIGHT_LEVELS
 
 
 def test_model_is_trained_once_then_loaded(tmp_path, monkeypatch):
@@ -113,3 +121,12 @@ def test_odd_cache_files_are_trained_again(tmp_path, content):
     path = next(tmp_path.glob("faq-classifier-*.model"))
     path.write_bytes(content)
     assert load_or_train(TEXTS, LABELS, tmp_path).decision("грант") == first.decision("грант")
+
+
+def test_a_model_without_its_vocabulary_scores_the_same_but_cannot_be_saved(tmp_path):
+    model = train(TEXTS, LABELS)
+    before = model.decision("документы какие")
+    model.drop_vocabulary()
+    assert model.decision("документы какие") == before
+    with pytest.raises(ValueError, match="dropped"):
+        model.save(tmp_path / "m.model")

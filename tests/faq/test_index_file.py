@@ -1,5 +1,6 @@
 """The matcher's index file: built by a child process, loaded (not rebuilt) by the bot, equal
 to an index built in the process, and never trusted when stale or damaged."""
+import json
 import logging
 import subprocess
 
@@ -113,9 +114,32 @@ def test_a_failed_child_build_falls_back_to_building_here(topics_dir, tmp_path, 
                                      b"M\n{\"sizes\": [1, 8]}\na1234567", b"M\n{\"sizes\": [1, 5]}\nabcdef"])
 def test_packed_files_with_odd_sizes_are_refused(tmp_path, content):
     path = tmp_path / "f"
-    path.write_bytes(content)
-    with pytest.raises(ValueError):
+    path.write_bytes(content.replace(b"]}", b'], "types": [null, "d"]}'))
+    with pytest.raises(ValueError, match="truncated|whole number"):
         packed.read(path, b"M\n", [None, "d"])
+
+
+@pytest.mark.parametrize("types", [None, [None], [None, "f"], ["d", None], [None, None]])
+def test_packed_files_of_another_layout_are_refused(tmp_path, types):
+    from array import array
+
+    path = tmp_path / "f"
+    packed.write(path, b"M\n", {}, [b"ab", array("d", [1.0])])
+    head, rest = path.read_bytes()[2:].split(b"\n", 1)
+    header = json.loads(head)
+    header["types"] = types
+    path.write_bytes(b"M\n" + json.dumps(header).encode() + b"\n" + rest)
+    with pytest.raises(ValueError, match="layout"):
+        packed.read(path, b"M\n", [None, "d"])
+
+
+def test_a_section_of_several_typecodes_reads_back_the_one_written(tmp_path):
+    from array import array
+
+    path = tmp_path / "f"
+    packed.write(path, b"M\n", {}, [array("H", [1, 65535]), array("I", [70000])])
+    _, (small, wide) = packed.read(path, b"M\n", ["HI", "HI"])
+    assert (small.typecode, list(small)) == ("H", [1, 65535]) and (wide.typecode, list(wide)) == ("I", [70000])
 
 
 def test_packed_round_trip_and_terms_one_at_a_time(tmp_path):

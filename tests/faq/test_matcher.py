@@ -179,3 +179,29 @@ def test_result_cache_returns_the_same_answer_and_can_be_off():
     uncached = Matcher.from_directory(cache_size=0)
     assert uncached.match("Какие документы нужны?") == first
     assert uncached.match("Какие документы нужны?") is not uncached.match("Какие документы нужны?")
+
+
+def test_postings_keep_weights_in_steps_and_items_wide_when_they_must():
+    from array import array
+
+    from faq.matcher import WEIGHT_STEPS, _Postings
+
+    # Two features; an item number beyond 16 bits (a FAQ of 70,000 examples) stays exact.
+    postings = _Postings(2, array("i", [1, 0, 1]), array("i", [3, 70_000, 70_000]), array("d", [0.5, 1.0, 0.25]))
+    offsets, items, weights = postings.packed()
+    assert items.typecode == "I" and weights.typecode == "H" and list(offsets) == [0, 1, 3]
+    sums = postings.accumulate([(0, 2.0), (1, 1.0)])
+    assert sums.keys() == {70_000, 3}
+    assert sums[70_000] == pytest.approx(2.0 + 0.25, abs=2 / WEIGHT_STEPS)
+    assert sums[3] == pytest.approx(0.5, abs=1 / WEIGHT_STEPS)
+    small = _Postings(1, array("i", [0]), array("i", [65_535]), array("d", [1.0]))
+    assert small.packed()[1].typecode == "H" and small.accumulate([(0, 1.0)]) == {65_535: 1.0}
+
+
+def test_postings_refuse_weights_outside_zero_to_one():
+    from array import array
+
+    from faq.matcher import _Postings
+
+    with pytest.raises(ValueError, match="between 0 and 1"):
+        _Postings(1, array("i", [0]), array("i", [0]), array("d", [1.5]))
