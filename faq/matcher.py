@@ -5,7 +5,7 @@ Every example question is a document; a topic scores the best cosine similarity 
 examples (nearest neighbour), plus a boost when the question names one of its keywords.
 Character n-grams of keyboard-folded, transliterated text absorb Kazakh and Russian
 endings and most typos; unknown words are also snapped to the nearest known word
-(rapidfuzz) so "докуметы" still finds "документы". The best topic is returned only above
+(faq/similarity.py) so "докуметы" still finds "документы". The best topic is returned only above
 THRESHOLD and when it is not the out-of-scope class.
 
 The classifier (a linear SVM over character n-grams of the words and word n-grams of their
@@ -26,11 +26,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Sequence
 
-from rapidfuzz import fuzz, process
 
 from faq.content import LANGS, Topic, load_topics
 from faq.normalize import EN_MARKERS, detect_language_tokens, fold_tokens, raw_tokens
 from faq.packed import blob, iter_terms
+from faq.similarity import WordList
 from faq.stopwords import STOPWORDS
 from faq.terms import NOT_FOUND, Terms
 
@@ -415,14 +415,15 @@ class Matcher:
         """The known words, from the index's features ("w:" ones): for snapping typos and
         for the share of a question's words the content knows."""
         words = [f[2:] for f in features if f.startswith("w:")]
-        self._vocab_words = sorted({w for w in words if len(w) > 3})
-        self._vocab_set = frozenset(self._vocab_words)
+        vocab_words = sorted({w for w in words if len(w) > 3})
+        self._vocab_set = frozenset(vocab_words)
         self._words = frozenset(words)
         # Typos rarely hit the first letter: searching only words with the same first
         # letter keeps fuzzy snapping ~20x cheaper.
-        self._vocab_by_initial: dict[str, list[str]] = defaultdict(list)
-        for word in self._vocab_words:
-            self._vocab_by_initial[word[0]].append(word)
+        by_initial: dict[str, list[str]] = defaultdict(list)
+        for word in vocab_words:
+            by_initial[word[0]].append(word)
+        self._vocab_by_initial = {initial: WordList(bucket) for initial, bucket in by_initial.items()}
         self._known_prefixes = frozenset(w[:PREFIX_LEN] for w in words if len(w) >= 3)
 
     def _centroids(self, row_of: array, items: array, weights: array) -> tuple[array, array, array]:
@@ -594,10 +595,8 @@ class Matcher:
             if tried == MAX_FUZZY_WORDS:
                 break
             tried += 1
-            found = process.extractOne(
-                token, self._vocab_by_initial.get(token[0], ()), scorer=fuzz.ratio,
-                score_cutoff=FUZZY_CUTOFF,
-            )
+            candidates = self._vocab_by_initial.get(token[0])
+            found = candidates.closest(token, FUZZY_CUTOFF) if candidates else None
             if found:
                 extra.append(found[0])
         self._last_snap = (key, tuple(extra))

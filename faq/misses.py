@@ -12,8 +12,6 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Iterable, Protocol
 
-from rapidfuzz import fuzz, process
-
 from faq.classifier import stemmed
 from faq.normalize import fold_tokens
 from faq.stopwords import STOPWORDS
@@ -69,6 +67,10 @@ def question_key(text: str) -> str:
 
 def group_misses(misses: Iterable[Miss], similar: int = SIMILAR) -> list[MissGroup]:
     """Groups, the most asked first (ties: the earliest asked first)."""
+    # Imported here: only managers' reports group misses, and rapidfuzz costs a bot process
+    # 2.7 MB it need not carry until then (the matcher snaps typos with faq/similarity.py).
+    from rapidfuzz import fuzz, process
+
     groups: list[MissGroup] = []
     keys: list[str] = []
     by_key: dict[str, MissGroup] = {}

@@ -103,13 +103,15 @@ def test_truncated_cache_file_is_refused_then_retrained(tmp_path):
 
 def test_the_bot_side_never_imports_scikit_learn_or_numpy():
     # scikit-learn and SciPy cost ~100 MB of every bot process, numpy ~16 MB: only training
-    # needs them (faq/classifier.py).
+    # needs them (faq/classifier.py). rapidfuzz (2.7 MB) is replaced by faq/similarity.py.
     code = (
         "import sys\n"
         "from faq.matcher import Matcher\n"
+        "from faq.misses import Miss, group_misses\n"
         "m = Matcher.from_directory()\n"
         "m.match('какие документы нужны'); m.match('grant qansha'); m.match('грант канша')\n"
-        "print(sorted(n for n in ('sklearn', 'scipy', 'numpy', 'snowballstemmer') if n in sys.modules))\n"
+        "assert m.match('какие докуметы нужны').topic == 'documents'  # a typo, snapped\n"
+        "print(sorted(n for n in ('sklearn', 'scipy', 'numpy', 'snowballstemmer', 'rapidfuzz') if n in sys.modules))\n"
     )
     assert printed_by(code).splitlines()[-1] == "[]"
 
