@@ -155,8 +155,9 @@ class LinearModel:
     # The SVM's weights class by class (n_classes × n_features): a question's score for a
     # class gathers its ~200 features' weights from one row. As int8 steps of the row's
     # `coef_scale` they take 1.1 MB where float32 took 4.3 MB in every bot process; a score
-    # moves by at most scale/2 × the sum of the question's feature values (< 0.01 here),
-    # and on the 6,044 held-out questions no topic or decline changed.
+    # moves by at most scale/2 × the sum of the question's feature values. Of the 6,044
+    # held-out questions one answer changed (a call-back request in Latin letters, declined
+    # before, now gets the contacts) and no accuracy figure moved; CV 90.57% → 90.55%.
     coef: array
     coef_scale: array  # float64, one per class: the weight of one int8 step
     intercept: array  # float64, one per class
