@@ -90,6 +90,7 @@ def test_huge_input_is_cut():
     ("чё по докам плиз", "что по документы пожалуиста"),
     ("спс", "спасибо"),
     ("рахмееет", "рахмет"),                          # a letter held down
+    ("slm", "салем"), ("Слм!", "салем"),              # «сәлем» as texted, in Latin and Cyrillic
     ("thx pls", "thanks please"),
     ("whats the deadline", "what is the deadline"),
 ])
