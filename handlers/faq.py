@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Sequence
 from dataclasses import replace
 
 from faq.content import ContentError, get_topic, render_answer, shipped_groups, topics_in
@@ -180,11 +181,12 @@ async def on_unhelpful(turn: Turn, data: FaqMiss) -> None:
     await disown_answer(turn, data.topic)
 
 
-async def answer_topic(turn: Turn, topic_id: str, *, with_buttons: bool = True) -> None:
+async def answer_topic(turn: Turn, topic_id: str, *, with_buttons: bool = True,
+                       leading: Sequence[Button] = ()) -> None:
     """Answer a topic (or act on an intent) chosen by the matcher or by a button.
 
     Without buttons: the answer alone, for a side question inside another flow (which
-    asks its own question again right after)."""
+    asks its own question again right after). `leading`: buttons put before the topic's own."""
     try:
         topic = _topic(turn, topic_id)
     except ContentError:
@@ -201,7 +203,7 @@ async def answer_topic(turn: Turn, topic_id: str, *, with_buttons: bool = True) 
         turn.update_state(last_faq=None)  # chosen from a menu: no typed question to disown
     turn.add_topic(topic_id)
     turn.set_outcome("answered")
-    buttons = [_topic_button(turn, related) for related in topic.related[:2]]
+    buttons = [*leading, *(_topic_button(turn, related) for related in topic.related[:2])]
     if topic_id in ("complaint", "appeal"):
         # The grievance mechanism: the answer explains it, the button files one.
         from handlers import handoff

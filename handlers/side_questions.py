@@ -7,7 +7,9 @@ comment waits for typed text, a message is, in this order:
 2. a natural way out ("не хочу", "керек емес", "потом", "menu", …) → the flow is left;
 3. a language's name ("казакша") → the language changes and the question is asked again;
 4. a confident FAQ match → answered, then the flow's question is asked again (a complaint
-   or an appeal leaves the flow: their answers are buttons that file one);
+   or an appeal leaves the flow: their answers are buttons that file one); from the second
+   such question in a row the person has moved on: the answer comes whole, with its
+   follow-ups and a button back to the flow, and the flow's question is not repeated;
 5. otherwise the flow says it did not understand — and at the second such reply in a
    row the bot offers the way out and an operator instead.
 
@@ -29,6 +31,7 @@ from handlers.turn import Turn
 from storage.models import ConversationMode
 
 MISSES_BEFORE_HELP = 2
+SIDE_ANSWERS_BEFORE_PAUSE = 2  # questions beside the flow's in a row: then it stops asking its own
 # Inside a flow a side answer must be surer than the FAQ's own threshold: a wrong answer
 # there costs the person their place. One word ("what") is not a question, but "привет" is.
 SIDE_ANSWER_SCORE = 0.45
@@ -92,6 +95,10 @@ def awaiting(turn: Turn) -> Pending | None:
     found = next((pending for pending in PENDING if pending.awaiting(turn)), None)
     if found is None and turn.on_screen(FlowAction(action="leave")):
         found = resumable(turn)  # the "I don't understand" message offers to leave it
+    if found is None and turn.on_screen(FlowAction(action="continue")):
+        paused = resumable(turn)  # a side answer that paused it offers to go on with it
+        if paused is not None and _count(turn, paused, "side_answers", add=0) >= SIDE_ANSWERS_BEFORE_PAUSE:
+            found = paused
     return found
 
 
@@ -125,7 +132,7 @@ async def interrupt(turn: Turn) -> None:
     text = turn.inbound.text or ""
     exit_now = interrupts.is_exit(text)
     if not (pending.exits_first and exit_now) and pending.accepts(turn, text):
-        turn.update_state(flow_misses=None)
+        turn.update_state(flow_misses=None, side_answers=None)
         if pending.take is not None and not pending.awaiting(turn):
             await pending.take(turn)  # answered after "I don't understand": the flow takes it here
             return
@@ -141,20 +148,28 @@ async def interrupt(turn: Turn) -> None:
         return
     if await _side_answer(turn, pending, text):
         return
-    # Counted per question: an answer by button moves the flow on and starts afresh.
-    here = f"{pending.name}:{turn.state.get('step') or ''}"
-    record = turn.state.get("flow_misses") or {}
-    misses = (int(record.get("count", 0)) if record.get("at") == here else 0) + 1
+    misses = _count(turn, pending, "flow_misses")
     if misses < MISSES_BEFORE_HELP:
-        turn.update_state(flow_misses={"at": here, "count": misses})
         raise SkipHandler  # the flow asks again in its own words
-    turn.update_state(flow_misses=None)
+    turn.update_state(flow_misses=None, side_answers=None)
     turn.set_outcome("not_understood")
     turn.say_key("flow.stuck", [
         turn.button("flow.leave_button", FlowAction(action="leave")),
         turn.button("menu.operator", MenuChoice(item=MenuItem.operator)),
         continue_button(turn),
     ])
+
+
+def _count(turn: Turn, pending: Pending, key: str, add: int = 1) -> int:
+    """How many `key` (misunderstood answers, side questions) at the flow's current
+    question, `add` more counted in the state. Counted per question: an answer by button
+    moves the flow on and starts afresh."""
+    here = f"{pending.name}:{turn.state.get('step') or ''}"
+    record = turn.state.get(key) or {}
+    count = (int(record.get("count", 0)) if record.get("at") == here else 0) + add
+    if add:
+        turn.update_state(**{key: {"at": here, "count": count}})
+    return count
 
 
 def _repeat(turn: Turn, pending: Pending) -> None:
@@ -164,7 +179,7 @@ def _repeat(turn: Turn, pending: Pending) -> None:
 
 async def _leave(turn: Turn, pending: Pending) -> None:
     pending.leave(turn)
-    turn.update_state(flow_misses=None)
+    turn.update_state(flow_misses=None, side_answers=None)
     await menu.show_menu(turn, intro_key="flow.left")
 
 
@@ -188,8 +203,11 @@ async def _side_answer(turn: Turn, pending: Pending, text: str) -> bool:
         return True
     if topic in _CHANGES_COURSE:
         pending.leave(turn)
-        turn.update_state(flow_misses=None)
+        turn.update_state(flow_misses=None, side_answers=None)
         await faq.answer_topic(turn, topic)
+        return True
+    if _count(turn, pending, "side_answers") >= SIDE_ANSWERS_BEFORE_PAUSE:
+        await faq.answer_topic(turn, topic, leading=[continue_button(turn)])
         return True
     await faq.answer_topic(turn, topic, with_buttons=False)
     _repeat(turn, pending)
@@ -201,13 +219,14 @@ async def on_leave(turn: Turn, _data: FlowAction) -> None:
     pending = resumable(turn)
     if pending is not None:
         pending.leave(turn)
-    turn.update_state(flow_misses=None)
+    turn.update_state(flow_misses=None, side_answers=None)
     await menu.show_menu(turn, intro_key="flow.left")
 
 
 @choices.button(FlowAction, action="continue")
 async def on_continue(turn: Turn, _data: FlowAction) -> None:
     pending = resumable(turn)
+    turn.update_state(side_answers=None)
     if pending is None:
         await menu.show_menu(turn)
     elif pending.name == "eligibility":
