@@ -5,8 +5,8 @@ Every example question is a document; a topic scores the best cosine similarity 
 examples (nearest neighbour), plus a boost when the question names one of its keywords.
 Character n-grams of keyboard-folded, transliterated text absorb Kazakh and Russian
 endings and most typos; unknown words are also snapped to the nearest known word
-(faq/similarity.py) so "докуметы" still finds "документы". The best topic is returned only above
-THRESHOLD and when it is not the out-of-scope class.
+(faq/similarity.py) so "докуметы" still finds "документы". The best topic is returned only
+above THRESHOLD and when it is not the out-of-scope class.
 
 The classifier (a linear SVM over character n-grams of the words and word n-grams of their
 stems) ranks topics better; the nearest-example matcher declines out-of-scope questions
@@ -26,7 +26,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Sequence
 
-
 from faq.content import LANGS, Topic, load_topics
 from faq.normalize import EN_MARKERS, detect_language_tokens, fold_tokens, raw_tokens
 from faq.packed import blob, iter_terms
@@ -38,8 +37,8 @@ THRESHOLD = 0.18
 KEYWORD_BOOST = 0.12
 # Cache of recent questions: size in entries, and the longest text worth caching.
 CACHE_SIZE = 4096
-WEIGHT_STEPS = 65535  # an index posting's weight (0 to 1) in steps of 1/65535: see _Postings
 CACHE_MAX_TEXT = 300
+WEIGHT_STEPS = 65535  # an index posting's weight (0 to 1) in steps of 1/65535: see _Postings
 PROPER_NAME_FACTOR = 2.0  # boost of a capitalised keyword (a place, a programme), see below
 FUZZY_CUTOFF = 80
 MAX_FUZZY_WORDS = 6  # unknown words snapped per question: fuzzy search is the costly part
