@@ -39,7 +39,9 @@ _NAMED_AGE = re.compile(
     r"(?<![\d:.,])\d{1,2}\s*-?\s*(?:лет|летн|год|жас|jas|zhas|years?\b|y\.?\s*o\b|yo\b)"
     r"|(?:мне|жасым|jasym|zhasym|i'?m|i am|at|age|возраст\w*)\s*:?\s*\d{1,2}(?![\d:])"
     # "можно ли подать заявку в 17?": a number closing the question after «в».
-    r"|(?<!\w)в\s+\d{1,2}\s*[?!.]*\s*$",
+    r"|(?<!\w)в\s+\d{1,2}\s*[?!.]*\s*$"
+    # "ал егер 35 болсам ше?", "35-те болсам": "if I am 35" in Kazakh.
+    r"|(?<![\d:.,])\d{1,2}\s*-?\s*(?:те|та|де|да|te|ta|de|da)?\s+(?:болсам|bolsam)(?!\w)",
     re.IGNORECASE)
 
 
