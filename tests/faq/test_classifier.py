@@ -103,7 +103,8 @@ def test_truncated_cache_file_is_refused_then_retrained(tmp_path):
 
 def test_the_bot_side_never_imports_scikit_learn_or_numpy():
     # scikit-learn and SciPy cost ~100 MB of every bot process, numpy ~16 MB: only training
-    # needs them (faq/classifier.py). rapidfuzz (2.7 MB) is replaced by faq/similarity.py.
+    # needs them (faq/classifier.py). rapidfuzz (2.7 MB): the matcher snaps typos with
+    # faq/similarity.py; only the report of unanswered questions imports it, when run.
     code = (
         "import sys\n"
         "from faq.matcher import Matcher\n"
