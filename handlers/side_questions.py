@@ -97,7 +97,7 @@ def awaiting(turn: Turn) -> Pending | None:
         found = resumable(turn)  # the "I don't understand" message offers to leave it
     if found is None and turn.on_screen(FlowAction(action="continue")):
         paused = resumable(turn)  # a side answer that paused it offers to go on with it
-        if paused is not None and _count(turn, paused, "side_answers", add=0) >= SIDE_ANSWERS_BEFORE_PAUSE:
+        if paused is not None and _count(turn, paused, "side_answers") >= SIDE_ANSWERS_BEFORE_PAUSE:
             found = paused
     return found
 
@@ -132,7 +132,7 @@ async def interrupt(turn: Turn) -> None:
     text = turn.inbound.text or ""
     exit_now = interrupts.is_exit(text)
     if not (pending.exits_first and exit_now) and pending.accepts(turn, text):
-        turn.update_state(flow_misses=None, side_answers=None)
+        _forget_counts(turn)
         if pending.take is not None and not pending.awaiting(turn):
             await pending.take(turn)  # answered after "I don't understand": the flow takes it here
             return
@@ -148,10 +148,10 @@ async def interrupt(turn: Turn) -> None:
         return
     if await _side_answer(turn, pending, text):
         return
-    misses = _count(turn, pending, "flow_misses")
+    misses = _one_more(turn, pending, "flow_misses")
     if misses < MISSES_BEFORE_HELP:
         raise SkipHandler  # the flow asks again in its own words
-    turn.update_state(flow_misses=None, side_answers=None)
+    _forget_counts(turn)
     turn.set_outcome("not_understood")
     turn.say_key("flow.stuck", [
         turn.button("flow.leave_button", FlowAction(action="leave")),
@@ -160,16 +160,25 @@ async def interrupt(turn: Turn) -> None:
     ])
 
 
-def _count(turn: Turn, pending: Pending, key: str, add: int = 1) -> int:
+def _here(turn: Turn, pending: Pending) -> str:
+    return f"{pending.name}:{turn.state.get('step') or ''}"
+
+
+def _count(turn: Turn, pending: Pending, key: str) -> int:
     """How many `key` (misunderstood answers, side questions) at the flow's current
-    question, `add` more counted in the state. Counted per question: an answer by button
-    moves the flow on and starts afresh."""
-    here = f"{pending.name}:{turn.state.get('step') or ''}"
+    question. Counted per question: an answer by button moves the flow on and starts afresh."""
     record = turn.state.get(key) or {}
-    count = (int(record.get("count", 0)) if record.get("at") == here else 0) + add
-    if add:
-        turn.update_state(**{key: {"at": here, "count": count}})
+    return int(record.get("count", 0)) if record.get("at") == _here(turn, pending) else 0
+
+
+def _one_more(turn: Turn, pending: Pending, key: str) -> int:
+    count = _count(turn, pending, key) + 1
+    turn.update_state(**{key: {"at": _here(turn, pending), "count": count}})
     return count
+
+
+def _forget_counts(turn: Turn) -> None:
+    turn.update_state(flow_misses=None, side_answers=None)
 
 
 def _repeat(turn: Turn, pending: Pending) -> None:
@@ -179,7 +188,7 @@ def _repeat(turn: Turn, pending: Pending) -> None:
 
 async def _leave(turn: Turn, pending: Pending) -> None:
     pending.leave(turn)
-    turn.update_state(flow_misses=None, side_answers=None)
+    _forget_counts(turn)
     await menu.show_menu(turn, intro_key="flow.left")
 
 
@@ -203,10 +212,10 @@ async def _side_answer(turn: Turn, pending: Pending, text: str) -> bool:
         return True
     if topic in _CHANGES_COURSE:
         pending.leave(turn)
-        turn.update_state(flow_misses=None, side_answers=None)
+        _forget_counts(turn)
         await faq.answer_topic(turn, topic)
         return True
-    if _count(turn, pending, "side_answers") >= SIDE_ANSWERS_BEFORE_PAUSE:
+    if _one_more(turn, pending, "side_answers") >= SIDE_ANSWERS_BEFORE_PAUSE:
         await faq.answer_topic(turn, topic, leading=[continue_button(turn)])
         return True
     await faq.answer_topic(turn, topic, with_buttons=False)
@@ -219,14 +228,14 @@ async def on_leave(turn: Turn, _data: FlowAction) -> None:
     pending = resumable(turn)
     if pending is not None:
         pending.leave(turn)
-    turn.update_state(flow_misses=None, side_answers=None)
+    _forget_counts(turn)
     await menu.show_menu(turn, intro_key="flow.left")
 
 
 @choices.button(FlowAction, action="continue")
 async def on_continue(turn: Turn, _data: FlowAction) -> None:
     pending = resumable(turn)
-    turn.update_state(side_answers=None)
+    _forget_counts(turn)
     if pending is None:
         await menu.show_menu(turn)
     elif pending.name == "eligibility":
