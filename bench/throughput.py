@@ -7,10 +7,10 @@ pipeline: translate, journal (SQLite), FAQ, reply, delivery results. Each bot is
 twice: a burst of all messages at once (the rate: updates/s until the last reply), then a
 paced load (the reply latency: from pushing an update to the first reply to it).
 Peak RSS is the bot process's VmHWM; its RSS when ready is printed beside it (the echo bot's
-peak moves with how many handler tasks its polling runs at once during the burst, ~+10 or
-~+50 MB over its start; the full pipeline handles updates batch by batch). The bot's CPU time per message (user + system, from
-/proc) is printed too, for the burst and the paced load: on a shared machine it moves far
-less than the rates.
+peak moves with how many handler tasks its polling runs at once during the burst, from ~+15
+to ~+60 MB over its start; the full pipeline handles updates batch by batch). The bot's CPU
+time per message (user + system, from /proc) is printed too, for the burst and the paced
+load: on a shared machine it moves far less than the rates.
 
 The machine is shared (two vCPUs whose speed moves with the neighbours' load), so one
 measurement of each bot can land in a slow minute for one and a quick one for the other.
