@@ -1,8 +1,8 @@
 """Month and weekday names and digit grouping in kk, ru and en, as Babel's CLDR data has them.
 
 Babel loads a language's whole CLDR data on first use: ~7 MB of objects in every bot process
-(kk, ru, en and their root) for the 19 words per language the bot's sentences use. The words
-are copied here instead; tests/core/test_calendar_words.py checks every one against Babel, so
+(kk, ru, en and their root) for the 19 words per language the bot's sentences use, and ~4 MB
+for Russian's plural rule alone. The words and the rule are copied here instead; tests/core/test_calendar_words.py checks every one against Babel, so
 a Babel upgrade that changes one fails there. To print the tables again from Babel:
 `python -m core.calendar_words`.
 """
@@ -26,6 +26,16 @@ WEEKDAYS = {
 # Between groups of three digits: a no-break space in Kazakh and Russian («1 000 000»).
 GROUP_SEPARATOR = {"kk": "\xa0", "ru": "\xa0", "en": ","}
 MINUS_SIGN = {"kk": "-", "ru": "-", "en": "-"}
+
+
+def russian_plural(count: int) -> str:
+    """CLDR's Russian plural category of a whole number: «1 год», «2 года», «5 лет»."""
+    last, last_two = abs(count) % 10, abs(count) % 100
+    if last == 1 and last_two != 11:
+        return "one"
+    if 2 <= last <= 4 and not 12 <= last_two <= 14:
+        return "few"
+    return "many"
 
 
 def _from_babel() -> str:

@@ -6,9 +6,8 @@ a date, and a date may end a sentence. A language other than kk and ru is writte
 from __future__ import annotations
 
 import datetime as dt
-import functools
 
-from core.calendar_words import GROUP_SEPARATOR, MINUS_SIGN, MONTHS, WEEKDAYS
+from core.calendar_words import GROUP_SEPARATOR, MINUS_SIGN, MONTHS, WEEKDAYS, russian_plural
 
 
 def _month(day: dt.date, lang: str) -> str:
@@ -59,22 +58,15 @@ def format_range(start: dt.date, end: dt.date, lang: str, with_year: bool = True
     return f"{days} {start.year}"
 
 
-# A number of years as each language says it; Russian picks the word by CLDR's plural rules
-# (Babel): «21 год», «22 года», «25 лет».
-_YEARS = {"ru": {"one": "год", "few": "года", "many": "лет", "other": "года"}}
-
-
-@functools.cache
-def _russian():
-    from babel import Locale
-
-    return Locale.parse("ru")
+# A number of years as each language says it; Russian picks the word by CLDR's plural rules:
+# «21 год», «22 года», «25 лет».
+_YEARS = {"ru": {"one": "год", "few": "года", "many": "лет"}}
 
 
 def format_years(count: int, lang: str) -> str:
     """«22 года», «22 жас», «22»: an age in words that fit after «В …» / before «— …»."""
     if lang == "ru":
-        return f"{count} {_YEARS['ru'][_russian().plural_form(count)]}"
+        return f"{count} {_YEARS['ru'][russian_plural(count)]}"
     if lang == "kk":
         return f"{count} жас"
     return str(count)

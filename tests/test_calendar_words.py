@@ -4,11 +4,12 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from babel import Locale
 from babel.dates import format_date
 from babel.numbers import format_decimal
 
-from core.calendar_words import MONTHS
-from core.dates import format_day, format_integer, weekday_name
+from core.calendar_words import MONTHS, russian_plural
+from core.dates import format_day, format_integer, format_years, weekday_name
 from tests.support.fresh_python import printed_by
 
 LANGS = ("kk", "ru", "en")
@@ -35,6 +36,12 @@ def test_integers_are_grouped_as_babel_does(lang, value):
     assert format_integer(value, lang) == format_decimal(value, locale=lang)
 
 
+def test_russian_plural_categories_are_babels():
+    russian = Locale.parse("ru")
+    for count in [*range(0, 250), 1011, 1021, 1111, 100_001, 1_000_002, -1, -5]:
+        assert russian_plural(count) == russian.plural_form(count), count
+
+
 def test_dates_as_the_sentences_need_them():
     day = dt.date(2026, 10, 22)
     assert format_day(day, "kk") == "2026 жылғы 22 қазан"
@@ -42,6 +49,8 @@ def test_dates_as_the_sentences_need_them():
     assert format_day(day, "en") == "22 October 2026"
     assert format_integer(1_000_000, "ru") == "1\xa0000\xa0000"
     assert format_integer(1_000_000, "en") == "1,000,000"
+    assert [format_years(n, "ru") for n in (21, 22, 25, 111)] == ["21 год", "22 года", "25 лет", "111 лет"]
+    assert (format_years(22, "kk"), format_years(22, "en")) == ("22 жас", "22")
 
 
 def test_the_running_bot_never_loads_babels_locale_data():
@@ -51,8 +60,10 @@ def test_the_running_bot_never_loads_babels_locale_data():
         "from core.dates import format_day, format_range, weekday_name, format_integer\n"
         "from faq.content import render_fact\n"
         "from eligibility.texts import format_day as eligibility_day\n"
+        "from core.dates import format_years\n"
         "for lang in ('kk', 'ru', 'en'):\n"
         "    format_day(dt.date(2026, 10, 9), lang); weekday_name(0, lang); render_fact(1000000, lang); eligibility_day(dt.date(2026, 1, 1), lang)\n"
+        "    format_years(21, lang); format_years(22, lang); format_years(25, lang)\n"
         "print(sorted(data._cache))\n"
     )
     assert printed_by(code) == "[]"
