@@ -3,7 +3,7 @@ import aiohttp
 import pytest
 from sqlalchemy import select
 
-from bot.channels.telegram import TEXT_LIMIT
+from bot.channels.telegram import POLL_LIMIT, TEXT_LIMIT
 from core.messages import Address, Button, Channel, Outbound
 from core.messages import Reply
 from storage.models import Message
@@ -112,6 +112,25 @@ async def test_updates_are_confirmed_only_after_they_are_stored(polling_bot, fak
     stored = [m for m in await journal(polling_bot, "in") if m.event_id == str(update["update_id"])]
     assert len(stored) == 1
     assert len(fake.sent_to(99)) == 2
+
+
+async def test_a_flood_is_read_in_batches_of_at_most_poll_limit(polling_bot, fake, monkeypatch):
+    engine = polling_bot.engine
+    original = engine.handle_batch
+    batches = []
+
+    async def counted(inbounds):
+        batches.append(len(inbounds))
+        return await original(inbounds)
+
+    monkeypatch.setattr(engine, "handle_batch", counted)
+    users = range(1000, 1000 + 2 * POLL_LIMIT + 10)
+    for user in users:
+        fake.push_text(user, "сәлем")
+    for user in users:
+        await fake.wait_sent_to(user, 1, timeout=20)
+    assert sum(batches) == len(users)
+    assert max(batches) == POLL_LIMIT
 
 
 async def test_long_reply_respects_4096_limit_and_blocked_user(polling_bot, fake):
