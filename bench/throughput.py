@@ -86,27 +86,36 @@ async def serve_echo(api: str) -> None:
     await dispatcher.start_polling(bot, handle_signals=False, polling_timeout=25)
 
 
+async def seed(database_url: str, users: int) -> None:
+    """Users who chose their language earlier, as most returning users have: written by
+    another process, so the bot starts on a database it finds, as a restarted worker does."""
+    from storage.models import Contact
+    from storage.unit_of_work import Database
+
+    db = Database(database_url)
+    async with db.unit_of_work() as uow:
+        for user in range(1, users + 1):
+            uow.session.add(Contact(channel="telegram", external_id=str(user),
+                                    language=("ru", "kk", "en")[user % 3], state={}))
+    await db.dispose()
+
+
 async def serve_full(api: str, workdir: str, users: int) -> None:
     from bot.app import ZhasBot
     from bot.logs import setup_logging
     from bot.settings import load_settings
-    from storage.models import Contact
 
     setup_logging("WARNING")
     database_url = f"sqlite+aiosqlite:///{workdir}/bench.db"
     # Migrated beforehand, as a deployment's `zhasbot db upgrade` does: the bot finds its
     # schema current, as a restarted worker does, and never loads Alembic.
+    env = {**os.environ, "DATABASE_URL": database_url}
     subprocess.run([str(Path(sys.executable).with_name("zhasbot")), "db", "upgrade"], check=True,
-                   env={**os.environ, "DATABASE_URL": database_url}, stdout=subprocess.DEVNULL)
+                   env=env, stdout=subprocess.DEVNULL)
+    subprocess.run([sys.executable, __file__, "--seed", database_url, "--users", str(users)], check=True, env=env)
     settings = load_settings(_env_file=None, database_url=database_url,
                              http_port=0, telegram_bot_token=TOKEN, telegram_api_server=api)
     app = ZhasBot.build(settings)
-    await app.db.upgrade()
-    # Users who chose their language earlier, as most returning users have.
-    async with app.db.unit_of_work() as uow:
-        for user in range(1, users + 1):
-            uow.session.add(Contact(channel="telegram", external_id=str(user),
-                                    language=("ru", "kk", "en")[user % 3], state={}))
     await app.start()
     print("ready", flush=True)
     await asyncio.Event().wait()
@@ -220,8 +229,12 @@ def main() -> None:
     parser.add_argument("--serve", choices=["echo", "full"], help=argparse.SUPPRESS)
     parser.add_argument("--api", help=argparse.SUPPRESS)
     parser.add_argument("--workdir", help=argparse.SUPPRESS)
+    parser.add_argument("--seed", metavar="DATABASE_URL", help=argparse.SUPPRESS)
     args = parser.parse_args()
 
+    if args.seed:
+        asyncio.run(seed(args.seed, args.users))
+        return
     if args.serve == "echo":
         asyncio.run(serve_echo(args.api))
         return

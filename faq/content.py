@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Mapping
@@ -35,6 +37,9 @@ class Topic:
     keywords: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     related: tuple[str, ...] = ()
     source: str = ""
+    # A digest of `examples`: the FAQ index's key changes with them, and the topics the bot
+    # keeps in memory (topics_in) are kept without them.
+    examples_key: str = ""
 
     def title_for(self, lang: str) -> str:
         return self.title.get(_check_lang(lang), self.id)
@@ -99,18 +104,25 @@ def load_topics(directory: str | Path | None = None) -> list[Topic]:
         for item in items:
             if not isinstance(item, dict) or not item.get("id"):
                 raise ContentError(f"{path}: every topic needs an `id`")
+            examples = _per_lang_texts(item.get("examples"))
             topics.append(Topic(
                 id=str(item["id"]),
                 kind=str(item.get("kind", "topic")),
                 group=item.get("group"),
                 title=_per_lang_text(item.get("title")),
                 answer=_per_lang_text(item.get("answer")),
-                examples=_per_lang_texts(item.get("examples")),
+                examples=examples,
                 keywords=_per_lang_texts(item.get("keywords")),
                 related=tuple(str(r) for r in item.get("related") or ()),
                 source=str(path),
+                examples_key=_digest(examples),
             ))
     return topics
+
+
+def _digest(examples: Mapping[str, tuple[str, ...]]) -> str:
+    text = json.dumps(examples, ensure_ascii=False, sort_keys=True)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
 
 
 def load_groups(path: str | Path | None = None) -> list[Group]:
@@ -127,7 +139,9 @@ def load_groups(path: str | Path | None = None) -> list[Group]:
 
 @lru_cache(maxsize=4)
 def _topics_by_id(directory: str | None) -> dict[str, Topic]:
-    return {t.id: t for t in load_topics(directory)}
+    # Without their ~7,000 examples (~0.8 MB): the matcher's index holds what it learnt from
+    # them, and answers, menus and titles never read them.
+    return {t.id: replace(t, examples={}) for t in load_topics(directory)}
 
 
 @lru_cache(maxsize=16)
@@ -140,7 +154,9 @@ def _directory_key(directory: str | Path | None) -> str | None:
 
 def topics_in(directory: str | Path | None = None) -> list[Topic]:
     """The topics of `directory` (None: the shipped ones), read once per process: the
-    matcher, the answers and the menus share them (`FAQ_TOPICS_DIR` names another directory)."""
+    matcher, the answers and the menus share them (`FAQ_TOPICS_DIR` names another directory).
+    They are kept without their examples (`examples` is empty, `examples_key` says what they
+    were): whatever learns from or edits the examples reads them with `load_topics`."""
     return list(_topics_by_id(_directory_key(directory)).values())
 
 

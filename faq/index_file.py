@@ -42,7 +42,7 @@ def index_key(topics: list[Topic]) -> str:
         digest.update((here / name).read_bytes())
     for topic in topics:
         digest.update(json.dumps(
-            [topic.id, topic.kind, topic.group, topic.examples, topic.keywords, topic.title],
+            [topic.id, topic.kind, topic.group, topic.examples_key, topic.keywords, topic.title],
             ensure_ascii=False, sort_keys=True).encode())
     return digest.hexdigest()[:24]
 
@@ -103,13 +103,13 @@ def load_matcher(directory: str | Path | None = None, cache_dir: str | Path | No
             detail = getattr(exc, "stderr", None) or exc
             log.warning("FAQ index build in a child process failed (%s): building here",
                         str(detail).strip()[-2000:])
-            return Matcher(topics, model_cache_dir=cache)
+            return Matcher(load_topics(directory), model_cache_dir=cache)
     try:
         return load(path, topics, key)
     except (OSError, ValueError) as exc:
         log.warning("FAQ index %s unusable (%s): building here", path, exc)
         path.unlink(missing_ok=True)
-        return Matcher(topics, model_cache_dir=cache)
+        return Matcher(load_topics(directory), model_cache_dir=cache)
 
 
 def _build_in_child(directory: str | Path | None, cache: Path) -> None:

@@ -415,7 +415,6 @@ class Matcher:
         for the share of a question's words the content knows."""
         words = [f[2:] for f in features if f.startswith("w:")]
         vocab_words = sorted({w for w in words if len(w) > 3})
-        self._vocab_set = frozenset(vocab_words)
         self._words = frozenset(words)
         # Typos rarely hit the first letter: searching only words with the same first
         # letter keeps fuzzy snapping ~20x cheaper.
@@ -572,7 +571,7 @@ class Matcher:
         for token in tokens:
             if (
                 len(token) > 5 and token.endswith(GLUED_PARTICLES)
-                and token not in self._vocab_set and token[:-2] in self._vocab_set
+                and token not in self._words and token[:-2] in self._words
             ):
                 out.extend((token[:-2], token[-2:]))
             else:
@@ -589,7 +588,7 @@ class Matcher:
         extra: list[str] = []
         tried = 0
         for token in tokens:
-            if len(token) < 4 or token in self._vocab_set or token.isdigit():
+            if len(token) < 4 or token in self._words or token.isdigit():
                 continue
             if tried == MAX_FUZZY_WORDS:
                 break
@@ -704,8 +703,8 @@ class Matcher:
             return 1.0
         known = sum(
             1 for t in content
-            if t in self._vocab_set or t[:PREFIX_LEN] in self._known_prefixes
-            or t in self._words or t.startswith(self._keyword_stems)
+            if t in self._words or t[:PREFIX_LEN] in self._known_prefixes
+            or t.startswith(self._keyword_stems)
         )
         return min(1.0, (known + snapped) / len(content))
 

@@ -66,9 +66,23 @@ def test_shipped_content_loads_equal_to_a_build(matcher, tmp_path, monkeypatch):
     _fail_if_built(monkeypatch)
     loaded = load_matcher(None, cache)
     assert loaded.topics[0] is shipped_topics()[0]  # one copy of the content per process
-    questions = [text for topic in shipped_topics() for texts in topic.examples.values() for text in texts[:3]]
+    questions = [text for topic in load_topics() for texts in topic.examples.values() for text in texts[:3]]
     questions += ["грант канша", "qalai otinim beremin", "how do i apply lol", "погода завтра", "докуметы какие"]
     assert [loaded.match(q) for q in questions] == [matcher.match(q) for q in questions]
+
+
+def test_the_topics_kept_in_memory_drop_their_examples_but_keep_the_index_key(topics_dir, tmp_path):
+    from faq.content import get_topic, topics_in
+
+    read = load_topics(topics_dir)
+    kept = topics_in(topics_dir)
+    assert all(topic.examples for topic in read if topic.kind == "topic")
+    assert [topic.examples for topic in kept] == [{} for _ in read]
+    assert [(t.id, t.answer, t.title, t.keywords) for t in kept] == [(t.id, t.answer, t.title, t.keywords) for t in read]
+    assert index_key(kept) == index_key(read)
+    matcher = load_matcher(topics_dir, tmp_path / "cache")
+    assert matcher.topics[0] is get_topic(read[0].id, topics_dir)
+    assert matcher.match("where can I rent a bicycle").topic == "bikes"
 
 
 def test_an_edited_example_makes_a_new_index(topics_dir, tmp_path):
