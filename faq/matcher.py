@@ -266,6 +266,7 @@ class Matcher:
         self._build_chat_words()
         self._classifier = self._build_classifier(model_cache_dir) if classifier else None
         del self._doc_tokens  # only needed while building
+        self._share_words()
 
     def _setup(self, topics: Iterable[Topic], threshold: float, cache_size: int) -> None:
         self._cache: OrderedDict[str, MatchResult] = OrderedDict()
@@ -335,6 +336,7 @@ class Matcher:
         matcher._chat_words = frozenset(iter_terms(sections["chat_words"]))
         matcher._chat_prefixes = tuple(iter_terms(sections["chat_prefixes"]))
         matcher._build_keywords()
+        matcher._share_words()
         matcher._classifier = classifier
         if classifier is not None:
             from faq.classifier import prepare
@@ -423,6 +425,14 @@ class Matcher:
             by_initial[word[0]].append(word)
         self._vocab_by_initial = {initial: WordList(bucket) for initial, bucket in by_initial.items()}
         self._known_prefixes = frozenset(w[:PREFIX_LEN] for w in words if len(w) >= 3)
+
+    def _share_words(self) -> None:
+        """A word in several of the word sets is one string, not one per set: most Cyrillic
+        and English words and many prefixes are known words too (~0.4 MB per process)."""
+        one = {word: word for word in self._words}
+        self._english = frozenset(one.get(word, word) for word in self._english)
+        self._cyrillic = frozenset(one.get(word, word) for word in self._cyrillic)
+        self._known_prefixes = frozenset(one.get(prefix, prefix) for prefix in self._known_prefixes)
 
     def _centroids(self, row_of: array, items: array, weights: array) -> tuple[array, array, array]:
         """Each topic's centroid (the sum of its examples' unit vectors, made unit length),
