@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from types import MappingProxyType
+from typing import Mapping
 
 from babel.messages.pofile import read_po
 
@@ -22,20 +24,21 @@ class MissingTranslation(KeyError):
     pass
 
 
-def read_catalogues(locales_dir: Path) -> dict[str, dict[str, str]]:
+def read_catalogues(locales_dir: Path) -> Mapping[str, Mapping[str, str]]:
     """language → {message id: text} from every `<lang>/LC_MESSAGES/*.po` under `locales_dir`.
 
     Untranslated and fuzzy entries are left out, as a compiled `.mo` would leave them out.
     Parsed once per process while the files stay unchanged (tests and tools build many
-    translators); callers get their own copy.
+    translators), and shared by them: read-only.
     """
     files = tuple((str(path), path.stat().st_mtime_ns) for path in sorted(locales_dir.glob("*/LC_MESSAGES/*.po")))
-    return {lang: dict(texts) for lang, texts in _parse(files).items()}
+    return _parse(files)
 
 
 @lru_cache(maxsize=4)
-def _parse(files: tuple[tuple[str, int], ...]) -> dict[str, dict[str, str]]:
+def _parse(files: tuple[tuple[str, int], ...]) -> Mapping[str, Mapping[str, str]]:
     catalogues: dict[str, dict[str, str]] = {lang: {} for lang in LANGUAGES}
+    ids: dict[str, str] = {}  # one string per message id, not one per language
     for po_path in (Path(name) for name, _mtime in files):
         lang = po_path.parts[-3]
         if lang not in catalogues:
@@ -44,8 +47,8 @@ def _parse(files: tuple[tuple[str, int], ...]) -> dict[str, dict[str, str]]:
             catalog = read_po(po_file, locale=lang)
         for message in catalog:
             if message.id and isinstance(message.id, str) and message.string and not message.fuzzy:
-                catalogues[lang][message.id] = message.string
-    return catalogues
+                catalogues[lang][ids.setdefault(message.id, message.id)] = message.string
+    return MappingProxyType({lang: MappingProxyType(texts) for lang, texts in catalogues.items()})
 
 
 class Translator:
