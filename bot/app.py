@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import asyncio
-import ctypes
 import gc
 import logging
 from dataclasses import dataclass, field
@@ -18,6 +17,7 @@ from core.regions import programme_regions
 from bot.configuration import Configuration, load_configuration
 from bot.console.accounts import Accounts
 from bot.console.throttle import LoginThrottle
+from bot.memory import FreedMemory, return_freed_memory
 from bot.metrics import Metrics
 from bot.engine import ConversationEngine
 from handoff.service import HandoffService
@@ -39,18 +39,6 @@ if TYPE_CHECKING:
     from voice.service import VoiceLine
 
 log = logging.getLogger(__name__)
-
-
-def return_freed_memory() -> None:
-    """Hand the heap pages start-up freed (building the FAQ index, parsing the configuration)
-    back to the system: glibc keeps freed pages inside its heap, and a worker's start-up frees
-    several MB it never needs again (bench/throughput.py: ~4 MB less peak RSS per worker).
-    Where the C library is not glibc this does nothing."""
-    try:
-        trim = ctypes.CDLL("libc.so.6").malloc_trim
-    except (OSError, AttributeError):
-        return
-    trim(0)
 
 
 def load_faq(topics_dir=None):
@@ -80,6 +68,7 @@ class ZhasBot:
     voice: "VoiceLine | None" = None  # the phone line's use cases (voice/service.py)
     runner: web.AppRunner | None = None
     metrics: Metrics = field(default_factory=Metrics)
+    freed_memory: FreedMemory = field(default_factory=FreedMemory)  # heap pages back to the system (bot/memory.py)
     wakeups: Wakeups | None = None  # cross-worker wake-ups for long polls (bot/wakeups.py)
 
     @classmethod
@@ -104,7 +93,11 @@ class ZhasBot:
                                     masker=mask_personal, max_message_length=settings.max_message_length)
         app = cls(settings=settings, configuration=config, db=db, services=services, engine=engine,
                   wakeups=Wakeups(settings.database_url, fallback_seconds=settings.wakeup_fallback_seconds))
-        engine.observer = app.metrics.observe_batch
+        def after_batch(channel: str, inbound_count: int, seconds: float) -> None:
+            app.metrics.observe_batch(channel, inbound_count, seconds)
+            app.freed_memory.after_batch()
+
+        engine.observer = after_batch
         # Committed messages and ticket changes wake the console's live views in every worker.
         publish_commits(db, app.wakeups)
         # The one outbound path: every message is decided by one window and sent by one
@@ -231,7 +224,7 @@ class ZhasBot:
         # as long as the process: keep it out of every later garbage-collection pass.
         gc.collect()
         gc.freeze()
-        return_freed_memory()
+        return_freed_memory()  # what building the FAQ index and reading the configuration freed
 
     @property
     def bound_port(self) -> int:
