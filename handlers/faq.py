@@ -46,6 +46,10 @@ class FaqMiss(Payload, prefix="faqmiss"):
 
 
 flow = Flow("faq")
+# The FAQ's sections asked for by name ("частые вопросы", "faq"), not a question to match.
+words = Flow("faq_words")
+FAQ_WORDS = ("частые вопросы", "вопросы", "faq", "чаво", "вопрос-ответ", "жиі қойылатын сұрақтар",
+             "жии койылатын сурактар", "сұрақтар", "сурактар", "frequently asked questions", "questions")
 BACK = MenuChoice(item=MenuItem.main)
 
 
@@ -258,6 +262,7 @@ async def not_understood(turn: Turn, likely: list[str]) -> None:
 
 
 @flow.button(MenuChoice, item=MenuItem.faq)
+@words.keywords(FAQ_WORDS)
 async def show_groups(turn: Turn, _data: MenuChoice | None = None) -> None:
     answerable_groups = {t.group for t in topics_in(turn.services.faq_topics_dir) if t.kind == "topic"}
     buttons = [Button(group.title_for(turn.lang), FaqGroup(group=group.id).pack()) for group in shipped_groups()

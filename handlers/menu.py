@@ -20,6 +20,11 @@ MENU_ITEMS = (
 )
 
 flow = Flow("menu")
+# Typed instead of /menu ("меню", "мәзір"), when no flow awaits the text: listed before the FAQ,
+# which would otherwise take it for a question it cannot answer.
+words = Flow("menu_words")
+MENU_WORDS = ("меню", "главное меню", "в меню", "назад в меню", "мәзір", "мазир", "мәзірге", "мазирге",
+              "басты мәзір", "басты мазир", "menu", "main menu", "back to menu")
 
 
 # Buttons other flows put first in the menu when they apply (side_questions adds "continue"
@@ -42,6 +47,7 @@ async def on_start(turn: Turn) -> None:
 
 @flow.command("menu")
 @flow.button(MenuChoice, item=MenuItem.main)
+@words.keywords(MENU_WORDS)
 async def on_menu(turn: Turn, _data: MenuChoice | None = None) -> None:
     await show_menu(turn)
 

@@ -5,7 +5,8 @@ a message answers it. Commands, buttons, media and text never compete, so the or
 decides only between flows that want the same kind of message:
 
 * typed text: the wizard's own words and answers while its question is on screen, then
-  STOP/START, then the flows awaiting text (a poll's comment, status linking), then the FAQ;
+  STOP/START, then the flows awaiting text (a poll's comment, status linking), then "меню"
+  and "частые вопросы" typed, then the FAQ;
 * any message while an operator has the conversation (silence), or before a language is
   known (the language question), ahead of every ordinary flow;
 * the menu last: it also takes the commands and payloads nobody declared.
@@ -33,6 +34,8 @@ ROUTER = Router(
     forget.flow,          # /forget: the person erases their own data (after a button)
     side_questions.choices,  # leave or continue a flow left half-way
     media.flow,
+    menu.words,           # "меню", "мәзір" typed: the menu, not an FAQ miss
+    faq.words,            # "частые вопросы" typed: the FAQ's sections
     faq.flow,             # any text no flow awaits
     menu.flow,            # /start, /menu, /help, and what nobody declared
 )
