@@ -93,6 +93,7 @@ class ZhasBot:
                                     masker=mask_personal, max_message_length=settings.max_message_length)
         app = cls(settings=settings, configuration=config, db=db, services=services, engine=engine,
                   wakeups=Wakeups(settings.database_url, fallback_seconds=settings.wakeup_fallback_seconds))
+
         def after_batch(channel: str, inbound_count: int, seconds: float) -> None:
             app.metrics.observe_batch(channel, inbound_count, seconds)
             app.freed_memory.after_batch()

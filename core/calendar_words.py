@@ -2,9 +2,9 @@
 
 Babel loads a language's whole CLDR data on first use: ~7 MB of objects in every bot process
 (kk, ru, en and their root) for the 19 words per language the bot's sentences use, and ~4 MB
-for Russian's plural rule alone. The words and the rule are copied here instead; tests/core/test_calendar_words.py checks every one against Babel, so
-a Babel upgrade that changes one fails there. To print the tables again from Babel:
-`python -m core.calendar_words`.
+for Russian's plural rule alone. The words and the rule are copied here instead;
+tests/test_calendar_words.py checks every one against Babel, so a Babel upgrade that changes
+one fails there. To print the tables again from Babel: `python -m core.calendar_words`.
 """
 from __future__ import annotations
 
