@@ -49,7 +49,8 @@ flow = Flow("faq")
 # The FAQ's sections asked for by name ("частые вопросы", "faq"), not a question to match.
 words = Flow("faq_words")
 FAQ_WORDS = ("частые вопросы", "вопросы", "faq", "чаво", "вопрос-ответ", "жиі қойылатын сұрақтар",
-             "жии койылатын сурактар", "сұрақтар", "сурактар", "frequently asked questions", "questions")
+             "жии койылатын сурактар", "сұрақтар", "сурактар", "jii qoiylatyn suraqtar", "suraqtar",
+             "frequently asked questions", "questions")
 BACK = MenuChoice(item=MenuItem.main)
 
 

@@ -22,6 +22,7 @@ EXIT_PHRASES = frozenset(" ".join(phrase.split()) for phrase in """
 керек емес|қажет емес|кажет емес|кейін|кейин|кейінірек|кейинирек|шығу|шыгу|тоқта|токта|
 болдырмау|мәзір|мазир|басты мәзір|басты мазир|қаламаймын|каламаимын|каламаймын|жоқ рахмет|
 жок рахмет|кейін жазамын|кейин жазамын|доста|болды|болдым|жетеді|жетеди|
+kerek emes|qajet emes|keiin|keyin|mazir|basty mazir|joq rahmet|
 menu|main menu|exit|quit|cancel|later|not now|never mind|nevermind|no thanks|no thank you|
 i don't want|i dont want|dont want|don't want|leave|back to menu|forget it|skip|enough|nah
 """.replace("\n", "").split("|") if phrase.strip())

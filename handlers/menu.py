@@ -24,7 +24,8 @@ flow = Flow("menu")
 # which would otherwise take it for a question it cannot answer.
 words = Flow("menu_words")
 MENU_WORDS = ("меню", "главное меню", "в меню", "назад в меню", "мәзір", "мазир", "мәзірге", "мазирге",
-              "басты мәзір", "басты мазир", "menu", "main menu", "back to menu")
+              "басты мәзір", "басты мазир", "mazir", "mäzir", "mazirge", "basty mazir",
+              "menu", "main menu", "back to menu")
 
 
 # Buttons other flows put first in the menu when they apply (side_questions adds "continue"
