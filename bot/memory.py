@@ -8,16 +8,24 @@ glibc this does nothing.
 from __future__ import annotations
 
 import ctypes
+import functools
 import time
 from typing import Callable
 
 
-def return_freed_memory() -> None:
+@functools.cache
+def _malloc_trim() -> Callable[[int], int] | None:
+    # Looked up once: the batches call it every half second under load.
     try:
-        trim = ctypes.CDLL("libc.so.6").malloc_trim
+        return ctypes.CDLL("libc.so.6").malloc_trim
     except (OSError, AttributeError):
-        return
-    trim(0)
+        return None
+
+
+def return_freed_memory() -> None:
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
 
 
 class FreedMemory:

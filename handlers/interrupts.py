@@ -12,19 +12,26 @@ from datetime import date
 
 from core.iin import find_iins, parse_iin
 
+# Whole messages (compared folded) that mean "the menu": outside a flow they open it
+# (handlers/menu.py), inside one they leave it.
+MENU_WORDS = frozenset({
+    "меню", "главное меню", "в меню", "назад в меню", "мәзір", "мазир", "мәзірге", "мазирге",
+    "басты мәзір", "басты мазир", "mazir", "mäzir", "mazirge", "basty mazir",
+    "menu", "main menu", "back to menu",
+})
 # Whole messages (compared folded: case, ё, edge punctuation) that leave any flow. STOP and
 # its translations are not here: they unsubscribe from reminders (handlers/optout.py), except
 # inside the eligibility check, whose own "стоп" cancels it.
-EXIT_PHRASES = frozenset(" ".join(phrase.split()) for phrase in """
+EXIT_PHRASES = MENU_WORDS | frozenset(" ".join(phrase.split()) for phrase in """
 не хочу|не хочу больше|не надо|не нужно|потом|позже|давай потом|в другой раз|не сейчас|выйти|выход|
-хватит|отмена|отменить|в меню|меню|главное меню|назад в меню|забей|забудь|передумал|передумала|
+хватит|отмена|отменить|забей|забудь|передумал|передумала|
 не буду|нет спасибо|нет, спасибо|закончить|прекратить|достаточно|
 керек емес|қажет емес|кажет емес|кейін|кейин|кейінірек|кейинирек|шығу|шыгу|тоқта|токта|
-болдырмау|мәзір|мазир|басты мәзір|басты мазир|қаламаймын|каламаимын|каламаймын|жоқ рахмет|
+болдырмау|қаламаймын|каламаимын|каламаймын|жоқ рахмет|
 жок рахмет|кейін жазамын|кейин жазамын|доста|болды|болдым|жетеді|жетеди|
-kerek emes|qajet emes|keiin|keyin|mazir|basty mazir|joq rahmet|
-menu|main menu|exit|quit|cancel|later|not now|never mind|nevermind|no thanks|no thank you|
-i don't want|i dont want|dont want|don't want|leave|back to menu|forget it|skip|enough|nah
+kerek emes|qajet emes|keiin|keyin|joq rahmet|
+exit|quit|cancel|later|not now|never mind|nevermind|no thanks|no thank you|
+i don't want|i dont want|dont want|don't want|leave|forget it|skip|enough|nah
 """.replace("\n", "").split("|") if phrase.strip())
 
 # Kazakh in Latin letters too ("joq", "ia"): the words the eligibility wizard reads as yes and no,

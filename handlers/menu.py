@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from core.messages import Button
 from core.payloads import MenuChoice, MenuItem
+from handlers.interrupts import MENU_WORDS
 from handlers.routing import Flow
 from handlers.turn import Turn
 
@@ -23,9 +24,6 @@ flow = Flow("menu")
 # Typed instead of /menu ("меню", "мәзір"), when no flow awaits the text: listed before the FAQ,
 # which would otherwise take it for a question it cannot answer.
 words = Flow("menu_words")
-MENU_WORDS = ("меню", "главное меню", "в меню", "назад в меню", "мәзір", "мазир", "мәзірге", "мазирге",
-              "басты мәзір", "басты мазир", "mazir", "mäzir", "mazirge", "basty mazir",
-              "menu", "main menu", "back to menu")
 
 
 # Buttons other flows put first in the menu when they apply (side_questions adds "continue"
