@@ -45,6 +45,7 @@ class Hours(Protocol):
 class CallCentreView(Protocol):
     hours: Hours
     sla_hours: Mapping[str, float]
+    sla_confirmed: bool
 
 
 @lru_cache(maxsize=4)
@@ -212,15 +213,19 @@ def _hours_facts(call_centre: CallCentreView, texts: Mapping[str, Any], now: dt.
         when = f"{day}, {_clock(back.time())}"
         return _fill(_text(texts, "call_centre", "closed_now")[lang], back=when)
 
-    complaint = call_centre.sla_hours.get("complaint", call_centre.sla_hours.get("question", 8))
-    count = int(complaint) if float(complaint).is_integer() else complaint
+    def complaint_time(lang: str) -> str:
+        if not call_centre.sla_confirmed:
+            return _text(texts, "call_centre", "complaint_time_unconfirmed")[lang]
+        complaint = call_centre.sla_hours.get("complaint", call_centre.sla_hours.get("question", 8))
+        count = int(complaint) if float(complaint).is_integer() else complaint
+        return _fill(_text(texts, "call_centre", "complaint_time_one" if count == 1 else "complaint_time")[lang],
+                     hours=str(count))
+
     return {
         "working_hours": _per_lang(schedule),
         "next_holiday": _per_lang(holiday),
         "call_centre_now": _per_lang(right_now),
-        "complaint_response_time": _per_lang(lambda lang: _fill(
-            _text(texts, "call_centre", "complaint_time_one" if count == 1 else "complaint_time")[lang],
-            hours=str(count))),
+        "complaint_response_time": _per_lang(complaint_time),
     }
 
 

@@ -130,6 +130,17 @@ def season_issues(programme: Mapping[str, Any], path: str | Path) -> list[Issue]
                   "answers say they are not announced yet, with last season's for reference", "warning")]
 
 
+def call_centre_issues(call_centre: Mapping[str, Any], path: str | Path) -> list[Issue]:
+    """A warning while the call centre's response times are a setting the programme has not
+    confirmed (config/call_centre.yaml `sla_confirmed: false`): users are then promised no
+    deadline, only an answer during working hours."""
+    if call_centre.get("sla_confirmed", False) is True:
+        return []
+    return [Issue(str(path), line_of(call_centre, "sla_confirmed") or 1,
+                  "sla_hours: the response times are not confirmed by the programme (sla_confirmed: false); "
+                  "users are told an operator answers during working hours, with no deadline", "warning")]
+
+
 def validate(
     directory: str | Path | None = None,
     facts: Mapping[str, Any] | None = None,

@@ -119,10 +119,12 @@ async def answer_free_text(turn: Turn) -> None:
         await menu.show_menu(turn)
         return
     result = matcher.match(text)
-    if result.topic is None or len(text.split()) >= _GRIEVANCE_LIKE.get(result.topic, 99):
+    if ((result.topic is None or len(text.split()) >= _GRIEVANCE_LIKE.get(result.topic, 99))
+            and not (result.topic == "human" and interrupts.asks_to_be_put_through(text))):
         # Right after the complaint answer, a description ("оператор хамил", "оператор не
         # ответил 3 дня, это нормально?") reads as "operator" or "not helpful" to the matcher:
-        # it is the complaint. A bare "оператор" or "не то" keeps its own meaning.
+        # it is the complaint. A bare "оператор" or "не то" keeps its own meaning, and so does
+        # asking for one ("хочу поговорить с оператором").
         from handlers import handoff
 
         offered = handoff.offered_grievances(turn)

@@ -75,12 +75,16 @@ def format_moment(translator, lang: str, moment: datetime, centre: CallCentre) -
 
 
 def expected_answer(translator, lang: str, now: datetime, due: datetime | None, centre: CallCentre) -> str:
-    """When operators answer: the SLA due time, and when they are back if closed now."""
-    due = due or centre.hours.add_working_time(now, centre.sla("question"))
-    params = {"due": format_moment(translator, lang, due, centre)}
+    """When operators answer: the SLA due time (once the programme has confirmed the SLAs;
+    until then no deadline is promised), and when they are back if closed now."""
+    if not centre.sla_confirmed:
+        key, params = "handoff.eta_{}_no_deadline", {}
+    else:
+        due = due or centre.hours.add_working_time(now, centre.sla("question"))
+        key, params = "handoff.eta_{}", {"due": format_moment(translator, lang, due, centre)}
     if centre.hours.is_open(now):
-        return translator.t(lang, "handoff.eta_open", **params)
-    return translator.t(lang, "handoff.eta_closed", back=format_moment(
+        return translator.t(lang, key.format("open"), **params)
+    return translator.t(lang, key.format("closed"), back=format_moment(
         translator, lang, centre.hours.next_opening(now), centre),
         opens=centre.hours.opens.strftime("%H:%M"), closes=centre.hours.closes.strftime("%H:%M"), **params)
 

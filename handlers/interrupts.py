@@ -79,6 +79,19 @@ def asks_how(text: str) -> bool:
     return bool(_HOW.search(text or ""))
 
 
+# Asking to be put through ("хочу поговорить с оператором", "операторға жазғым келеді",
+# "talk to a person"), as opposed to describing what an operator did ("оператор хамил").
+_PUT_THROUGH = re.compile(
+    r"(?<!\w)(?:поговор|связат|свяж|соедин|позов|позват|переключ|с человеком|живо|"
+    r"сөйлес|сойлес|soiles|soyles|söyles|жазғым|жазгым|zhazgym|jazgym|qosy|қосың|косын|адаммен|adammen|"
+    r"talk|speak|connect|someone|a person|a human|real person|agent)",
+    re.IGNORECASE)
+
+
+def asks_to_be_put_through(text: str) -> bool:
+    return bool(_PUT_THROUGH.search(text or ""))
+
+
 def asks_for_the_full_check(text: str) -> bool:
     """"проверить меня", "check me", "тексеру": the person asks to run the check itself."""
     return bool(_FULL_CHECK.search(text or ""))

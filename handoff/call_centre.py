@@ -24,6 +24,8 @@ class CallCentreConfigError(ConfigError):
 class CallCentre:
     hours: WorkingHours
     sla_hours: dict[str, float] = field(default_factory=lambda: {kind: 4.0 for kind in TICKET_KINDS})
+    # Until the programme confirms the SLAs, users are promised no deadline (operators still see one).
+    sla_confirmed: bool = False
     due_soon: timedelta = timedelta(hours=1)
     reopen_period: timedelta = timedelta(hours=72)
     # key → {language: text}
@@ -76,10 +78,13 @@ def parse_call_centre(data: dict[str, Any], zone: ZoneInfo, path: Path = Path("c
             raise error_at(path, sla_data, kind, f"sla_hours.{kind} must be a positive number",
                            CallCentreConfigError)
         sla_hours[kind] = float(value)
+    sla_confirmed = data.get("sla_confirmed", False)
+    if not isinstance(sla_confirmed, bool):
+        raise error_at(path, data, "sla_confirmed", "sla_confirmed must be true or false", CallCentreConfigError)
     canned = {str(key): {str(lang): str(text) for lang, text in (texts or {}).items()}
               for key, texts in (data.get("canned_answers") or {}).items()}
     return CallCentre(
-        hours=hours, sla_hours=sla_hours,
+        hours=hours, sla_hours=sla_hours, sla_confirmed=sla_confirmed,
         due_soon=timedelta(minutes=float(data.get("due_soon_minutes", 60))),
         reopen_period=timedelta(hours=float(data.get("reopen_hours", 72))),
         canned_answers=canned,

@@ -228,6 +228,23 @@ async def test_a_bare_word_after_the_complaint_answer_keeps_its_meaning(faq_engi
     assert "handoff:leave" in client.buttons  # a ticket is open: the bot steps aside
 
 
+@pytest.mark.parametrize("lang, typed, asking", [
+    ("ru", "как пожаловаться?", "хочу поговорить с оператором"),
+    ("ru", "хочу пожаловаться", "соедините с живым человеком пж"),
+    ("kk", "шағым қалай беремін", "операторга жазгым келед"),
+    ("kk", "шағымданғым келеді", "adammen soilesgim keledi"),
+    ("en", "i want to complain", "can i talk to a person"),
+])
+async def test_asking_for_an_operator_after_the_complaint_answer_puts_them_through(faq_engine, lang, typed,
+                                                                                  asking):
+    """Not the complaint's text: the request it says, so an operator takes the conversation."""
+    client = await started(faq_engine, lang, user_id=new_user())
+    await client.send(typed)
+    assert "complaint:complaint" in client.buttons
+    await client.send(asking)
+    assert "handoff:leave" in client.buttons and "T-0" in client.text
+
+
 async def test_only_right_after_the_complaint_answer(faq_engine):
     """A question after the complaint answer is answered; an unclear text without the
     complaint answer on screen is the usual "not understood"."""

@@ -58,22 +58,27 @@ def run_validate(args: argparse.Namespace, stdout: TextIO | None = None) -> int:
     from core.i18n import Translator
     from bot.settings import load_settings
     from core.programme import ProgrammeConfigError, load_programme
-    from handoff.call_centre import CallCentreConfigError, load_call_centre
+    from core.config import load_mapping
+    from handoff.call_centre import CallCentreConfigError, parse_call_centre
     from faq.content import ContentError, load_topics
     from faq.season import answer_facts, unconfirmed_facts
-    from faq.validate import season_issues, validate
+    from faq.validate import call_centre_issues, season_issues, validate
 
     stdout = stdout or sys.stdout
     try:
-        programme_path = args.programme or load_settings().programme_path
+        settings = load_settings()
+        programme_path = args.programme or settings.programme_path
         programme = load_programme(programme_path)
-        # Answers are checked as they would render now, with the shipped call-centre calendar.
-        facts = answer_facts(programme, call_centre=load_call_centre(), translator=Translator())
+        centre_path = settings.call_centre_path
+        centre_data = load_mapping(centre_path, error=CallCentreConfigError)
+        # Answers are checked as they would render now, with the deployment's call-centre calendar.
+        facts = answer_facts(programme, call_centre=parse_call_centre(centre_data, settings.zone, centre_path),
+                             translator=Translator())
     except (ProgrammeConfigError, CallCentreConfigError, ContentError, ValueError) as exc:
         print(exc, file=stdout)
         return 1
-    issues = validate(args.topics, facts=facts, groups_file=args.groups,
-                      unconfirmed=unconfirmed_facts(programme)) + season_issues(programme, programme_path)
+    issues = (validate(args.topics, facts=facts, groups_file=args.groups, unconfirmed=unconfirmed_facts(programme))
+              + season_issues(programme, programme_path) + call_centre_issues(centre_data, centre_path))
     for issue in issues:
         print(issue, file=stdout)
     errors = [i for i in issues if i.severity == "error"]

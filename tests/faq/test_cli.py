@@ -49,6 +49,17 @@ def test_validate_command(tmp_path):
     assert f"{broken / 'x.yaml'}:2: " in out.getvalue()
 
 
+def _confirmed_call_centre(tmp_path, monkeypatch) -> None:
+    """A deployment whose call-centre response times the programme confirmed."""
+    from core.config import config_file
+
+    text = config_file("call_centre.yaml").read_text(encoding="utf-8")
+    assert "sla_confirmed: false\n" in text
+    path = tmp_path / "call_centre.yaml"
+    path.write_text(text.replace("sla_confirmed: false\n", "sla_confirmed: true\n"), encoding="utf-8")
+    monkeypatch.setenv("CALL_CENTRE_FILE", str(path))
+
+
 def _programme_with(tmp_path, phone_unconfirmed: bool):
     import yaml
 
@@ -64,7 +75,8 @@ def _programme_with(tmp_path, phone_unconfirmed: bool):
     return path
 
 
-def test_placeholder_phone_is_a_warning_and_an_error_with_strict(tmp_path):
+def test_placeholder_phone_is_a_warning_and_an_error_with_strict(tmp_path, monkeypatch):
+    _confirmed_call_centre(tmp_path, monkeypatch)
     programme = _programme_with(tmp_path, phone_unconfirmed=True)
     out = io.StringIO()
     args = _parse(["faq", "validate", "--programme", str(programme)])
@@ -89,7 +101,23 @@ def test_unconfirmed_season_dates_are_a_warning():
                for line in out.getvalue().splitlines()), out.getvalue()
 
 
-def test_confirmed_phone_passes_strict(tmp_path):
+def test_unconfirmed_response_times_are_a_warning(tmp_path, monkeypatch):
+    """The shipped SLAs are the call centre's setting, not the programme's: flagged, with the
+    line of `sla_confirmed`; once confirmed (as the other tests here), no warning."""
+    out = io.StringIO()
+    args = _parse(["faq", "validate"])
+    assert args.func(args, stdout=out) == 0
+    [warning] = [line for line in out.getvalue().splitlines() if ": warning: sla_hours:" in line]
+    assert "call_centre.yaml:" in warning and "not confirmed" in warning
+
+    _confirmed_call_centre(tmp_path, monkeypatch)
+    out = io.StringIO()
+    assert args.func(args, stdout=out) == 0
+    assert "sla_hours" not in out.getvalue()
+
+
+def test_confirmed_phone_passes_strict(tmp_path, monkeypatch):
+    _confirmed_call_centre(tmp_path, monkeypatch)
     programme = _programme_with(tmp_path, phone_unconfirmed=False)
     out = io.StringIO()
     args = _parse(["faq", "validate", "--strict", "--programme", str(programme)])

@@ -1,5 +1,7 @@
 """Season facts: the languages' own dates, tense for today, the call centre's calendar."""
 import datetime as dt
+import re
+from dataclasses import replace
 
 import pytest
 
@@ -112,11 +114,26 @@ def test_contacts_give_hours_and_next_holiday():
     assert "Ближайший праздничный день: 16 декабря 2026 года." in text
 
 
-def test_complaint_time_comes_from_the_sla():
-    facts = _facts(dt.datetime(2026, 11, 27, 7, tzinfo=UTC))
-    sla = int(default_call_centre().sla_hours["complaint"])
+def test_complaint_time_comes_from_the_sla_once_confirmed():
+    centre = replace(default_call_centre(), sla_confirmed=True)
+    facts = answer_facts(confirmed_programme(), dt.datetime(2026, 11, 27, 7, tzinfo=UTC), centre, translator())
+    sla = int(centre.sla_hours["complaint"])
     assert f"в течение {sla} рабочих часов" in render_answer("complaint", "ru", facts)
     assert f"{sla} жұмыс сағаты ішінде" in render_answer("appeal", "kk", facts)
+
+
+@pytest.mark.parametrize("topic,lang,expected", [
+    ("complaint", "ru", "оператор ответит в рабочее время"),
+    ("appeal", "kk", "оператор жұмыс уақытында жауап береді"),
+    ("complaint", "en", "operator replies during working hours"),
+])
+def test_unconfirmed_sla_is_never_told_as_hours(topic, lang, expected):
+    """The shipped SLAs are the call centre's setting, not the programme's (its report gives
+    no response time): until confirmed, answers promise an answer in working hours only."""
+    assert not default_call_centre().sla_confirmed
+    text = render_answer(topic, lang, _facts(dt.datetime(2026, 11, 27, 7, tzinfo=UTC)))
+    assert expected in " ".join(text.split())
+    assert not re.search(r"\d+ (рабоч\w+ час|жұмыс сағат|working hour)", text)
 
 
 def test_facts_remembered_for_the_minute_change_with_it():

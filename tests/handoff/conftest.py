@@ -1,7 +1,7 @@
 """Hand-off fixtures: an engine, messenger and hand-off service sharing one controllable clock."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -67,6 +67,11 @@ class HandoffEnv:
     def views(self) -> ConsoleViews:
         """The console's presentation of what the service returns."""
         return ConsoleViews(self.handoff.call_centre.hours.zone)
+
+
+def confirm_sla(env: "HandoffEnv") -> None:
+    """As once the programme confirms the call centre's SLAs: users are told the deadline."""
+    env.services.call_centre = replace(env.services.call_centre, sla_confirmed=True)
 
 
 @pytest.fixture

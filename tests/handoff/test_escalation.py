@@ -10,7 +10,7 @@ from handlers.turn import Turn
 from storage.models import Consultation, Contact, Message
 from storage.tickets import Ticket
 from storage.unit_of_work import UnitOfWork
-from tests.handoff.conftest import at
+from tests.handoff.conftest import at, confirm_sla
 from tests.support.conversation import BotClient, contact_of
 from tests.support.conversation import started as conversation_started
 
@@ -32,6 +32,7 @@ async def started(env, channel, user, lang="ru") -> BotClient:
 
 @pytest.mark.parametrize("channel,user", CHANNELS)
 async def test_operator_command_opens_a_ticket_and_the_bot_steps_aside(env, channel, user):
+    confirm_sla(env)
     client = await started(env, channel, user)
     await client.send("/operator")
     assert "T-0001" in client.text
@@ -93,12 +94,15 @@ async def test_faq_human_intent_calls_escalate(env):
         ticket = await handoff.escalate(turn)
         await session.commit()
     assert ticket.number == "T-0001"
-    assert "T-0001" in turn.replies[0].text and "Жауаптың соңғы мерзімі" in turn.replies[0].text
+    text = turn.replies[0].text
+    assert "T-0001" in text and ("жұмыс уақытында жауап береді" in text or "Олар жұмысқа оралады" in text)
+    assert "Жауаптың соңғы мерзімі" not in text  # the shipped SLAs are not confirmed by the programme
     assert await client.send("сәлем") == []
 
 
 @pytest.mark.parametrize("channel,user", CHANNELS)
 async def test_anonymous_complaint_hides_identity(env, channel, user):
+    confirm_sla(env)
     client = await started(env, channel, user)
     await client.send("/start")
     env.clock.now += timedelta(minutes=10)
@@ -230,6 +234,7 @@ async def test_hand_back_lets_the_bot_answer_while_the_ticket_stays(env):
     (at(2026, 12, 5, 11, 0), False, "понедельник, 07.12.2026, 09:00"),   # Saturday
 ])
 async def test_working_hours_message_at_the_edges(env, moment, is_open, back):
+    confirm_sla(env)
     env.clock.now = moment
     client = await started(env, Channel.webchat, "hours")
     await client.send("/operator")
@@ -250,6 +255,26 @@ async def test_working_hours_message_in_kazakh_and_english(env):
     en = await started(env, Channel.whatsapp, "whatsapp:+77019990000", "en")
     await en.send("/operator")
     assert "outside working hours" in en.text and "Monday, 07.12.2026, 09:00" in en.text
+
+
+@pytest.mark.parametrize("moment,lang,expected", [
+    (at(2026, 12, 3, 11, 0), "ru", "Оператор ответит в этом чате в рабочее время."),
+    (at(2026, 12, 3, 11, 0), "kk", "Оператор осы чатта жұмыс уақытында жауап береді."),
+    (at(2026, 12, 4, 18, 0), "ru", "Они вернутся: понедельник, 07.12.2026, 09:00."),
+    (at(2026, 12, 4, 18, 0), "en", "They are back: Monday, 07.12.2026, 09:00."),
+])
+async def test_unconfirmed_sla_promises_no_deadline(env, moment, lang, expected):
+    """The shipped SLAs are not the programme's (its report gives no response time): users
+    hear "during working hours", while operators' queue still counts the deadline."""
+    assert not env.services.call_centre.sla_confirmed
+    env.clock.now = moment
+    client = await started(env, Channel.webchat, f"no-deadline-{lang}", lang)
+    await client.send("/operator")
+    assert expected in client.text and "T-0001" in client.text
+    for deadline in ("Крайний срок", "соңғы мерзімі", "Latest answer time"):
+        assert deadline not in client.text
+    [ticket] = await tickets(env)
+    assert ticket.sla_due_at is not None
 
 
 async def test_sla_due_time_stored_over_the_weekend(env):
