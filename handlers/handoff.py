@@ -28,6 +28,7 @@ from handoff.call_centre import CallCentre, default_call_centre
 from handoff.lifecycle import Opened, TicketLifecycle
 from core.messages import Button, ContentType
 from core.payloads import HandoffAction, MenuChoice, MenuItem, Payload
+from handlers import interrupts
 from handlers.routing import Flow, SkipHandler
 from handlers.turn import Turn
 from storage.models import ConversationMode
@@ -184,10 +185,11 @@ def _is_greeting(turn: Turn) -> bool:
 @human_mode.any()
 async def relay(turn: Turn) -> None:
     """Already journaled by the engine; the console shows it live. The bot is silent — but
-    a greeting is answered with where the request stands (the operator sees it too)."""
+    a greeting, or asking in words to get back to the bot («меню», «вернуться к боту»), is
+    answered with where the request stands and the button that ends it (the operator sees it too)."""
     ticket = await _open_ticket(turn)
     lifecycle(turn).user_wrote(ticket, turn.consultation, _now(turn))
-    if _is_greeting(turn):
+    if _is_greeting(turn) or interrupts.asks_back_to_the_bot(turn.inbound.text or ""):
         turn.say_key("handoff.already_open", [leave_button(turn)], number=ticket.number)
 
 

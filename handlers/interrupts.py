@@ -34,6 +34,16 @@ exit|quit|cancel|later|not now|never mind|nevermind|no thanks|no thank you|
 i don't want|i dont want|dont want|don't want|leave|forget it|skip|enough|nah
 """.replace("\n", "").split("|") if phrase.strip())
 
+# Whole messages that, typed while an operator has the conversation, ask to get back to the
+# bot. Only the "back to the bot" button ends a hand-off; these get the reminder showing it.
+BACK_TO_BOT = MENU_WORDS | frozenset({
+    "вернуться к боту", "вернуться в бот", "назад к боту", "к боту", "бот", "верните бота",
+    "отмена", "отменить", "отменить обращение",
+    "ботқа оралу", "ботка оралу", "ботқа қайту", "ботка кайту", "болдырмау",
+    "botqa oralu", "botka oralu", "bot",
+    "back to bot", "back to the bot", "go back to the bot", "cancel", "cancel request",
+})
+
 # Kazakh in Latin letters too ("joq", "ia"): the words the eligibility wizard reads as yes and no,
 # but for the ones that mean something else outside it ("1", "бар", "-").
 _YES = frozenset("да ага угу иә иа ия ие ia iä iya ie yes yeah yep".split())
@@ -59,6 +69,10 @@ def fold(text: str) -> str:
 
 def is_exit(text: str) -> bool:
     return fold(text) in EXIT_PHRASES
+
+
+def asks_back_to_the_bot(text: str) -> bool:
+    return fold(text) in BACK_TO_BOT
 
 
 def is_bare_yes_no(text: str) -> bool:
