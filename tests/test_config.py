@@ -38,6 +38,12 @@ def test_a_wrong_value_is_reported_at_its_line(tmp_path):
     centre.write_text(centre.read_text().replace("funday", "wed"), encoding="utf-8")
     with pytest.raises(CallCentreConfigError, match=rf"^{centre}:6: sla_hours.complaint"):
         load_call_centre(centre)
+    centre.write_text(centre.read_text().replace("complaint: -2", "complaint: 8") + "sla_confirmed: yes please\n",
+                      encoding="utf-8")
+    with pytest.raises(CallCentreConfigError, match=rf"^{centre}:7: sla_confirmed must be true or false"):
+        load_call_centre(centre)
+    centre.write_text(centre.read_text().replace("yes please", "true"), encoding="utf-8")
+    assert load_call_centre(centre).sla_confirmed
 
 
 def test_eligibility_rule_error_points_at_the_key(tmp_path):
