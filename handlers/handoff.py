@@ -78,16 +78,17 @@ def format_moment(translator, lang: str, moment: datetime, centre: CallCentre) -
 def expected_answer(translator, lang: str, now: datetime, due: datetime | None, centre: CallCentre) -> str:
     """When operators answer: the SLA due time (once the programme has confirmed the SLAs;
     until then no deadline is promised), and when they are back if closed now."""
-    if not centre.sla_confirmed:
-        key, params = "handoff.eta_{}_no_deadline", {}
-    else:
+    params = {}
+    if centre.sla_confirmed:
         due = due or centre.hours.add_working_time(now, centre.sla("question"))
-        key, params = "handoff.eta_{}", {"due": format_moment(translator, lang, due, centre)}
+        params["due"] = format_moment(translator, lang, due, centre)
     if centre.hours.is_open(now):
-        return translator.t(lang, key.format("open"), **params)
-    return translator.t(lang, key.format("closed"), back=format_moment(
-        translator, lang, centre.hours.next_opening(now), centre),
-        opens=centre.hours.opens.strftime("%H:%M"), closes=centre.hours.closes.strftime("%H:%M"), **params)
+        key = "handoff.eta_open" if centre.sla_confirmed else "handoff.eta_open_no_deadline"
+        return translator.t(lang, key, **params)
+    key = "handoff.eta_closed" if centre.sla_confirmed else "handoff.eta_closed_no_deadline"
+    return translator.t(lang, key, back=format_moment(translator, lang, centre.hours.next_opening(now), centre),
+                        opens=centre.hours.opens.strftime("%H:%M"), closes=centre.hours.closes.strftime("%H:%M"),
+                        **params)
 
 
 def leave_button(turn: Turn) -> Button:
@@ -189,7 +190,7 @@ async def relay(turn: Turn) -> None:
     answered with where the request stands and the button that ends it (the operator sees it too)."""
     ticket = await _open_ticket(turn)
     lifecycle(turn).user_wrote(ticket, turn.consultation, _now(turn))
-    if _is_greeting(turn) or interrupts.asks_back_to_the_bot(turn.inbound.text or ""):
+    if interrupts.asks_back_to_the_bot(turn.inbound.text or "") or _is_greeting(turn):
         turn.say_key("handoff.already_open", [leave_button(turn)], number=ticket.number)
 
 
